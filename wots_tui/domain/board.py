@@ -1,0 +1,247 @@
+"""The Board: one immutable row per driver, joining live state with what the racer knows.
+
+The engine builds a new Board from each SessionSnapshot; the live screen and the HTTP API read it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+from wots_tui.domain.models import CarClass, CarState, Driver, Licence, LinkState, SessionFacts, SessionSnapshot
+from wots_tui.domain.ratings import Entrant, irating_changes, strength_of_field
+
+
+@dataclass(frozen=True, slots=True)
+class NotebookEntry:
+    """What the racer has written about a driver (filled by the notebook store)."""
+
+    rating: int | None = None  # -1, 0, +1; None when never rated
+    note: str = ""
+    tags: tuple[str, ...] = ()  # tag icons, in catalogue order
+    nickname: str = ""
+    times_met: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    key: tuple[str, int]
+    car_idx: int
+    is_player: bool
+    position: int | None
+    class_position: int | None
+    car_number: str
+    name: str
+    car_class: CarClass
+    licence: Licence | None
+    irating: int
+    irating_change: float | None
+    lap: int | None
+    gap_seconds: float | None  # to the class leader (race) or the class's best lap (other sessions)
+    gap_laps: int  # whole laps behind the class leader; 0 when on the same lap
+    last_lap: float | None
+    best_lap: float | None
+    on_pit_road: bool
+    notebook: NotebookEntry | None = None
+
+
+class SortOrder(str, Enum):
+    POSITION = "position"
+    CLASS = "class"
+    IRATING = "iRating"
+
+    def next(self) -> SortOrder:
+        members = list(SortOrder)
+        return members[(members.index(self) + 1) % len(members)]
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    version: int
+    link: LinkState
+    link_message: str = ""
+    facts: SessionFacts | None = None
+    rows: tuple[BoardRow, ...] = ()
+    classes: tuple[CarClass, ...] = ()  # fastest first
+    sof: Mapping[str, int] = field(default_factory=dict)  # class name -> SOF
+
+
+def waiting_board(version: int, message: str) -> Board:
+    return Board(version=version, link=LinkState.WAITING, link_message=message)
+
+
+def build_board(
+    snapshot: SessionSnapshot,
+    version: int,
+    notebook: Mapping[tuple[str, int], NotebookEntry] | None = None,
+    link_message: str = "",
+) -> Board:
+    """Join one snapshot with the notebook into a Board, rows in overall order."""
+    notebook = notebook or {}
+    drivers = snapshot.drivers
+    cars = snapshot.cars
+    overall = _overall_positions(drivers, cars, snapshot.facts.is_race)
+    by_class = _class_positions(drivers, cars, overall)
+    leaders = _class_leaders(drivers, by_class)
+    class_best = _class_best_laps(drivers, cars)
+    changes = _irating_changes(drivers, by_class) if snapshot.facts.is_race and snapshot.facts.official else {}
+
+    rows = []
+    for driver in drivers:
+        car = cars.get(driver.car_idx, CarState(driver.car_idx))
+        gap_seconds, gap_laps = _gap(driver, car, cars, leaders, class_best, snapshot.facts.is_race)
+        rows.append(
+            BoardRow(
+                key=driver.key,
+                car_idx=driver.car_idx,
+                is_player=driver.car_idx == snapshot.player_car_idx,
+                position=overall.get(driver.car_idx),
+                class_position=by_class.get(driver.car_idx),
+                car_number=driver.car_number,
+                name=driver.name,
+                car_class=driver.car_class,
+                licence=driver.licence,
+                irating=driver.irating,
+                irating_change=changes.get(driver.car_idx),
+                lap=car.lap,
+                gap_seconds=gap_seconds,
+                gap_laps=gap_laps,
+                last_lap=car.last_lap,
+                best_lap=car.best_lap,
+                on_pit_road=car.on_pit_road,
+                notebook=notebook.get(driver.key),
+            )
+        )
+    rows.sort(key=_position_key)
+    classes = _classes_fastest_first(rows)
+    sof = {}
+    for car_class in classes:
+        value = strength_of_field([d.irating for d in drivers if d.car_class == car_class])
+        if value is not None:
+            sof[car_class.name] = value
+    return Board(
+        version=version,
+        link=LinkState.CONNECTED,
+        link_message=link_message,
+        facts=snapshot.facts,
+        rows=tuple(rows),
+        classes=classes,
+        sof=sof,
+    )
+
+
+def _position_key(row: BoardRow) -> tuple[int, int, int]:
+    return (row.position is None, row.position or 0, row.car_idx)
+
+
+def sort_rows(rows: Iterable[BoardRow], order: SortOrder) -> list[BoardRow]:
+    if order is SortOrder.CLASS:
+        class_rank = {c: i for i, c in enumerate(_classes_fastest_first(rows))}
+        return sorted(
+            rows,
+            key=lambda r: (class_rank.get(r.car_class, 0), r.class_position is None, r.class_position or 0, r.car_idx),
+        )
+    if order is SortOrder.IRATING:
+        return sorted(rows, key=lambda r: (-r.irating, r.car_idx))
+    return sorted(rows, key=_position_key)
+
+
+def filter_rows(rows: Iterable[BoardRow], car_class: CarClass | None) -> list[BoardRow]:
+    return [r for r in rows if car_class is None or r.car_class == car_class]
+
+
+def _overall_positions(drivers: Sequence[Driver], cars: Mapping[int, CarState], is_race: bool) -> dict[int, int]:
+    """Positions from telemetry when the sim gives them; derived from race progress when it cannot (old SDKs)."""
+    given = {d.car_idx: p for d in drivers if (p := cars.get(d.car_idx, CarState(d.car_idx)).position)}
+    if given or not is_race:
+        return given
+    progress = [(car.progress, d.car_idx) for d in drivers if (car := cars.get(d.car_idx)) and car.progress is not None]
+    progress.sort(key=lambda pc: (-pc[0], pc[1]))
+    return {car_idx: rank for rank, (_, car_idx) in enumerate(progress, start=1)}
+
+
+def _class_positions(
+    drivers: Sequence[Driver], cars: Mapping[int, CarState], overall: Mapping[int, int]
+) -> dict[int, int]:
+    given = {d.car_idx: p for d in drivers if (car := cars.get(d.car_idx)) and (p := car.class_position)}
+    if given:
+        return given
+    ranked: dict[CarClass, list[tuple[int, int]]] = {}
+    for d in drivers:
+        if d.car_idx in overall:
+            ranked.setdefault(d.car_class, []).append((overall[d.car_idx], d.car_idx))
+    result = {}
+    for entries in ranked.values():
+        for rank, (_, car_idx) in enumerate(sorted(entries), start=1):
+            result[car_idx] = rank
+    return result
+
+
+def _class_leaders(drivers: Sequence[Driver], by_class: Mapping[int, int]) -> dict[CarClass, int]:
+    return {d.car_class: d.car_idx for d in drivers if by_class.get(d.car_idx) == 1}
+
+
+def _class_best_laps(drivers: Sequence[Driver], cars: Mapping[int, CarState]) -> dict[CarClass, float]:
+    best: dict[CarClass, float] = {}
+    for d in drivers:
+        car = cars.get(d.car_idx)
+        if car and car.best_lap and car.best_lap > 0:
+            current = best.get(d.car_class)
+            best[d.car_class] = car.best_lap if current is None else min(current, car.best_lap)
+    return best
+
+
+def _gap(
+    driver: Driver,
+    car: CarState,
+    cars: Mapping[int, CarState],
+    leaders: Mapping[CarClass, int],
+    class_best: Mapping[CarClass, float],
+    is_race: bool,
+) -> tuple[float | None, int]:
+    if not is_race:
+        best = class_best.get(driver.car_class)
+        if best is None or not car.best_lap or car.best_lap <= 0:
+            return None, 0
+        return car.best_lap - best, 0
+    leader_idx = leaders.get(driver.car_class)
+    if leader_idx is None:
+        return None, 0
+    if leader_idx == driver.car_idx:
+        return 0.0, 0
+    leader = cars.get(leader_idx)
+    if leader is None:
+        return None, 0
+    if leader.progress is not None and car.progress is not None:
+        laps = math.floor(leader.progress - car.progress)
+        if laps >= 1:
+            return None, laps
+    if leader.gap_to_leader is None or car.gap_to_leader is None:
+        return None, 0
+    return max(0.0, car.gap_to_leader - leader.gap_to_leader), 0
+
+
+def _irating_changes(drivers: Sequence[Driver], by_class: Mapping[int, int]) -> dict[int, float]:
+    per_class: dict[CarClass, list[Driver]] = {}
+    for d in drivers:
+        if d.car_idx in by_class and d.irating > 0:
+            per_class.setdefault(d.car_class, []).append(d)
+    result = {}
+    for members in per_class.values():
+        members.sort(key=lambda d: by_class[d.car_idx])
+        entrants = [Entrant(d.irating, rank) for rank, d in enumerate(members, start=1)]
+        for d, change in zip(members, irating_changes(entrants)):
+            result[d.car_idx] = change
+    return result
+
+
+def _classes_fastest_first(rows: Iterable[BoardRow]) -> tuple[CarClass, ...]:
+    """Classes in the order their best-placed car runs, so the fastest class comes first."""
+    best: dict[CarClass, tuple[int, int]] = {}
+    for row in rows:
+        rank = (row.position or 10_000, row.car_idx)
+        if row.car_class not in best or rank < best[row.car_class]:
+            best[row.car_class] = rank
+    return tuple(sorted(best, key=best.__getitem__))

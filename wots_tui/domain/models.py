@@ -1,0 +1,114 @@
+"""Immutable models of one moment of a live session, as a source publishes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Platform(str, Enum):
+    IRACING = "iracing"
+    AMS2 = "ams2"
+
+
+class LinkState(str, Enum):
+    """Where the source stands with the sim."""
+
+    WAITING = "waiting"  # no sim (or no file) yet: a calm state, not an error
+    CONNECTED = "connected"
+
+
+@dataclass(frozen=True, slots=True)
+class Licence:
+    letter: str  # R D C B A P W
+    safety_rating: float
+    colour: str  # "#rrggbb", from the letter (LicColor is unreliable)
+
+    @property
+    def label(self) -> str:
+        return f"{self.letter} {self.safety_rating:.2f}"
+
+
+@dataclass(frozen=True, slots=True)
+class CarClass:
+    class_id: int
+    name: str
+    colour: str  # "#rrggbb"
+
+
+@dataclass(frozen=True, slots=True)
+class Driver:
+    """A racer in the session roster: who sits in car `car_idx`.
+
+    Identity is `(platform, driver_id)`; names and car indexes are for display only.
+    """
+
+    car_idx: int
+    driver_id: int
+    name: str
+    car_number: str
+    car_class: CarClass
+    car_name: str
+    irating: int
+    licence: Licence | None
+    team_name: str = ""
+    platform: Platform = Platform.IRACING
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.platform.value, self.driver_id)
+
+
+@dataclass(frozen=True, slots=True)
+class CarState:
+    """What the telemetry says about one car at one tick. None where the sim did not tell."""
+
+    car_idx: int
+    position: int | None = None  # overall, 1-based
+    class_position: int | None = None  # 1-based
+    lap: int | None = None  # laps started
+    laps_completed: int | None = None
+    lap_dist_pct: float | None = None
+    gap_to_leader: float | None = None  # seconds behind the overall leader (F2Time)
+    last_lap: float | None = None  # seconds
+    best_lap: float | None = None  # seconds
+    on_pit_road: bool = False
+    in_world: bool = True  # False when the car is not on track (in the garage / not in world)
+
+    @property
+    def progress(self) -> float | None:
+        """Laps completed plus the fraction of the current lap: how far round the race a car is."""
+        if self.laps_completed is None or self.lap_dist_pct is None or self.lap_dist_pct < 0:
+            return None
+        return self.laps_completed + self.lap_dist_pct
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFacts:
+    track_name: str = ""
+    track_config: str = ""
+    session_type: str = ""  # Practice, Qualify, Race, ...
+    session_name: str = ""
+    session_state: str = ""  # racing, checkered, ...
+    session_num: int = 0
+    session_id: int = 0
+    subsession_id: int = 0
+    official: bool = False
+    session_time: float = 0.0
+    player_incidents: int | None = None
+
+    @property
+    def is_race(self) -> bool:
+        return self.session_type.lower() == "race"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSnapshot:
+    """One tick of one session: the facts, the roster and the cars' live state."""
+
+    facts: SessionFacts
+    drivers: tuple[Driver, ...]
+    cars: dict[int, CarState] = field(default_factory=dict)  # by car_idx; never mutated after publish
+    player_car_idx: int | None = None
+    tick: int = 0
+    roster_version: int = 0  # bumps when the roster (session YAML) changes

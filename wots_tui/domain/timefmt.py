@@ -1,0 +1,31 @@
+"""Formatting of lap times, gaps and rating changes the way timing screens show them."""
+
+from __future__ import annotations
+
+
+def lap_time(seconds: float | None) -> str:
+    """1:23.456 for a lap; blank when the sim has no time (None or <= 0)."""
+    if seconds is None or seconds <= 0:
+        return ""
+    minutes, rest = divmod(seconds, 60)
+    if minutes:
+        return f"{int(minutes)}:{rest:06.3f}"
+    return f"{rest:.3f}"
+
+
+def gap(seconds: float | None, laps: int) -> str:
+    if laps >= 1:
+        return f"+{laps}L"
+    if seconds is None:
+        return ""
+    if seconds == 0:
+        return "-"
+    return f"+{seconds:.1f}" if seconds < 100 else f"+{lap_time(seconds)}"
+
+
+def signed_int(value: float | None) -> str:
+    if value is None:
+        return ""
+    rounded = round(value)
+    return f"{rounded:+d}" if rounded else "0"
+

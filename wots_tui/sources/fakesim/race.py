@@ -1,0 +1,145 @@
+"""A scripted multi-class race at Spa, computed as a pure function of race time.
+
+Lap times are drawn once from the seed, so the state at any moment is reproducible: tests can
+seek to a fixed moment, the demo plays it in real time.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from wots_tui.sources.fakesim.roster import Entry, build_field
+
+RACE_SESSION_NUM = 2
+SESSION_STATE_RACING = 4
+SESSION_STATE_CHECKERED = 5
+LEADER_LAPS = 20
+_GRID_DELAY = 0.35  # seconds between grid slots at the start
+_PIT_LOSS = 34.0
+_MAX_CARS = 64
+
+# The player's incidents: (race time, points).
+INCIDENTS = ((95.0, 1), (410.0, 2), (760.0, 1), (1220.0, 4), (1900.0, 2))
+
+
+@dataclass(frozen=True, slots=True)
+class CarProgress:
+    laps_completed: int
+    lap_dist_pct: float
+    last_lap: float
+    best_lap: float
+    on_pit_road: bool
+    finished: bool
+    finished_at: float
+
+
+class ScriptedRace:
+    def __init__(self, seed: int = 7):
+        self.seed = seed
+        self.entries, self.player_idx = build_field(seed)
+        rng = random.Random(seed * 7919)
+        self._laps: dict[int, list[float]] = {}
+        self._ends: dict[int, list[float]] = {}  # race time at which each lap ends
+        self._pit_lap: dict[int, int] = {}
+        for entry in self.entries:
+            base = entry.car_class.base_lap * entry.pace
+            pit_lap = rng.randint(8, 13)
+            laps = []
+            for lap in range(1, LEADER_LAPS + 3):
+                time = base * (1 + rng.gauss(0, 0.006))
+                if lap == 1:
+                    time += 6.0
+                if lap == pit_lap:
+                    time += _PIT_LOSS
+                laps.append(time)
+            start = entry.joins_at + entry.grid_slot * _GRID_DELAY
+            self._laps[entry.car_idx] = laps
+            self._ends[entry.car_idx] = list(itertools.accumulate(laps, initial=start))[1:]
+            self._pit_lap[entry.car_idx] = pit_lap
+        leader_end = min(ends[LEADER_LAPS - 1] for ends in self._ends.values())
+        self.checkered_at = leader_end
+
+    def roster_at(self, t: float) -> list[Entry]:
+        return [e for e in self.entries if e.joins_at <= t and (e.leaves_at is None or t < e.leaves_at)]
+
+    def roster_key(self, t: float) -> tuple[int, ...]:
+        return tuple(e.car_idx for e in self.roster_at(t))
+
+    def progress(self, entry: Entry, t: float) -> CarProgress:
+        ends = self._ends[entry.car_idx]
+        laps = self._laps[entry.car_idx]
+        completed = bisect.bisect_right(ends, t)
+        if t >= self.checkered_at:
+            # a car finishes when it next crosses the line after the leader has
+            finish_lap = bisect.bisect_right(ends, self.checkered_at)
+            if completed > finish_lap:
+                completed = finish_lap + 1
+                done = laps[:completed]
+                return CarProgress(completed, 0.0, done[-1], min(done), False, True, ends[completed - 1])
+        start = ends[completed - 1] if completed else entry.joins_at + entry.grid_slot * _GRID_DELAY
+        if completed >= len(laps):
+            completed = len(laps) - 1
+        fraction = max(0.0, min(0.9999, (t - start) / laps[completed]))
+        driving = completed + 1
+        pit_lap = self._pit_lap[entry.car_idx]
+        on_pit = (driving == pit_lap and fraction > 0.86) or (driving == pit_lap + 1 and fraction < 0.06)
+        if entry.joins_at > 0 and completed == 0:
+            on_pit = on_pit or fraction < 0.05
+        done = laps[:completed]
+        return CarProgress(
+            completed, fraction, done[-1] if done else -1.0, min(done) if done else -1.0, on_pit, False, 0.0
+        )
+
+    def telemetry_at(self, t: float) -> dict[str, Any]:
+        """Every variable the fake sim writes, for race time t."""
+        arrays: dict[str, list[Any]] = {
+            "CarIdxPosition": [0] * _MAX_CARS,
+            "CarIdxClassPosition": [0] * _MAX_CARS,
+            "CarIdxLap": [-1] * _MAX_CARS,
+            "CarIdxLapCompleted": [-1] * _MAX_CARS,
+            "CarIdxLapDistPct": [-1.0] * _MAX_CARS,
+            "CarIdxF2Time": [0.0] * _MAX_CARS,
+            "CarIdxLastLapTime": [-1.0] * _MAX_CARS,
+            "CarIdxBestLapTime": [-1.0] * _MAX_CARS,
+            "CarIdxOnPitRoad": [False] * _MAX_CARS,
+            "CarIdxTrackSurface": [-1] * _MAX_CARS,
+            "CarIdxClass": [0] * _MAX_CARS,
+        }
+        roster = self.roster_at(t)
+        progress = {e.car_idx: self.progress(e, t) for e in roster}
+        order = sorted(
+            roster,
+            key=lambda e: (-(progress[e.car_idx].laps_completed + progress[e.car_idx].lap_dist_pct),
+                           progress[e.car_idx].finished_at, e.grid_slot),
+        )
+        leader = progress[order[0].car_idx] if order else None
+        leader_lap = order[0].car_class.base_lap * order[0].pace if order else 0.0
+        class_rank: dict[int, int] = {}
+        for position, entry in enumerate(order, start=1):
+            p = progress[entry.car_idx]
+            i = entry.car_idx
+            class_rank[entry.car_class.class_id] = class_rank.get(entry.car_class.class_id, 0) + 1
+            arrays["CarIdxPosition"][i] = position
+            arrays["CarIdxClassPosition"][i] = class_rank[entry.car_class.class_id]
+            arrays["CarIdxLap"][i] = p.laps_completed + (0 if p.finished else 1)
+            arrays["CarIdxLapCompleted"][i] = p.laps_completed
+            arrays["CarIdxLapDistPct"][i] = p.lap_dist_pct
+            behind = (leader.laps_completed + leader.lap_dist_pct) - (p.laps_completed + p.lap_dist_pct)
+            arrays["CarIdxF2Time"][i] = max(0.0, behind * leader_lap)
+            arrays["CarIdxLastLapTime"][i] = p.last_lap
+            arrays["CarIdxBestLapTime"][i] = p.best_lap
+            arrays["CarIdxOnPitRoad"][i] = p.on_pit_road
+            arrays["CarIdxTrackSurface"][i] = 1 if p.on_pit_road else 3  # InPitStall-ish / OnTrack
+            arrays["CarIdxClass"][i] = entry.car_class.class_id
+        return {
+            "SessionNum": RACE_SESSION_NUM,
+            "SessionTime": t,
+            "SessionState": SESSION_STATE_CHECKERED if t >= self.checkered_at else SESSION_STATE_RACING,
+            "PlayerCarIdx": self.player_idx,
+            "PlayerCarMyIncidentCount": sum(points for at, points in INCIDENTS if at <= t),
+            **arrays,
+        }

@@ -1,0 +1,87 @@
+"""The fake sim: a scripted race written into an irsdk memory-map file at 60 Hz, in a thread."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+from wots_tui.sources.fakesim.memmap import IrsdkFileWriter, Var
+from wots_tui.sources.fakesim.race import ScriptedRace
+from wots_tui.sources.fakesim.session_yaml import session_info
+
+log = logging.getLogger(__name__)
+
+VARIABLES = (
+    Var("SessionNum", "int", desc="Session number"),
+    Var("SessionTime", "double", desc="Seconds since session start", unit="s"),
+    Var("SessionState", "int", desc="Session state"),
+    Var("PlayerCarIdx", "int", desc="Players carIdx"),
+    Var("PlayerCarMyIncidentCount", "int", desc="Incident count for this session"),
+    Var("CarIdxPosition", "int", 64, "Cars position in race by car index"),
+    Var("CarIdxClassPosition", "int", 64, "Cars class position in race by car index"),
+    Var("CarIdxClass", "int", 64, "Cars class id by car index"),
+    Var("CarIdxLap", "int", 64, "Laps started by car index"),
+    Var("CarIdxLapCompleted", "int", 64, "Laps completed by car index"),
+    Var("CarIdxLapDistPct", "float", 64, "Percentage distance around lap by car index", "%"),
+    Var("CarIdxF2Time", "float", 64, "Race time behind leader or fastest lap time otherwise", "s"),
+    Var("CarIdxLastLapTime", "float", 64, "Cars last lap time", "s"),
+    Var("CarIdxBestLapTime", "float", 64, "Cars best lap time", "s"),
+    Var("CarIdxOnPitRoad", "bool", 64, "On pit road between the cones by car index"),
+    Var("CarIdxTrackSurface", "int", 64, "Track surface type by car index"),
+)
+SESSION_ID = 258_114_007
+SUBSESSION_ID = 81_552_310
+
+
+def write_moment(path: Path, race: ScriptedRace, t: float) -> IrsdkFileWriter:
+    """A memory map holding the race at time t: the fixed moment tests and snapshots read."""
+    writer = IrsdkFileWriter(path, VARIABLES)
+    writer.write_session_info(session_info(race.roster_at(t), race.player_idx, SESSION_ID, SUBSESSION_ID))
+    writer.write_tick(race.telemetry_at(t))
+    return writer
+
+
+class FakeSim:
+    """Plays a ScriptedRace into `path` in real time (times `speed`), from race time `start_at`."""
+
+    def __init__(self, path: Path, race: ScriptedRace | None = None, start_at: float = 0.0, speed: float = 1.0, rate: float = 60.0):
+        self.path = path
+        self.race = race or ScriptedRace()
+        self._start_at = start_at
+        self._speed = speed
+        self._interval = 1 / rate
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self.run, name="fake-sim", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def run(self) -> None:
+        """Write ticks until stopped; on stop the map's status says the sim has closed."""
+        race = self.race
+        t0 = time.monotonic()
+        writer = write_moment(self.path, race, self._start_at)
+        roster = race.roster_key(self._start_at)
+        try:
+            next_tick = t0
+            while not self._stop.is_set():
+                t = self._start_at + (time.monotonic() - t0) * self._speed
+                key = race.roster_key(t)
+                if key != roster:
+                    roster = key
+                    writer.write_session_info(session_info(race.roster_at(t), race.player_idx, SESSION_ID, SUBSESSION_ID))
+                writer.write_tick(race.telemetry_at(t))
+                next_tick += self._interval
+                self._stop.wait(max(0.0, next_tick - time.monotonic()))
+        finally:
+            writer.close()
+            log.info("fake sim stopped")

@@ -1,0 +1,294 @@
+"""The iRacing source: pyirsdk in a thread, publishing SessionSnapshots.
+
+One thread per source, owned by the engine. Each poll reads a few header ints; the session-info
+YAML is parsed only when SessionInfoUpdate changes; telemetry is read (one frozen buffer, one
+unpack) at most `max_rate` times a second, or at once when the roster or the session changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import irsdk
+import yaml
+
+from wots_tui.domain.models import CarState, Driver, SessionFacts, SessionSnapshot
+from wots_tui.sources.session_info import facts_from, parse_section_tolerantly, raw_section, roster_from
+from wots_tui.sources.telemetry import TelemetryLayout, array_value
+
+log = logging.getLogger(__name__)
+
+_YAML_TRANSLATE = bytes.maketrans(b"\x81\x8d\x8f\x90\x9d", b"     ")  # as pyirsdk does before cp1252
+_UTF8_MARK = b"---\nWeekendInfo:\n Encoding: UTF8"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceWaiting:
+    """Published when there is no sim to read: the app shows a calm waiting state."""
+
+    message: str
+
+
+SourceEvent = SessionSnapshot | SourceWaiting
+Publish = Callable[[SourceEvent], None]
+
+
+class Connector(Protocol):
+    waiting_message: str
+
+    def connect(self) -> irsdk.IRSDK | None:
+        """A started IRSDK, or None when the sim (or the file) is not there yet."""
+
+
+class FileConnector:
+    """A memory-map dump, or the live file a fake sim writes; waits until the file exists."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.waiting_message = f"waiting for {path.name}"
+
+    def connect(self) -> irsdk.IRSDK | None:
+        try:
+            if self.path.stat().st_size < 112:
+                return None
+        except OSError:
+            return None
+        ir = irsdk.IRSDK()
+        try:
+            if ir.startup(test_file=str(self.path)) and ir.is_connected:
+                return ir
+        except (OSError, ValueError, IndexError) as error:  # a half-written or foreign file
+            log.warning("cannot read %s as an irsdk memory map: %s", self.path, error)
+        ir.shutdown()
+        return None
+
+
+class SimConnector:
+    """iRacing's shared memory on Windows. Asks the sim's status page first, quietly (pyirsdk prints)."""
+
+    waiting_message = "waiting for iRacing"
+
+    def connect(self) -> irsdk.IRSDK | None:
+        if sys.platform != "win32" or not _sim_running():
+            return None
+        ir = irsdk.IRSDK()
+        if ir.startup() and ir.is_connected:
+            return ir
+        ir.shutdown()
+        return None
+
+
+def _sim_running() -> bool:
+    try:
+        with urllib.request.urlopen(irsdk.SIM_STATUS_URL, timeout=1) as response:
+            return b"running:1" in response.read()
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+class IRacingSource:
+    """Reads one sim through pyirsdk in its own thread until stopped."""
+
+    def __init__(
+        self,
+        connector: Connector,
+        publish: Publish,
+        max_rate: float = 5.0,
+        poll_interval: float = 1 / 60,
+        retry_interval: float = 1.0,
+    ):
+        self._connector = connector
+        self._publish = publish
+        self._min_publish_gap = 1 / max_rate
+        self._poll_interval = poll_interval
+        self._retry_interval = retry_interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="iracing-source", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        waiting_said = False
+        while not self._stop.is_set():
+            ir = self._connector.connect()
+            if ir is None:
+                if not waiting_said:
+                    self._publish(SourceWaiting(self._connector.waiting_message))
+                    waiting_said = True
+                self._stop.wait(self._retry_interval)
+                continue
+            log.info("connected to %s", getattr(self._connector, "path", "iRacing"))
+            try:
+                _Session(ir).follow(self._publish, self._stop, self._min_publish_gap, self._poll_interval)
+            except Exception:  # a sim that vanishes mid-read must not kill the thread
+                log.exception("lost the sim while reading")
+            finally:
+                ir.shutdown()
+            if not self._stop.is_set():
+                log.info("sim closed; waiting")
+                self._publish(SourceWaiting(self._connector.waiting_message))
+                waiting_said = True
+                self._stop.wait(self._retry_interval)
+
+
+class _Session:
+    """One connection to the sim: its compiled telemetry layout and the last good roster."""
+
+    def __init__(self, ir: irsdk.IRSDK):
+        self._ir = ir
+        self._layout = TelemetryLayout(ir._var_headers)
+        self._info_update = -1
+        self._weekend: Any = None
+        self._sessions: Any = None
+        self._drivers: tuple[Driver, ...] = ()
+        self._player: int | None = None
+        self._roster_version = 0
+        self._session_num: int | None = None
+
+    def follow(self, publish: Publish, stop: threading.Event, min_gap: float, poll: float) -> None:
+        last_publish = 0.0
+        header = self._ir._header
+        while not stop.is_set():
+            if not header.status & irsdk.StatusField.status_connected:
+                return
+            structural = False
+            if header.session_info_update != self._info_update:
+                structural = self._reload_session_info(header.session_info_update)
+            now = time.monotonic()
+            if structural or now - last_publish >= min_gap:
+                publish(self.read_snapshot())
+                last_publish = now
+            stop.wait(poll)
+
+    def read_snapshot(self) -> SessionSnapshot:
+        ir = self._ir
+        if self._info_update != ir._header.session_info_update:
+            self._reload_session_info(ir._header.session_info_update)
+        ir.freeze_var_buffer_latest()
+        buffer = ir._var_buffer_latest
+        values = self._layout.read(buffer.get_memory(), buffer.buf_offset)
+        tick = buffer.tick_count
+        session_num = values.get("SessionNum") or 0
+        if session_num != self._session_num:
+            self._session_num = session_num
+        facts = facts_from(
+            self._weekend,
+            self._sessions,
+            session_num,
+            values.get("SessionState"),
+            values.get("SessionTime") or 0.0,
+            values.get("PlayerCarMyIncidentCount"),
+        )
+        player = values.get("PlayerCarIdx", self._player)
+        return SessionSnapshot(
+            facts=facts,
+            drivers=self._drivers,
+            cars={d.car_idx: _car_state(values, d.car_idx) for d in self._drivers},
+            player_car_idx=player,
+            tick=tick,
+            roster_version=self._roster_version,
+        )
+
+    def _reload_session_info(self, update: int) -> bool:
+        """Parse the sections we use; True when the roster changed. A section that will not parse keeps its last value."""
+        self._info_update = update
+        weekend = self._section("WeekendInfo")
+        sessions = self._section("SessionInfo")
+        driver_info = self._section("DriverInfo")
+        if weekend is not None:
+            self._weekend = weekend
+        if sessions is not None:
+            self._sessions = sessions
+        if driver_info is None:
+            return False
+        drivers, player = roster_from(driver_info)
+        if player is not None:
+            self._player = player
+        if drivers == self._drivers:
+            return False
+        self._drivers = drivers
+        self._roster_version += 1
+        return True
+
+    def _section(self, key: str) -> Any:
+        try:
+            return self._ir[key]
+        except yaml.YAMLError as error:
+            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+            log.warning("session info %s did not parse (%s); parsing it tolerantly", key, first_line)
+        section = raw_section(self._session_text(), key)
+        if section is None:
+            return None
+        try:
+            return parse_section_tolerantly(section, key)
+        except yaml.YAMLError:
+            log.warning("session info %s did not parse even tolerantly; keeping the last good one", key)
+            return None
+
+    def _session_text(self) -> str:
+        header = self._ir._header
+        raw = bytes(self._ir._shared_mem[header.session_info_offset : header.session_info_offset + header.session_info_len])
+        raw = raw.split(b"\x00", 1)[0]
+        if raw.startswith(_UTF8_MARK):
+            return raw.decode("utf-8", errors="replace")
+        return raw.translate(_YAML_TRANSLATE).decode("cp1252", errors="replace")
+
+
+def _car_state(values: dict[str, Any], car_idx: int) -> CarState:
+    def positive_int(name: str) -> int | None:
+        value = array_value(values, name, car_idx)
+        return value if value is not None and value > 0 else None
+
+    def lap_seconds(name: str) -> float | None:
+        value = array_value(values, name, car_idx)
+        return value if value is not None and value > 0 else None
+
+    lap = array_value(values, "CarIdxLap", car_idx)
+    lap = lap if lap is not None and lap >= 0 else None
+    completed = array_value(values, "CarIdxLapCompleted", car_idx)
+    if completed is None and lap is not None:  # old SDKs have only CarIdxLap
+        completed = max(lap - 1, 0)
+    dist = array_value(values, "CarIdxLapDistPct", car_idx)
+    surface = array_value(values, "CarIdxTrackSurface", car_idx)
+    position = positive_int("CarIdxPosition")
+    gap = array_value(values, "CarIdxF2Time", car_idx)
+    return CarState(
+        car_idx=car_idx,
+        position=position,
+        class_position=positive_int("CarIdxClassPosition"),
+        lap=lap,
+        laps_completed=completed if completed is not None and completed >= 0 else None,
+        lap_dist_pct=dist if dist is not None and dist >= 0 else None,
+        gap_to_leader=gap if position is not None and gap is not None and gap >= 0 else None,
+        last_lap=lap_seconds("CarIdxLastLapTime"),
+        best_lap=lap_seconds("CarIdxBestLapTime"),
+        on_pit_road=bool(array_value(values, "CarIdxOnPitRoad", car_idx)),
+        in_world=surface is None or surface >= 0,
+    )
+
+
+def read_once(path: Path) -> SessionSnapshot | None:
+    """One snapshot of a memory-map file, or None when it cannot be read (used by tests and benches)."""
+    ir = FileConnector(path).connect()
+    if ir is None:
+        return None
+    try:
+        return _Session(ir).read_snapshot()
+    finally:
+        ir.shutdown()

@@ -1,0 +1,67 @@
+"""The live drivers screen: everyone in the session, one row each, with one-key actions."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from wots_tui.domain.board import Board, SortOrder, filter_rows, sort_rows, waiting_board
+from wots_tui.domain.models import CarClass, LinkState
+from wots_tui.ui.widgets.driver_board import DriverBoard
+from wots_tui.ui.widgets.session_header import SessionHeader
+
+WAITING_HINT = (
+    "Start iRacing and join a session: this screen fills in by itself.\n"
+    "No sim at hand? Run `wots-tui demo`, or `wots-tui --irsdk-file DUMP` to read a captured session."
+)
+
+
+class LiveScreen(Screen):
+    BINDINGS = [
+        Binding("f", "cycle_filter", "Class"),
+        Binding("s", "cycle_sort", "Sort"),
+        Binding("question_mark", "app.push_screen('help')", "Help", key_display="?"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.board: Board = waiting_board(0, "starting")
+        self.class_filter: CarClass | None = None
+        self.sort = SortOrder.POSITION
+
+    def compose(self) -> ComposeResult:
+        yield SessionHeader(id="session-header")
+        yield Static(WAITING_HINT, id="waiting")
+        yield DriverBoard(id="drivers")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DriverBoard).focus()
+        self._render_board()
+
+    def show_board(self, board: Board) -> None:
+        self.board = board
+        if self.class_filter is not None and self.class_filter not in board.classes:
+            self.class_filter = None
+        self._render_board()
+
+    def action_cycle_filter(self) -> None:
+        choices: list[CarClass | None] = [None, *self.board.classes]
+        self.class_filter = choices[(choices.index(self.class_filter) + 1) % len(choices)]
+        self._render_board()
+
+    def action_cycle_sort(self) -> None:
+        self.sort = self.sort.next()
+        self._render_board()
+
+    def _render_board(self) -> None:
+        waiting = self.board.link is LinkState.WAITING
+        rows = sort_rows(filter_rows(self.board.rows, self.class_filter), self.sort)
+        self.query_one("#waiting").display = waiting
+        drivers = self.query_one(DriverBoard)
+        drivers.display = not waiting
+        self.query_one(SessionHeader).show(self.board, self.class_filter, self.sort, len(rows))
+        drivers.show(rows)

@@ -1,0 +1,112 @@
+"""The live board's columns: header label, width, alignment, and how a row fills the cell."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.style import Style
+
+from wots_tui.domain.board import BoardRow
+from wots_tui.domain.timefmt import gap, lap_time, signed_int
+
+Cell = tuple[str, Style | None]
+_PLAIN: Style | None = None
+_GAIN = Style(color="#4ade80")
+_LOSS = Style(color="#f87171")
+_PIT = Style(color="#111111", bgcolor="#fbbf24", bold=True)
+_NICK = Style(color="#93c5fd", italic=True)
+_RATING = {1: ("▲", Style(color="#4ade80", bold=True)), 0: ("●", Style(color="#a1a1aa")), -1: ("▼", Style(color="#f87171", bold=True))}
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    label: str
+    width: int  # 0 = takes the rest of the line
+    cell: Callable[[BoardRow], Cell]
+    right: bool = False
+
+
+def _position(row: BoardRow) -> Cell:
+    return (str(row.position) if row.position else "", _PLAIN)
+
+
+def _class_position(row: BoardRow) -> Cell:
+    return (str(row.class_position) if row.class_position else "", _PLAIN)
+
+
+def _name(row: BoardRow) -> Cell:
+    return (row.name, _PLAIN)
+
+
+def _nickname(row: BoardRow) -> Cell:
+    return (row.notebook.nickname if row.notebook else "", _NICK)
+
+
+def _class(row: BoardRow) -> Cell:
+    return (row.car_class.name, Style(color=row.car_class.colour, bold=True))
+
+
+def _licence(row: BoardRow) -> Cell:
+    if row.licence is None:
+        return ("", _PLAIN)
+    return (row.licence.label, Style(color=row.licence.colour, bold=True))
+
+
+def _irating(row: BoardRow) -> Cell:
+    return (str(row.irating) if row.irating > 0 else "", _PLAIN)
+
+
+def _irating_change(row: BoardRow) -> Cell:
+    text = signed_int(row.irating_change)
+    if row.irating_change is None or text == "0":
+        return (text, _PLAIN)
+    return (text, _GAIN if row.irating_change > 0 else _LOSS)
+
+
+def _lap(row: BoardRow) -> Cell:
+    return (str(row.lap) if row.lap is not None else "", _PLAIN)
+
+
+def _pit(row: BoardRow) -> Cell:
+    return ("PIT", _PIT) if row.on_pit_road else ("", _PLAIN)
+
+
+def _rating(row: BoardRow) -> Cell:
+    if row.notebook is None or row.notebook.rating is None:
+        return ("", _PLAIN)
+    return _RATING[row.notebook.rating]
+
+
+def _tags(row: BoardRow) -> Cell:
+    return ("".join(row.notebook.tags) if row.notebook else "", _PLAIN)
+
+
+def _met(row: BoardRow) -> Cell:
+    return (str(row.notebook.times_met) if row.notebook and row.notebook.times_met else "", _PLAIN)
+
+
+def _note(row: BoardRow) -> Cell:
+    return (" ".join(row.notebook.note.split()) if row.notebook else "", _PLAIN)
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("P", 3, _position, right=True),
+    Column("CP", 3, _class_position, right=True),
+    Column("#", 4, lambda r: (r.car_number, _PLAIN), right=True),
+    Column("Driver", 24, _name),
+    Column("Nick", 10, _nickname),
+    Column("Class", 6, _class),
+    Column("Lic", 6, _licence),
+    Column("iR", 5, _irating, right=True),
+    Column("±iR", 4, _irating_change, right=True),
+    Column("Lap", 3, _lap, right=True),
+    Column("Gap", 8, lambda r: (gap(r.gap_seconds, r.gap_laps), _PLAIN), right=True),
+    Column("Last", 8, lambda r: (lap_time(r.last_lap), _PLAIN), right=True),
+    Column("Best", 8, lambda r: (lap_time(r.best_lap), _PLAIN), right=True),
+    Column("Pit", 3, _pit),
+    Column("R", 1, _rating),
+    Column("Tags", 6, _tags),
+    Column("Met", 3, _met, right=True),
+    Column("Note", 0, _note),
+)

@@ -1,0 +1,177 @@
+"""The live drivers table: a line-API widget that re-renders only the rows that changed.
+
+DataTable re-lays out cells on every update; a racer's CPU belongs to the sim, so this widget keeps
+one cached Strip per row and asks Textual to repaint just the lines whose BoardRow changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from wots_tui.domain.board import BoardRow
+from wots_tui.ui.widgets.columns import COLUMNS, Column
+
+
+class DriverBoard(Widget, can_focus=True):
+    """One header line, then one line per driver; the cursor follows its driver as positions change."""
+
+    COMPONENT_CLASSES = {"driver-board--header", "driver-board--player", "driver-board--cursor"}
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "cursor_to(0)", "First", show=False),
+        Binding("end", "cursor_to(-1)", "Last", show=False),
+    ]
+
+    class CursorMoved(Message):
+        def __init__(self, row: BoardRow | None) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._rows: list[BoardRow] = []
+        self._cursor = 0
+        self._top = 0
+        self._strips: dict[int, tuple[tuple[BoardRow, bool, int], Strip]] = {}
+
+    @property
+    def rows(self) -> list[BoardRow]:
+        return self._rows
+
+    @property
+    def cursor_row(self) -> BoardRow | None:
+        return self._rows[self._cursor] if 0 <= self._cursor < len(self._rows) else None
+
+    def show(self, rows: Sequence[BoardRow]) -> None:
+        """Show a new set of rows; repaint only the lines whose row changed."""
+        old_rows, old_cursor, old_top = self._rows, self._cursor, self._top
+        selected = self.cursor_row
+        self._rows = list(rows)
+        if selected is not None:
+            self._cursor = next((i for i, r in enumerate(self._rows) if r.key == selected.key), self._cursor)
+        self._cursor = max(0, min(self._cursor, len(self._rows) - 1))
+        self._scroll_to_cursor()
+        if len(old_rows) != len(self._rows) or old_top != self._top:
+            self.refresh()
+        else:
+            for index, (old, new) in enumerate(zip(old_rows, self._rows)):
+                if old != new or index in (old_cursor, self._cursor):
+                    self._refresh_row(index)
+        if selected is None or self.cursor_row is None or selected.key != self.cursor_row.key:
+            self.post_message(self.CursorMoved(self.cursor_row))
+
+    # keys and mouse
+
+    def action_cursor(self, step: int) -> None:
+        self._move_to(self._cursor + step)
+
+    def action_page(self, direction: int) -> None:
+        self._move_to(self._cursor + direction * max(1, self._visible_rows() - 1))
+
+    def action_cursor_to(self, index: int) -> None:
+        self._move_to(index if index >= 0 else len(self._rows) - 1)
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            self._move_to(self._top + event.y - 1)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self._move_to(self._cursor + 3)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self._move_to(self._cursor - 3)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._strips.clear()
+        self._scroll_to_cursor()
+
+    def _move_to(self, index: int) -> None:
+        if not self._rows:
+            return
+        index = max(0, min(index, len(self._rows) - 1))
+        if index == self._cursor:
+            return
+        previous, self._cursor = self._cursor, index
+        top = self._top
+        self._scroll_to_cursor()
+        if top != self._top:
+            self.refresh()
+        else:
+            self._refresh_row(previous)
+            self._refresh_row(index)
+        self.post_message(self.CursorMoved(self.cursor_row))
+
+    def _visible_rows(self) -> int:
+        return max(1, self.size.height - 1)
+
+    def _scroll_to_cursor(self) -> None:
+        visible = self._visible_rows()
+        if self._cursor < self._top:
+            self._top = self._cursor
+        elif self._cursor >= self._top + visible:
+            self._top = self._cursor - visible + 1
+        self._top = max(0, min(self._top, max(0, len(self._rows) - visible)))
+
+    def _refresh_row(self, index: int) -> None:
+        y = index - self._top + 1
+        if 1 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    # rendering
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y == 0:
+            return self._header_strip(width)
+        index = self._top + y - 1
+        if index >= len(self._rows):
+            return Strip.blank(width, self.rich_style)
+        row = self._rows[index]
+        key = (row, index == self._cursor, width)
+        cached = self._strips.get(index)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        strip = self._row_strip(row, index == self._cursor, width)
+        self._strips[index] = (key, strip)
+        return strip
+
+    def _header_strip(self, width: int) -> Strip:
+        style = self.get_component_rich_style("driver-board--header")
+        return self._line([(c.label, None) for c in COLUMNS], style, width)
+
+    def _row_strip(self, row: BoardRow, selected: bool, width: int) -> Strip:
+        style = self.rich_style
+        if row.is_player:
+            style += self.get_component_rich_style("driver-board--player")
+        if selected:
+            style += self.get_component_rich_style("driver-board--cursor")
+        return self._line([c.cell(row) for c in COLUMNS], style, width)
+
+    def _line(self, cells: list[tuple[str, Style | None]], base: Style, width: int) -> Strip:
+        segments = [Segment(" ", base)]
+        used = 1
+        for column, (text, style) in zip(COLUMNS, cells):
+            cell_width = column.width or max(0, width - used)
+            segments.append(Segment(_fit(text, cell_width, column), base + style if style else base))
+            segments.append(Segment(" ", base))
+            used += cell_width + 1
+        return Strip(segments).adjust_cell_length(width, base)
+
+
+def _fit(text: str, width: int, column: Column) -> str:
+    if column.right and cell_len(text) < width:
+        return " " * (width - cell_len(text)) + text
+    return set_cell_size(text, width)

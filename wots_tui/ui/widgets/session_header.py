@@ -1,0 +1,56 @@
+"""The live screen's header: track, session, SOF per class, what is shown, and the link to the sim."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from wots_tui.domain.board import Board, SortOrder
+from wots_tui.domain.models import CarClass, LinkState
+
+
+def _clock(seconds: float) -> str:
+    whole = int(max(0.0, seconds))
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+class SessionHeader(Static):
+    def show(self, board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int) -> None:
+        self.update(self.describe(board, class_filter, sort, shown))
+
+    @staticmethod
+    def describe(board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int) -> Text:
+        text = Text()
+        facts = board.facts
+        if board.link is LinkState.WAITING or facts is None:
+            text.append("◌ ", style="bold #fbbf24")
+            text.append(board.link_message.capitalize() or "Waiting", style="bold")
+            return text
+        text.append(facts.track_name or "Unknown track", style="bold")
+        if facts.track_config:
+            text.append(f"  {facts.track_config}")
+        text.append("  │  ")
+        text.append(facts.session_type or "Session", style="bold")
+        if facts.session_state:
+            text.append(f" · {facts.session_state}")
+        text.append(f" · {_clock(facts.session_time)}")
+        if facts.official:
+            text.append(" · official", style="#4ade80")
+        if facts.player_incidents is not None:
+            text.append(f"  │  Inc {facts.player_incidents}x")
+        text.append("  │  ")
+        text.append("● ", style="bold #4ade80")
+        text.append(board.link_message or "connected")
+        text.append("\nSOF ")
+        for car_class in board.classes:
+            sof = board.sof.get(car_class.name)
+            if sof is None:
+                continue
+            text.append(f" {car_class.name} ", style=f"bold {car_class.colour}")
+            text.append(str(sof))
+        text.append("\n")
+        text.append(f"{shown} drivers", style="bold")
+        text.append(" · class: ")
+        text.append(class_filter.name if class_filter else "all", style=f"bold {class_filter.colour}" if class_filter else "bold")
+        text.append(f" · sorted by {sort.value}")
+        return text

@@ -22,7 +22,7 @@ import irsdk
 import yaml
 
 from wots_tui.domain.models import CarState, Driver, SessionFacts, SessionSnapshot
-from wots_tui.sources.session_info import facts_from, parse_section_tolerantly, raw_section, roster_from
+from wots_tui.sources.session_info import CorruptRoster, facts_from, parse_section_tolerantly, raw_section, roster_from
 from wots_tui.sources.telemetry import TelemetryLayout, array_value
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ class IRacingSource:
                 continue
             log.info("connected to %s", getattr(self._connector, "path", "iRacing"))
             try:
-                _Session(ir).follow(self._publish, self._stop, self._min_publish_gap, self._poll_interval)
+                SimSession(ir).follow(self._publish, self._stop, self._min_publish_gap, self._poll_interval)
             except Exception:  # a sim that vanishes mid-read must not kill the thread
                 log.exception("lost the sim while reading")
             finally:
@@ -147,7 +147,7 @@ class IRacingSource:
                 self._stop.wait(self._retry_interval)
 
 
-class _Session:
+class SimSession:
     """One connection to the sim: its compiled telemetry layout and the last good roster."""
 
     def __init__(self, ir: irsdk.IRSDK):
@@ -159,17 +159,22 @@ class _Session:
         self._drivers: tuple[Driver, ...] = ()
         self._player: int | None = None
         self._roster_version = 0
-        self._session_num: int | None = None
 
     def follow(self, publish: Publish, stop: threading.Event, min_gap: float, poll: float) -> None:
         last_publish = 0.0
+        last_session_num = None
         header = self._ir._header
+        has_session_num = "SessionNum" in self._layout.names
         while not stop.is_set():
             if not header.status & irsdk.StatusField.status_connected:
                 return
             structural = False
             if header.session_info_update != self._info_update:
                 structural = self._reload_session_info(header.session_info_update)
+            session_num = self._ir["SessionNum"] if has_session_num else None
+            if session_num != last_session_num:  # practice -> qualify -> race: show the new session at once
+                structural = True
+                last_session_num = session_num
             now = time.monotonic()
             if structural or now - last_publish >= min_gap:
                 publish(self.read_snapshot())
@@ -185,8 +190,6 @@ class _Session:
         values = self._layout.read(buffer.get_memory(), buffer.buf_offset)
         tick = buffer.tick_count
         session_num = values.get("SessionNum") or 0
-        if session_num != self._session_num:
-            self._session_num = session_num
         facts = facts_from(
             self._weekend,
             self._sessions,
@@ -195,7 +198,8 @@ class _Session:
             values.get("SessionTime") or 0.0,
             values.get("PlayerCarMyIncidentCount"),
         )
-        player = values.get("PlayerCarIdx", self._player)
+        # DriverCarIdx names the player's car in every SDK version; PlayerCarIdx only in newer ones
+        player = self._player if self._player is not None else values.get("PlayerCarIdx")
         return SessionSnapshot(
             facts=facts,
             drivers=self._drivers,
@@ -208,16 +212,20 @@ class _Session:
     def _reload_session_info(self, update: int) -> bool:
         """Parse the sections we use; True when the roster changed. A section that will not parse keeps its last value."""
         self._info_update = update
-        weekend = self._section("WeekendInfo")
-        sessions = self._section("SessionInfo")
-        driver_info = self._section("DriverInfo")
+        weekend = self.section("WeekendInfo")
+        sessions = self.section("SessionInfo")
+        driver_info = self.section("DriverInfo")
         if weekend is not None:
             self._weekend = weekend
         if sessions is not None:
             self._sessions = sessions
         if driver_info is None:
             return False
-        drivers, player = roster_from(driver_info)
+        try:
+            drivers, player = roster_from(driver_info)
+        except CorruptRoster as error:
+            log.warning("session info DriverInfo is corrupt (%s); keeping the last good roster", error)
+            return False
         if player is not None:
             self._player = player
         if drivers == self._drivers:
@@ -226,7 +234,8 @@ class _Session:
         self._roster_version += 1
         return True
 
-    def _section(self, key: str) -> Any:
+    def section(self, key: str) -> Any:
+        """One parsed session-info section, tolerantly re-parsed when pyirsdk raises; None if absent or hopeless."""
         try:
             return self._ir[key]
         except yaml.YAMLError as error:
@@ -289,6 +298,6 @@ def read_once(path: Path) -> SessionSnapshot | None:
     if ir is None:
         return None
     try:
-        return _Session(ir).read_snapshot()
+        return SimSession(ir).read_snapshot()
     finally:
         ir.shutdown()

@@ -70,6 +70,10 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
+class CorruptRoster(ValueError):
+    """DriverInfo parsed, but an entry has no usable car index: the text was mangled."""
+
+
 def roster_from(driver_info: Mapping[str, Any] | None) -> tuple[tuple[Driver, ...], int | None]:
     """Racers from DriverInfo (pace car and spectators left out) and the player's car index."""
     if not driver_info:
@@ -77,11 +81,13 @@ def roster_from(driver_info: Mapping[str, Any] | None) -> tuple[tuple[Driver, ..
     player = _int(driver_info.get("DriverCarIdx"))
     drivers = []
     for entry in driver_info.get("Drivers") or ():
-        if not isinstance(entry, Mapping) or _is_not_a_racer(entry):
+        if not isinstance(entry, Mapping) or _int(entry.get("CarIdx")) is None:
+            raise CorruptRoster(f"a Drivers entry without a car index: {str(entry)[:60]}")
+        if _is_not_a_racer(entry):
             continue
         car_idx = _int(entry.get("CarIdx"))
         driver_id = _int(entry.get("UserID"))
-        if car_idx is None or driver_id is None:
+        if car_idx is None or driver_id is None:  # snippets and odd builds: no identity, no row
             continue
         drivers.append(
             Driver(

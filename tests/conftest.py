@@ -1,0 +1,27 @@
+"""Test set-up: snapshots live in the top-level snapshots/ folder; logs never touch the terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import pytest_textual_snapshot
+
+SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"
+
+
+class TopLevelSVGExtension(pytest_textual_snapshot.SVGImageExtension):
+    @classmethod
+    def dirname(cls, *, test_location) -> str:  # type: ignore[override]
+        return str(SNAPSHOTS / Path(test_location.filepath).stem)
+
+
+pytest_textual_snapshot.SVGImageExtension = TopLevelSVGExtension
+
+
+@pytest.fixture(autouse=True)
+def _platform_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Config, logs and caches of a test run go to a temporary folder, never the developer's own."""
+    home = tmp_path_factory.mktemp("home")
+    for name in ("user_config_dir", "user_log_dir", "user_cache_dir", "user_data_dir"):
+        monkeypatch.setattr(f"platformdirs.{name}", lambda *a, _n=name, **k: str(home / _n))

@@ -28,3 +28,13 @@ def wrap_session_text(text: bytes, path: Path, telemetry: dict | None = None) ->
     writer.write_tick(telemetry or {})
     writer.set_connected(True)
     return path
+
+
+def write_race_moment(folder: Path, t: float = 900.0) -> Path:
+    """The scripted race frozen at race time t, in a memory map named moment.irsdk."""
+    from wots_tui.sources.fakesim.race import ScriptedRace
+    from wots_tui.sources.fakesim.sim import write_moment
+
+    path = folder / "moment.irsdk"
+    write_moment(path, ScriptedRace(), t).close_keeping_status()
+    return path

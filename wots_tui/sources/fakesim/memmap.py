@@ -137,7 +137,12 @@ class IrsdkFileWriter:
         self._write_header()
 
     def close(self) -> None:
+        """Close as a sim that exits does: readers see the status drop."""
         self.set_connected(False)
+        self.close_keeping_status()
+
+    def close_keeping_status(self) -> None:
+        """Close but leave the map saying "connected", as a captured dump does."""
         self._map.flush()
         self._map.close()
         self._file.close()

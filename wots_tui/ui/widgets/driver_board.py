@@ -68,8 +68,10 @@ class DriverBoard(Widget, can_focus=True):
             self.refresh()
         else:
             for index, (old, new) in enumerate(zip(old_rows, self._rows)):
-                if old != new or index in (old_cursor, self._cursor):
+                if index in (old_cursor, self._cursor):
                     self._refresh_row(index)
+                elif old != new:
+                    self._refresh_changed_cells(index, old, new)
         if selected is None or self.cursor_row is None or selected.key != self.cursor_row.key:
             self.post_message(self.CursorMoved(self.cursor_row))
 
@@ -130,6 +132,24 @@ class DriverBoard(Widget, can_focus=True):
         if 1 <= y < self.size.height:
             self.refresh(Region(0, y, self.size.width, 1))
 
+    def _refresh_changed_cells(self, index: int, old: BoardRow, new: BoardRow) -> None:
+        """Repaint only the span of cells whose text or style changed: usually just Gap and Last.
+
+        Most updates at race pace change one or two cells of a row; repainting those, not the whole
+        160-column line, is what keeps the bytes sent to the racer's terminal low.
+        """
+        y = index - self._top + 1
+        if not 1 <= y < self.size.height:
+            return
+        changed = [i for i, column in enumerate(COLUMNS) if column.cell(old) != column.cell(new)]
+        if not changed:
+            return
+        width = self.size.width
+        starts = _column_starts(width)
+        first, last = changed[0], changed[-1]
+        end = starts[last] + (COLUMNS[last].width or width - starts[last])
+        self.refresh(Region(starts[first], y, min(end, width) - starts[first], 1))
+
     # rendering
 
     def render_line(self, y: int) -> Strip:
@@ -168,7 +188,17 @@ class DriverBoard(Widget, can_focus=True):
             segments.append(Segment(_fit(text, cell_width, column), base + style if style else base))
             segments.append(Segment(" ", base))
             used += cell_width + 1
-        return Strip(segments).adjust_cell_length(width, base)
+        return Strip(segments).adjust_cell_length(width, base).simplify()
+
+
+def _column_starts(width: int) -> list[int]:
+    """The x of each column's first cell, as `_line` lays them out (one space before each)."""
+    starts = []
+    x = 1
+    for column in COLUMNS:
+        starts.append(x)
+        x += (column.width or max(0, width - x)) + 1
+    return starts
 
 
 def _fit(text: str, width: int, column: Column) -> str:

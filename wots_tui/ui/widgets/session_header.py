@@ -15,8 +15,14 @@ def _clock(seconds: float) -> str:
 
 
 class SessionHeader(Static):
+    _shown: tuple[str, list] | None = None
+
     def show(self, board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int) -> None:
-        self.update(self.describe(board, class_filter, sort, shown))
+        """Update only when the text differs: the header changes about once a second, boards come 5 times."""
+        text = self.describe(board, class_filter, sort, shown)
+        if (text.plain, text.spans) != self._shown:
+            self._shown = (text.plain, text.spans)
+            self.update(text)
 
     @staticmethod
     def describe(board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int) -> Text:

@@ -7,6 +7,7 @@ one cached Strip per row and asks Textual to repaint just the lines whose BoardR
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -191,14 +192,15 @@ class DriverBoard(Widget, can_focus=True):
         return Strip(segments).adjust_cell_length(width, base).simplify()
 
 
-def _column_starts(width: int) -> list[int]:
+@lru_cache(maxsize=8)
+def _column_starts(width: int) -> tuple[int, ...]:
     """The x of each column's first cell, as `_line` lays them out (one space before each)."""
     starts = []
     x = 1
     for column in COLUMNS:
         starts.append(x)
         x += (column.width or max(0, width - x)) + 1
-    return starts
+    return tuple(starts)
 
 
 def _fit(text: str, width: int, column: Column) -> str:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
 import pytest_textual_snapshot
+
+os.environ["TZ"] = "UTC"  # dates on screen are local: make snapshots the same on every machine
+time.tzset()
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"
 

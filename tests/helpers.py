@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
+from textual.pilot import Pilot
+
+from wots_tui.domain.models import LinkState
+from wots_tui.engine import Engine, SourceSpec
 from wots_tui.sources.fakesim.memmap import IrsdkFileWriter
 from wots_tui.sources.fakesim.sim import VARIABLES
+from wots_tui.store import Database
+from wots_tui.store.timestamps import utc_now
+from wots_tui.ui.app import WotsApp
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MEMMAPS = FIXTURES / "irsdk" / "memmap"
@@ -38,3 +47,25 @@ def write_race_moment(folder: Path, t: float = 900.0) -> Path:
     path = folder / "moment.irsdk"
     write_moment(path, ScriptedRace(), t).close_keeping_status()
     return path
+
+
+SNAPSHOT_CLOCK = datetime(2026, 11, 20, 19, 30, tzinfo=UTC)
+
+
+def make_app(spec: SourceSpec, folder: Path, clock: Callable[[], datetime] = utc_now) -> WotsApp:
+    """The app on `spec`, with its notebook in `folder` (notebook.duckdb), refreshing at 20 Hz."""
+    return WotsApp(Engine(spec, Database(folder / "notebook.duckdb"), refresh_rate=20.0, clock=clock))
+
+
+async def wait_for(pilot: Pilot, condition, tries: int = 200) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition never held")
+
+
+async def connected(pilot: Pilot) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: app.live.board.link is LinkState.CONNECTED and app.live.board.rows)
+    await pilot.pause()

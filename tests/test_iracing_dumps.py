@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
-
 from helpers import DAYTONA, MEMMAPS
+
 from wots_tui.domain.board import build_board
 from wots_tui.sources.iracing import read_once
 

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
-
 from helpers import DAYTONA_YAML, YAMLS, wrap_session_text
+
 from wots_tui.sources.fakesim.memmap import IrsdkFileWriter
 from wots_tui.sources.fakesim.sim import VARIABLES
 from wots_tui.sources.iracing import FileConnector, SimSession, read_once
@@ -97,8 +97,8 @@ def test_newline_in_a_real_roster_keeps_all_drivers(tmp_path: Path, caplog: pyte
 def test_utf8_mode_names_with_yaml_indicators(tmp_path: Path):
     """iRacing's UTF-8 session strings: pyirsdk quotes only DriverSetupName, so '? ?' names raise there."""
     text = _daytona_with(b"---\nWeekendInfo:\n", b"---\nWeekendInfo:\n Encoding: UTF8\n")
-    text = text.replace(b"UserName: Lyden Lee", "UserName: ? ?".encode(), 1)
-    text = text.replace(b"UserName: Irving Ferrer", "UserName: Zoë Ødegaard".encode("utf-8"), 1)
+    text = text.replace(b"UserName: Lyden Lee", b"UserName: ? ?", 1)
+    text = text.replace(b"UserName: Irving Ferrer", "UserName: Zoë Ødegaard".encode(), 1)
     snapshot = read_once(wrap_session_text(text, tmp_path / "m.bin"))
     names = {d.driver_id: d.name for d in snapshot.drivers}
     assert len(names) == 43

@@ -22,10 +22,21 @@ class ConfigError(ValueError):
 class Settings:
     refresh_rate: float = 5.0  # live screen and snapshot publishing, per second
     log_level: str = "INFO"
+    db: str = ""  # the notebook file; empty: notebook.duckdb in the data folder
+
+    def database_path(self, demo: bool = False) -> Path:
+        """The notebook file: the one chosen, else the racer's own, else (for the demo) one of the demo's own."""
+        if self.db:
+            return Path(self.db).expanduser()
+        return data_dir() / ("demo-notebook.duckdb" if demo else "notebook.duckdb")
 
 
 def config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 def log_dir() -> Path:

@@ -8,21 +8,19 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 
-from wots_tui.domain.models import CarClass, CarState, Driver, Licence, LinkState, SessionFacts, SessionSnapshot
+from wots_tui.domain.models import (
+    CarClass,
+    CarState,
+    Cycling,
+    Driver,
+    Licence,
+    LinkState,
+    SessionFacts,
+    SessionSnapshot,
+)
+from wots_tui.domain.notebook import NotebookEntry
 from wots_tui.domain.ratings import Entrant, irating_changes, strength_of_field
-
-
-@dataclass(frozen=True, slots=True)
-class NotebookEntry:
-    """What the racer has written about a driver (filled by the notebook store)."""
-
-    rating: int | None = None  # -1, 0, +1; None when never rated
-    note: str = ""
-    tags: tuple[str, ...] = ()  # tag icons, in catalogue order
-    nickname: str = ""
-    times_met: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +45,11 @@ class BoardRow:
     notebook: NotebookEntry | None = None
 
 
-class SortOrder(str, Enum):
+class SortOrder(str, Cycling):
     POSITION = "position"
     CLASS = "class"
     IRATING = "iRating"
 
-    def next(self) -> SortOrder:
-        members = list(SortOrder)
-        return members[(members.index(self) + 1) % len(members)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +61,11 @@ class Board:
     rows: tuple[BoardRow, ...] = ()
     classes: tuple[CarClass, ...] = ()  # fastest first
     sof: Mapping[str, int] = field(default_factory=dict)  # class name -> SOF
+    notebook_version: int = 0  # bumps with every notebook or tag change
 
 
-def waiting_board(version: int, message: str) -> Board:
-    return Board(version=version, link=LinkState.WAITING, link_message=message)
+def waiting_board(version: int, message: str, notebook_version: int = 0) -> Board:
+    return Board(version=version, link=LinkState.WAITING, link_message=message, notebook_version=notebook_version)
 
 
 def build_board(
@@ -77,6 +73,7 @@ def build_board(
     version: int,
     notebook: Mapping[tuple[str, int], NotebookEntry] | None = None,
     link_message: str = "",
+    notebook_version: int = 0,
 ) -> Board:
     """Join one snapshot with the notebook into a Board, rows in overall order."""
     notebook = notebook or {}
@@ -129,6 +126,7 @@ def build_board(
         rows=tuple(rows),
         classes=classes,
         sof=sof,
+        notebook_version=notebook_version,
     )
 
 

@@ -6,6 +6,14 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 
+class Cycling(Enum):
+    """An enum a key steps through: `next()` gives the following member, the last wraps to the first."""
+
+    def next(self):  # type: ignore[no-untyped-def]
+        members = list(type(self))
+        return members[(members.index(self) + 1) % len(members)]
+
+
 class Platform(str, Enum):
     IRACING = "iracing"
     AMS2 = "ams2"

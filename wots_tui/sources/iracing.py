@@ -22,7 +22,13 @@ import irsdk
 import yaml
 
 from wots_tui.domain.models import CarState, Driver, SessionSnapshot
-from wots_tui.sources.session_info import CorruptRoster, facts_from, parse_section_tolerantly, raw_section, roster_from
+from wots_tui.sources.session_info import (
+    CorruptRoster,
+    facts_from,
+    parse_section_tolerantly,
+    raw_section,
+    roster_from,
+)
 from wots_tui.sources.telemetry import TelemetryLayout, array_value
 
 log = logging.getLogger(__name__)

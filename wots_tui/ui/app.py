@@ -1,33 +1,94 @@
-"""The Textual app: the engine's Boards on screen."""
+"""The Textual app: the live drivers, the notebook and the tag catalogue, fed by the engine."""
 
 from __future__ import annotations
 
-from textual.app import App
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.screen import ModalScreen, Screen
 
 from wots_tui.domain.board import Board
 from wots_tui.engine import Engine
+from wots_tui.ui.screens.driver_actions import DriverActions
 from wots_tui.ui.screens.help import HelpScreen
 from wots_tui.ui.screens.live import LiveScreen
+from wots_tui.ui.screens.notebook import NotebookScreen
+from wots_tui.ui.screens.tags import TagsScreen
 from wots_tui.ui.styles import styles_dir
+
+MAIN_SCREENS = ("live", "notebook", "tags")
 
 
 class WotsApp(App[None]):
     TITLE = "wots-tui"
-    CSS_PATH = [styles_dir() / name for name in ("app.tcss", "live.tcss", "help.tcss")]
+    CSS_PATH = [styles_dir() / f"{name}.tcss" for name in ("app", "live", "help", "notebook", "tags", "dialogs")]
     SCREENS = {"help": HelpScreen}
 
     def __init__(self, engine: Engine) -> None:
         super().__init__()
         self.engine = engine
         self.live = LiveScreen()
+        self.notebook_screen = NotebookScreen()
+        self.tags_screen = TagsScreen()
+        self._notebook_version = -1
 
     async def on_mount(self) -> None:
-        await self.push_screen(self.live)
-        self.engine.subscribe(self._on_board)
+        for name, screen in zip(MAIN_SCREENS, (self.live, self.notebook_screen, self.tags_screen)):
+            self.install_screen(screen, name)
+        await self.push_screen("live")
+        self.engine.subscribe(self._on_board, self._on_store_error)
         await self.engine.start()
 
     def _on_board(self, board: Board) -> None:
         self.live.show_board(board)
+        if board.notebook_version != self._notebook_version:
+            self._notebook_version = board.notebook_version
+            self.notebook_screen.notebook_changed(board.notebook_version)
+            self.tags_screen.catalogue_changed()
+
+    def _on_store_error(self, message: str) -> None:
+        self.notify(message, severity="error", timeout=10)
 
     async def on_unmount(self) -> None:
         await self.engine.stop()
+
+    def action_show(self, name: str) -> None:
+        """Go to a main screen; F2 on the notebook goes back to the live screen."""
+        if isinstance(self.screen, ModalScreen):
+            return
+        current = self._current_name()
+        if name == current == "notebook":
+            name = "live"
+        if name != current:
+            self.switch_screen(name)
+
+    def action_next_screen(self, step: int) -> None:
+        current = self._current_name()
+        if current is not None:
+            self.action_show(MAIN_SCREENS[(MAIN_SCREENS.index(current) + step) % len(MAIN_SCREENS)])
+
+    def _current_name(self) -> str | None:
+        return next((n for n, s in zip(MAIN_SCREENS, (self.live, self.notebook_screen, self.tags_screen)) if s is self.screen), None)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette: the screens, and every notebook action on the driver under the cursor."""
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Live drivers", "The drivers in the current session", lambda: self.action_show("live"))
+        yield SystemCommand("Notebook", "Everyone you ever noted: search, filter, edit", lambda: self.action_show("notebook"))
+        yield SystemCommand("Tags", "The tag catalogue: add, rename, recolour, reorder, delete", lambda: self.action_show("tags"))
+        if isinstance(screen, TagsScreen):
+            yield SystemCommand("Add a tag", "A tag of your own", screen.action_add)
+        if not isinstance(screen, DriverActions) or (chosen := screen.selected(quiet=True)) is None:
+            return
+        _, name = chosen
+        for rating, word in ((1, "up ▲"), (0, "neutral ●"), (-1, "down ▼")):
+            yield SystemCommand(f"Rate {name} {word}", "Your rating of this driver", lambda r=rating: self.run_action_on(screen, f"rate({r})"))
+        yield SystemCommand(f"Note on {name}", "Write or edit your note", screen.action_note)
+        yield SystemCommand(f"Nickname for {name}", "What you call them", screen.action_nickname)
+        yield SystemCommand(f"Card of {name}", "Everything known about them, editable", lambda: self.run_action_on(screen, "card"))
+        for tag in self.engine.notebook.catalogue:
+            key = f" (key {tag.hotkey})" if tag.hotkey else ""
+            yield SystemCommand(f"Tag {name}: {tag.icon} {tag.name}", f"Add or remove this tag{key}", lambda t=tag.id: self.run_action_on(screen, f"toggle_tag_id({t!r})"))
+
+    def run_action_on(self, screen: Screen, action: str) -> None:
+        self.run_worker(screen.run_action(action))

@@ -16,10 +16,24 @@ HELP = """\
 |---|---|
 | `↑` `↓` / `k` `j` | move the cursor (it follows its driver as positions change) |
 | `PgUp` `PgDn` `Home` `End` | move by a page, to the top, to the bottom |
+| `+` `-` `0` | rate the driver under the cursor up, down, neutral |
+| `1`…`9` | add or remove the tag on that key (see the tags screen) |
+| `n` / `c` | write a note / set a nickname |
+| `Enter` | the driver's card: everything known about them, editable |
 | `f` | show one class at a time, then all again |
 | `s` | sort by position, by class, by iRating |
+| `Tab` `F2` `F3` | next screen; the notebook; the tags |
+| `Ctrl+P` | the command palette: every action above by name |
 | `?` | this help; `Esc` closes it |
 | `q` | quit |
+
+## Notebook screen (`F2`)
+`/` searches names, nicknames, notes and tags as you type; `r` filters by rating, `t` by tag, `s` sorts by
+last met, times met or name; `d` deletes an entry and `u` brings it back. The driver keys above work here too.
+
+## Tags screen (`F3`)
+`a` adds a tag of your own, `e` edits it, `Shift+↑/↓` moves a tag, `1`…`9` gives it that key (`0` takes
+the key away), `d` deletes one of your own tags.
 
 ## Columns
 | column | meaning |

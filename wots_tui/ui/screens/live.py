@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from wots_tui.domain.board import Board, SortOrder, filter_rows, sort_rows, waiting_board
 from wots_tui.domain.models import CarClass, LinkState
+from wots_tui.domain.notebook import Key
+from wots_tui.ui.screens.base import SCREEN_KEYS
+from wots_tui.ui.screens.driver_actions import DRIVER_KEYS, DriverActions
 from wots_tui.ui.widgets.driver_board import DriverBoard
 from wots_tui.ui.widgets.session_header import SessionHeader
 
@@ -18,10 +20,12 @@ WAITING_HINT = (
 )
 
 
-class LiveScreen(Screen):
+class LiveScreen(DriverActions):
     BINDINGS = [
+        *DRIVER_KEYS,
         Binding("f", "cycle_filter", "Class"),
         Binding("s", "cycle_sort", "Sort"),
+        *SCREEN_KEYS,
         Binding("question_mark", "app.push_screen('help')", "Help", key_display="?"),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -47,6 +51,16 @@ class LiveScreen(Screen):
         if self.class_filter is not None and self.class_filter not in board.classes:
             self.class_filter = None
         self._render_board()
+
+    def selected(self, quiet: bool = False) -> tuple[Key, str] | None:
+        row = self.query_one(DriverBoard).cursor_row
+        if row is None:
+            return None
+        if row.is_player:
+            if not quiet:
+                self.notify("That is you: the notebook is about the others", severity="warning", timeout=2)
+            return None
+        return row.key, row.name
 
     def action_cycle_filter(self) -> None:
         choices: list[CarClass | None] = [None, *self.board.classes]

@@ -1,209 +1,108 @@
-"""The live drivers table: a line-API widget that re-renders only the rows that changed.
-
-DataTable re-lays out cells on every update; a racer's CPU belongs to the sim, so this widget keeps
-one cached Strip per row and asks Textual to repaint just the lines whose BoardRow changed.
-"""
+"""The live drivers table: its columns (label, width, alignment, how a row fills the cell) and the widget."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from functools import lru_cache
-
-from rich.cells import cell_len, set_cell_size
-from rich.segment import Segment
 from rich.style import Style
-from textual import events
-from textual.binding import Binding
-from textual.geometry import Region
-from textual.message import Message
-from textual.strip import Strip
-from textual.widget import Widget
 
 from wots_tui.domain.board import BoardRow
-from wots_tui.ui.widgets.columns import COLUMNS, Column
+from wots_tui.domain.timefmt import gap, lap_time, signed_int
+from wots_tui.ui.widgets.row_table import Cell, Column, RowTable
+
+_PLAIN: Style | None = None
+_GAIN = Style(color="#4ade80")
+_LOSS = Style(color="#f87171")
+_PIT = Style(color="#111111", bgcolor="#fbbf24", bold=True)
+NICK_STYLE = Style(color="#93c5fd", italic=True)
+RATING_CELLS: dict[int | None, Cell] = {1: ("▲", Style(color="#4ade80", bold=True)), 0: ("●", Style(color="#a1a1aa")), -1: ("▼", Style(color="#f87171", bold=True))}
 
 
-class DriverBoard(Widget, can_focus=True):
-    """One header line, then one line per driver; the cursor follows its driver as positions change."""
+def _position(row: BoardRow) -> Cell:
+    return (str(row.position) if row.position else "", _PLAIN)
 
-    COMPONENT_CLASSES = {"driver-board--header", "driver-board--player", "driver-board--cursor"}
-    BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("down,j", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "cursor_to(0)", "First", show=False),
-        Binding("end", "cursor_to(-1)", "Last", show=False),
-    ]
 
-    class CursorMoved(Message):
-        def __init__(self, row: BoardRow | None) -> None:
-            super().__init__()
-            self.row = row
+def _class_position(row: BoardRow) -> Cell:
+    return (str(row.class_position) if row.class_position else "", _PLAIN)
+
+
+def _name(row: BoardRow) -> Cell:
+    return (row.name, _PLAIN)
+
+
+def _nickname(row: BoardRow) -> Cell:
+    return (row.notebook.nickname if row.notebook else "", NICK_STYLE)
+
+
+def _class(row: BoardRow) -> Cell:
+    return (row.car_class.name, Style(color=row.car_class.colour, bold=True))
+
+
+def _licence(row: BoardRow) -> Cell:
+    if row.licence is None:
+        return ("", _PLAIN)
+    return (row.licence.label, Style(color=row.licence.colour, bold=True))
+
+
+def _irating(row: BoardRow) -> Cell:
+    return (str(row.irating) if row.irating > 0 else "", _PLAIN)
+
+
+def _irating_change(row: BoardRow) -> Cell:
+    text = signed_int(row.irating_change)
+    if row.irating_change is None or text == "0":
+        return (text, _PLAIN)
+    return (text, _GAIN if row.irating_change > 0 else _LOSS)
+
+
+def _lap(row: BoardRow) -> Cell:
+    return (str(row.lap) if row.lap is not None else "", _PLAIN)
+
+
+def _pit(row: BoardRow) -> Cell:
+    return ("PIT", _PIT) if row.on_pit_road else ("", _PLAIN)
+
+
+def _rating(row: BoardRow) -> Cell:
+    if row.notebook is None or row.notebook.rating is None:
+        return ("", _PLAIN)
+    return RATING_CELLS[row.notebook.rating]
+
+
+def _tags(row: BoardRow) -> Cell:
+    return ("".join(row.notebook.tags) if row.notebook else "", _PLAIN)
+
+
+def _met(row: BoardRow) -> Cell:
+    return (str(row.notebook.times_met) if row.notebook and row.notebook.times_met else "", _PLAIN)
+
+
+def _note(row: BoardRow) -> Cell:
+    return (" ".join(row.notebook.note.split()) if row.notebook else "", _PLAIN)
+
+
+COLUMNS: tuple[Column[BoardRow], ...] = (
+    Column("P", 3, _position, right=True),
+    Column("CP", 3, _class_position, right=True),
+    Column("#", 4, lambda r: (r.car_number, _PLAIN), right=True),
+    Column("Driver", 24, _name),
+    Column("Nick", 10, _nickname),
+    Column("Class", 6, _class),
+    Column("Lic", 6, _licence),
+    Column("iR", 5, _irating, right=True),
+    Column("±iR", 4, _irating_change, right=True),
+    Column("Lap", 3, _lap, right=True),
+    Column("Gap", 8, lambda r: (gap(r.gap_seconds, r.gap_laps), _PLAIN), right=True),
+    Column("Last", 8, lambda r: (lap_time(r.last_lap), _PLAIN), right=True),
+    Column("Best", 8, lambda r: (lap_time(r.best_lap), _PLAIN), right=True),
+    Column("Pit", 3, _pit),
+    Column("R", 1, _rating),
+    Column("Tags", 8, _tags),
+    Column("Met", 3, _met, right=True),
+    Column("Note", 0, _note),
+)
+
+
+class DriverBoard(RowTable[BoardRow]):
+    """Everyone in the session, the racer's own row highlighted; the cursor follows its driver."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._rows: list[BoardRow] = []
-        self._cursor = 0
-        self._top = 0
-        self._strips: dict[int, tuple[tuple[BoardRow, bool, int], Strip]] = {}
-
-    @property
-    def rows(self) -> list[BoardRow]:
-        return self._rows
-
-    @property
-    def cursor_row(self) -> BoardRow | None:
-        return self._rows[self._cursor] if 0 <= self._cursor < len(self._rows) else None
-
-    def show(self, rows: Sequence[BoardRow]) -> None:
-        """Show a new set of rows; repaint only the lines whose row changed."""
-        old_rows, old_cursor, old_top = self._rows, self._cursor, self._top
-        selected = self.cursor_row
-        self._rows = list(rows)
-        if selected is not None:
-            self._cursor = next((i for i, r in enumerate(self._rows) if r.key == selected.key), self._cursor)
-        self._cursor = max(0, min(self._cursor, len(self._rows) - 1))
-        self._scroll_to_cursor()
-        if len(old_rows) != len(self._rows) or old_top != self._top:
-            self.refresh()
-        else:
-            for index, (old, new) in enumerate(zip(old_rows, self._rows)):
-                if index in (old_cursor, self._cursor):
-                    self._refresh_row(index)
-                elif old != new:
-                    self._refresh_changed_cells(index, old, new)
-        if selected is None or self.cursor_row is None or selected.key != self.cursor_row.key:
-            self.post_message(self.CursorMoved(self.cursor_row))
-
-    # keys and mouse
-
-    def action_cursor(self, step: int) -> None:
-        self._move_to(self._cursor + step)
-
-    def action_page(self, direction: int) -> None:
-        self._move_to(self._cursor + direction * max(1, self._visible_rows() - 1))
-
-    def action_cursor_to(self, index: int) -> None:
-        self._move_to(index if index >= 0 else len(self._rows) - 1)
-
-    def on_click(self, event: events.Click) -> None:
-        if event.y >= 1:
-            self._move_to(self._top + event.y - 1)
-
-    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
-        self._move_to(self._cursor + 3)
-
-    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        self._move_to(self._cursor - 3)
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._strips.clear()
-        self._scroll_to_cursor()
-
-    def _move_to(self, index: int) -> None:
-        if not self._rows:
-            return
-        index = max(0, min(index, len(self._rows) - 1))
-        if index == self._cursor:
-            return
-        previous, self._cursor = self._cursor, index
-        top = self._top
-        self._scroll_to_cursor()
-        if top != self._top:
-            self.refresh()
-        else:
-            self._refresh_row(previous)
-            self._refresh_row(index)
-        self.post_message(self.CursorMoved(self.cursor_row))
-
-    def _visible_rows(self) -> int:
-        return max(1, self.size.height - 1)
-
-    def _scroll_to_cursor(self) -> None:
-        visible = self._visible_rows()
-        if self._cursor < self._top:
-            self._top = self._cursor
-        elif self._cursor >= self._top + visible:
-            self._top = self._cursor - visible + 1
-        self._top = max(0, min(self._top, max(0, len(self._rows) - visible)))
-
-    def _refresh_row(self, index: int) -> None:
-        y = index - self._top + 1
-        if 1 <= y < self.size.height:
-            self.refresh(Region(0, y, self.size.width, 1))
-
-    def _refresh_changed_cells(self, index: int, old: BoardRow, new: BoardRow) -> None:
-        """Repaint only the span of cells whose text or style changed: usually just Gap and Last.
-
-        Most updates at race pace change one or two cells of a row; repainting those, not the whole
-        160-column line, is what keeps the bytes sent to the racer's terminal low.
-        """
-        y = index - self._top + 1
-        if not 1 <= y < self.size.height:
-            return
-        changed = [i for i, column in enumerate(COLUMNS) if column.cell(old) != column.cell(new)]
-        if not changed:
-            return
-        width = self.size.width
-        starts = _column_starts(width)
-        first, last = changed[0], changed[-1]
-        end = starts[last] + (COLUMNS[last].width or width - starts[last])
-        self.refresh(Region(starts[first], y, min(end, width) - starts[first], 1))
-
-    # rendering
-
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        if y == 0:
-            return self._header_strip(width)
-        index = self._top + y - 1
-        if index >= len(self._rows):
-            return Strip.blank(width, self.rich_style)
-        row = self._rows[index]
-        key = (row, index == self._cursor, width)
-        cached = self._strips.get(index)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        strip = self._row_strip(row, index == self._cursor, width)
-        self._strips[index] = (key, strip)
-        return strip
-
-    def _header_strip(self, width: int) -> Strip:
-        style = self.get_component_rich_style("driver-board--header")
-        return self._line([(c.label, None) for c in COLUMNS], style, width)
-
-    def _row_strip(self, row: BoardRow, selected: bool, width: int) -> Strip:
-        style = self.rich_style
-        if row.is_player:
-            style += self.get_component_rich_style("driver-board--player")
-        if selected:
-            style += self.get_component_rich_style("driver-board--cursor")
-        return self._line([c.cell(row) for c in COLUMNS], style, width)
-
-    def _line(self, cells: list[tuple[str, Style | None]], base: Style, width: int) -> Strip:
-        segments = [Segment(" ", base)]
-        used = 1
-        for column, (text, style) in zip(COLUMNS, cells):
-            cell_width = column.width or max(0, width - used)
-            segments.append(Segment(_fit(text, cell_width, column), base + style if style else base))
-            segments.append(Segment(" ", base))
-            used += cell_width + 1
-        return Strip(segments).adjust_cell_length(width, base).simplify()
-
-
-@lru_cache(maxsize=8)
-def _column_starts(width: int) -> tuple[int, ...]:
-    """The x of each column's first cell, as `_line` lays them out (one space before each)."""
-    starts = []
-    x = 1
-    for column in COLUMNS:
-        starts.append(x)
-        x += (column.width or max(0, width - x)) + 1
-    return tuple(starts)
-
-
-def _fit(text: str, width: int, column: Column) -> str:
-    if column.right and cell_len(text) < width:
-        return " " * (width - cell_len(text)) + text
-    return set_cell_size(text, width)
+        super().__init__(COLUMNS, key=lambda row: row.key, highlight=lambda row: row.is_player, id=id)

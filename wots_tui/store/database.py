@@ -1,0 +1,87 @@
+"""The one DuckDB connection of this process, its per-thread cursors, transactions and migrations.
+
+DuckDB allows one connection per process and one cursor per thread (a cursor shared across threads
+returns other threads' rows). The engine sends every call through one worker thread, so writes are
+serialised and never block the event loop; command-line tools call `run` on their own thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+import duckdb
+
+from wots_tui.store.errors import StoreError, StoreLocked
+from wots_tui.store.migrations import migrate
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
+class Database:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._connection = _connect(path)
+        self._local = threading.local()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wots-store")
+        self.schema_version = self.run(migrate)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor on the one connection."""
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._local.cursor = self._connection.cursor()
+        return cursor
+
+    def run(self, work: Callable[..., T], *args: object) -> T:
+        """`work(cursor, *args)` in one transaction on this thread, committed before it returns."""
+        cursor = self.cursor()
+        cursor.begin()
+        try:
+            result = work(cursor, *args)
+        except BaseException:
+            cursor.rollback()
+            raise
+        cursor.commit()
+        return result
+
+    async def call(self, work: Callable[..., T], *args: object) -> T:
+        """`run` on the store's worker thread, off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self.run, work, *args)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        self._connection.close()
+
+
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(str(path))
+    except duckdb.IOException as error:
+        holder = _LOCK_HOLDER.search(str(error))
+        if holder:
+            raise StoreLocked(
+                f"{path} is open in another program ({Path(holder['program']).name}, PID {holder['pid']}): "
+                "close it, or pass --db to use another notebook"
+            ) from None
+        if "lock" in str(error).lower():
+            raise StoreLocked(f"{path} is open in another program: close it, or pass --db to use another notebook") from None
+        raise StoreError(f"{path}: cannot open the notebook ({_first_line(error)})") from None
+    except (duckdb.Error, OSError) as error:
+        raise StoreError(f"{path}: cannot open the notebook ({_first_line(error)})") from None
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

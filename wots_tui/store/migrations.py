@@ -1,0 +1,98 @@
+"""The notebook file's schema, one numbered step at a time; a file is upgraded on open, never downgraded."""
+
+from __future__ import annotations
+
+import logging
+
+import duckdb
+
+from wots_tui.store.errors import StoreError
+from wots_tui.store.tags import install_builtin_tags
+from wots_tui.store.timestamps import to_db, utc_now
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (
+        1,
+        "notebook, drivers and tags",
+        """
+        CREATE TABLE drivers (
+            platform VARCHAR NOT NULL,
+            driver_id BIGINT NOT NULL,
+            name VARCHAR NOT NULL DEFAULT '',       -- last known name
+            car_number VARCHAR,                     -- last known car number
+            updated_at TIMESTAMP NOT NULL,          -- UTC
+            PRIMARY KEY (platform, driver_id)
+        );
+        CREATE TABLE notebook (
+            platform VARCHAR NOT NULL,
+            driver_id BIGINT NOT NULL,
+            nickname VARCHAR NOT NULL DEFAULT '',
+            rep TINYINT CHECK (rep IN (-1, 0, 1)),  -- NULL: never rated
+            note VARCHAR NOT NULL DEFAULT '',
+            voted_at TIMESTAMP,                     -- when rep was last set
+            updated_at TIMESTAMP NOT NULL,          -- last edit of anything; newer wins a merge
+            session_id BIGINT,                      -- where it was last written
+            subsession_id BIGINT,
+            met_elsewhere INTEGER NOT NULL DEFAULT 0,  -- meetings another notebook counted (import)
+            PRIMARY KEY (platform, driver_id)
+        );
+        CREATE TABLE tags (
+            id VARCHAR PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            icon VARCHAR NOT NULL,
+            category VARCHAR NOT NULL,
+            colour VARCHAR NOT NULL,
+            hotkey TINYINT CHECK (hotkey BETWEEN 1 AND 9),
+            position INTEGER NOT NULL,
+            builtin BOOLEAN NOT NULL
+        );
+        CREATE TABLE driver_tags (
+            platform VARCHAR NOT NULL,
+            driver_id BIGINT NOT NULL,
+            tag_id VARCHAR NOT NULL,
+            added_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (platform, driver_id, tag_id)
+        );
+        """,
+    ),
+    (
+        2,
+        "sightings: one row per driver per session met",
+        """
+        CREATE TABLE sightings (
+            platform VARCHAR NOT NULL,
+            driver_id BIGINT NOT NULL,
+            session_key VARCHAR NOT NULL,
+            seen_at TIMESTAMP NOT NULL,
+            session_id BIGINT,
+            subsession_id BIGINT,
+            track VARCHAR NOT NULL DEFAULT '',
+            session_type VARCHAR NOT NULL DEFAULT '',
+            car VARCHAR NOT NULL DEFAULT '',
+            car_class VARCHAR NOT NULL DEFAULT '',
+            irating INTEGER,
+            PRIMARY KEY (platform, driver_id, session_key)
+        );
+        """,
+    ),
+)
+
+LATEST = MIGRATIONS[-1][0]
+
+
+def migrate(cursor: duckdb.DuckDBPyConnection, up_to: int = LATEST) -> int:
+    """Bring the file to schema `up_to` (the latest by default) and install missing built-in tags."""
+    cursor.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    (current,) = cursor.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone() or (0,)
+    if current > LATEST:
+        raise StoreError(f"this notebook was written by a newer wots-tui (schema {current}; this one knows {LATEST}): update wots-tui")
+    for version, what, sql in MIGRATIONS:
+        if current < version <= up_to:
+            log.info("upgrading the notebook to schema %d: %s", version, what)
+            cursor.execute(sql)
+            cursor.execute("INSERT INTO schema_version VALUES (?, ?)", [version, to_db(utc_now())])
+            current = version
+    install_builtin_tags(cursor)
+    return current

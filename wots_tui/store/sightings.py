@@ -1,0 +1,80 @@
+"""Sightings in the file, written in batches (many tiny DuckDB transactions are slow)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import duckdb
+
+from wots_tui.domain.notebook import Key
+from wots_tui.domain.sightings import Sighting
+from wots_tui.store.timestamps import from_db, to_db
+
+Met = dict[Key, tuple[int, datetime]]
+
+
+def record_sightings(cursor: duckdb.DuckDBPyConnection, sightings: Sequence[Sighting]) -> tuple[Met, int]:
+    """Record each driver once per session and refresh their last known name and number.
+
+    Returns their times met, and how many drivers the notebook has seen in all.
+    """
+    if not sightings:
+        return {}, count_drivers_seen(cursor)
+    columns = list(zip(*(
+        (s.key[0], s.key[1], s.session_key, to_db(s.seen_at), s.session_id, s.subsession_id, s.track,
+         s.session_type, s.car, s.car_class, s.irating, s.name, s.car_number)
+        for s in sightings
+    )))
+    cursor.execute(
+        """CREATE OR REPLACE TEMP TABLE seen AS SELECT * FROM (SELECT unnest(?) AS platform, unnest(?) AS driver_id,
+               unnest(?) AS session_key, unnest(?::TIMESTAMP[]) AS seen_at, unnest(?::BIGINT[]) AS session_id,
+               unnest(?::BIGINT[]) AS subsession_id, unnest(?) AS track, unnest(?) AS session_type, unnest(?) AS car,
+               unnest(?) AS car_class, unnest(?::INTEGER[]) AS irating, unnest(?) AS name, unnest(?::VARCHAR[]) AS car_number)""",
+        [list(c) for c in columns],
+    )
+    cursor.execute(
+        """INSERT INTO sightings SELECT platform, driver_id, session_key, seen_at, session_id, subsession_id, track,
+               session_type, car, car_class, irating FROM seen
+           ON CONFLICT (platform, driver_id, session_key) DO NOTHING"""
+    )
+    cursor.execute(
+        """INSERT INTO drivers SELECT platform, driver_id, name, car_number, seen_at FROM seen
+           ON CONFLICT (platform, driver_id) DO UPDATE SET
+               name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE drivers.name END,
+               car_number = coalesce(excluded.car_number, drivers.car_number), updated_at = excluded.updated_at"""
+    )
+    met = times_met(cursor, [s.key for s in sightings])
+    cursor.execute("DROP TABLE seen")
+    return met, count_drivers_seen(cursor)
+
+
+def times_met(cursor: duckdb.DuckDBPyConnection, keys: Iterable[Key]) -> Met:
+    wanted = list(keys)
+    rows = cursor.execute(
+        """SELECT platform, driver_id, count(*), max(seen_at) FROM sightings
+           WHERE (platform, driver_id) IN (SELECT (unnest(?), unnest(?)))
+           GROUP BY ALL""",
+        [[k[0] for k in wanted], [k[1] for k in wanted]],
+    ).fetchall()
+    return {(platform, driver_id): (count, from_db(last)) for platform, driver_id, count, last in rows}
+
+
+def sightings_of(cursor: duckdb.DuckDBPyConnection, key: Key, limit: int = 20) -> list[Sighting]:
+    """The latest meetings with one driver, newest first."""
+    rows = cursor.execute(
+        """SELECT s.session_key, s.seen_at, s.session_id, s.subsession_id, s.track, s.session_type, s.car,
+                  s.car_class, s.irating
+           FROM sightings s WHERE platform = ? AND driver_id = ? ORDER BY seen_at DESC LIMIT ?""",
+        [key[0], key[1], limit],
+    ).fetchall()
+    return [
+        Sighting(key, where, from_db(seen), session_id=session, subsession_id=subsession, track=track,
+                 session_type=kind, car=car, car_class=car_class, irating=irating)
+        for where, seen, session, subsession, track, kind, car, car_class, irating in rows
+    ]
+
+
+def count_drivers_seen(cursor: duckdb.DuckDBPyConnection) -> int:
+    (count,) = cursor.execute("SELECT count(DISTINCT (platform, driver_id)) FROM sightings").fetchone() or (0,)
+    return int(count)

@@ -1,0 +1,104 @@
+"""The one-key notebook actions, the same on every screen that has a driver under the cursor."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from textual.binding import Binding
+
+from wots_tui.domain.board import BoardRow
+from wots_tui.domain.notebook import Key, NoteRecord
+from wots_tui.ui.screens.base import EngineScreen
+from wots_tui.ui.screens.driver_card import DriverCard
+from wots_tui.ui.screens.editors import NoteEditor, TextPrompt
+
+RATING_WORDS = {1: "▲ up", 0: "● neutral", -1: "▼ down"}
+
+DRIVER_KEYS = [
+    Binding("plus,equals_sign", "rate(1)", "▲", key_display="+"),
+    Binding("minus", "rate(-1)", "▼", key_display="-"),
+    Binding("0", "rate(0)", "●", key_display="0"),
+    *(Binding(str(n), f"tag({n})", f"Tag {n}", show=False) for n in range(1, 10)),
+    Binding("n", "note", "Note"),
+    Binding("c", "nickname", "Nick"),
+    Binding("enter", "card", "Card"),
+]
+
+
+class DriverActions(EngineScreen):
+    """A screen whose cursor rests on a driver: rate, tag, note, nickname and card act on that driver."""
+
+    def selected(self, quiet: bool = False) -> tuple[Key, str] | None:
+        """The key and name of the driver under the cursor, if any (`quiet`: do not tell the racer why not)."""
+        raise NotImplementedError
+
+    def _record(self, key: Key, name: str) -> NoteRecord:
+        record = self.engine.notebook.get(key)
+        return record if record is not None else NoteRecord(key, name=name)
+
+    async def action_rate(self, rating: int) -> None:
+        if (chosen := self.selected()) is None:
+            return
+        key, name = chosen
+        await self.engine.edit(key, rating=rating)
+        self.notify(f"{name}: rated {RATING_WORDS[rating]}", timeout=2)
+
+    async def action_tag(self, hotkey: int) -> None:
+        if self.selected() is None:
+            return
+        tag = self.engine.notebook.tag_for_hotkey(hotkey)
+        if tag is None:
+            self.notify(f"No tag on key {hotkey}: give it one on the tags screen (F3)", severity="warning", timeout=3)
+            return
+        await self.action_toggle_tag_id(tag.id)
+
+    async def action_toggle_tag_id(self, tag_id: str) -> None:
+        if (chosen := self.selected()) is None or (tag := self.engine.notebook.tag(tag_id)) is None:
+            return
+        key, name = chosen
+        record = await self.engine.toggle_tag(key, tag.id)
+        state = "tagged" if tag.id in record.tag_ids else "untagged"
+        self.notify(f"{name}: {state} {tag.icon} {tag.name}", timeout=2)
+
+    def action_note(self) -> None:
+        if (chosen := self.selected()) is None:
+            return
+        key, name = chosen
+
+        async def save(note: str | None) -> None:
+            if note is not None:
+                await self.engine.edit(key, note=note)
+
+        self.app.push_screen(NoteEditor(name, self._record(key, name).note), save)
+
+    def action_nickname(self) -> None:
+        if (chosen := self.selected()) is None:
+            return
+        key, name = chosen
+
+        async def save(nickname: str | None) -> None:
+            if nickname is not None:
+                await self.engine.edit(key, nickname=nickname)
+
+        prompt = TextPrompt(f"Nickname for {name}", self._record(key, name).nickname, "what you call them", 24)
+        self.app.push_screen(prompt, save)
+
+    async def action_card(self) -> None:
+        if (chosen := self.selected()) is None:
+            return
+        key, name = chosen
+        record = self._record(key, name)
+        row = next((r for r in self.engine.board.rows if r.key == key), None)
+        met = await self.engine.sightings_of(key)
+
+        async def save(changes: dict[str, Any] | None) -> None:
+            if changes:
+                await self.engine.edit(key, **changes)
+                self.notify(f"{name}: saved", timeout=2)
+
+        self.app.push_screen(DriverCard(_with_live_name(record, row), row, self.engine.notebook.catalogue, met), save)
+
+
+def _with_live_name(record: NoteRecord, row: BoardRow | None) -> NoteRecord:
+    return replace(record, name=row.name, car_number=row.car_number) if row is not None else record

@@ -1,0 +1,113 @@
+"""The driver card: everything known about one driver, and their notebook entry to edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, RadioButton, RadioSet, SelectionList, Static, TextArea
+
+from wots_tui.domain.board import BoardRow
+from wots_tui.domain.notebook import NoteRecord, Tag, in_catalogue_order
+from wots_tui.domain.sightings import Sighting
+from wots_tui.domain.wots_shape import entry_id
+
+_RATINGS: tuple[tuple[int | None, str], ...] = ((1, "▲ up"), (0, "● neutral"), (-1, "▼ down"), (None, "not rated"))
+
+
+def _when(sighting: Sighting) -> str:
+    return sighting.seen_at.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+class DriverCard(ModalScreen[dict[str, Any] | None]):
+    """Shows who they are, live and in the notebook; ctrl+s saves the edited entry, escape discards it."""
+
+    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, record: NoteRecord, row: BoardRow | None, catalogue: tuple[Tag, ...], met: list[Sighting]) -> None:
+        super().__init__()
+        self.record = record
+        self.row = row
+        self.catalogue = catalogue
+        self.met = met
+
+    def compose(self) -> ComposeResult:
+        record = self.record
+        with Vertical(id="card-box", classes="dialog"):
+            yield Label(self._title(), classes="dialog-title")
+            yield Static(self._facts(), id="card-facts")
+            with Horizontal(id="card-columns"):
+                with Vertical(id="card-left"):
+                    yield Label("Rating", classes="card-label")
+                    with RadioSet(id="card-rating"):
+                        for value, label in _RATINGS:
+                            yield RadioButton(label, value=record.rating == value)
+                    yield Label("Nickname", classes="card-label")
+                    yield Input(record.nickname, max_length=40, id="card-nickname")
+                    yield Label("Note", classes="card-label")
+                    yield TextArea(record.note, id="card-note", soft_wrap=True)
+                with Vertical(id="card-right"):
+                    yield Label("Tags", classes="card-label")
+                    yield SelectionList[str](
+                        *((f"{t.icon} {t.name}", t.id, t.id in record.tag_ids) for t in self.catalogue), id="card-tags"
+                    )
+            yield Label("Met", classes="card-label")
+            with VerticalScroll(id="card-met"):
+                yield Static(self._meetings())
+            yield Label("ctrl+s save · esc cancel · tab next field", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one(RadioSet).focus()
+
+    def _title(self) -> str:
+        name = escape(self.record.name or "unknown driver")
+        nickname = f"  “{escape(self.record.nickname)}”" if self.record.nickname else ""
+        return f"[b]{name}[/b]{nickname}  [dim]{self.record.key[0]} {entry_id(self.record.key)}[/dim]"
+
+    def _facts(self) -> str:
+        parts = []
+        row = self.row
+        if row is not None:
+            parts.append(f"#{escape(row.car_number)}  {escape(row.car_class.name)}")
+            if row.licence is not None:
+                parts.append(row.licence.label)
+            if row.irating:
+                parts.append(f"iR {row.irating}")
+            if row.position:
+                parts.append(f"P{row.position} (class P{row.class_position})")
+        elif self.record.car_number:
+            parts.append(f"#{escape(self.record.car_number)}")
+        parts.append(f"met {self.record.seen_count}×")
+        if self.record.voted_at is not None:
+            parts.append(f"rated {self.record.voted_at.astimezone():%Y-%m-%d}")
+        if self.record.subsession_id:
+            parts.append(f"noted in subsession {self.record.subsession_id}")
+        return "  ·  ".join(parts)
+
+    def _meetings(self) -> str:
+        if not self.met:
+            return "[dim]Not met in any session this notebook saw.[/dim]"
+        lines = []
+        for s in self.met:
+            rating = f"iR {s.irating}" if s.irating else ""
+            lines.append(f"{_when(s)}  {escape(s.track):<28} {escape(s.session_type):<10} {escape(s.car_class):<6} {rating}")
+        return "\n".join(lines)
+
+    def action_save(self) -> None:
+        pressed = self.query_one(RadioSet).pressed_index
+        rating = _RATINGS[pressed][0] if pressed >= 0 else self.record.rating
+        wanted = {
+            "rating": rating,
+            "nickname": self.query_one("#card-nickname", Input).value.strip(),
+            "note": self.query_one("#card-note", TextArea).text.strip(),
+            "tag_ids": in_catalogue_order(self.query_one(SelectionList).selected, self.catalogue),
+        }
+        changes = {name: value for name, value in wanted.items() if getattr(self.record, name) != value}
+        self.dismiss(changes)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

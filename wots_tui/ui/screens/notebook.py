@@ -1,0 +1,123 @@
+"""The notebook screen: everyone the racer ever noted; search, filter, sort, edit, delete with undo."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Input, Static
+
+from wots_tui.domain.notebook import Key, NotebookQuery, NoteRecord, RatingFilter
+from wots_tui.ui.screens.base import SCREEN_KEYS
+from wots_tui.ui.screens.driver_actions import DRIVER_KEYS, DriverActions
+from wots_tui.ui.widgets.notebook_table import NotebookTable
+
+
+class NotebookScreen(DriverActions):
+    BINDINGS = [
+        *DRIVER_KEYS,
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("escape", "leave_search", "List", show=False),
+        Binding("r", "cycle_rating", "Rating"),
+        Binding("t", "cycle_tag", "Tag"),
+        Binding("s", "cycle_sort", "Sort"),
+        Binding("d,delete", "delete", "Delete"),
+        Binding("u,ctrl+z", "undo", "Undo"),
+        *SCREEN_KEYS,
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_state = NotebookQuery()
+        self.results: list[NoteRecord] = []
+        self.deleted: list[NoteRecord] = []  # undo stack, newest last
+        self._shown_version = -1
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="notebook-header")
+        yield Input(placeholder="search names, nicknames, notes and tags   ( / )", id="notebook-search")
+        yield NotebookTable(lambda tag_id: self.engine.notebook.tag(tag_id), id="notebook-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(NotebookTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.notebook_changed(self.engine.board.notebook_version)
+
+    def notebook_changed(self, version: int) -> None:
+        """Search again when the notebook changed; only while on screen (it is searched on resume anyway)."""
+        if version != self._shown_version and self.is_current:
+            self._shown_version = version
+            self.query_one(NotebookTable).redraw()
+            self._search()
+
+    def selected(self, quiet: bool = False) -> tuple[Key, str] | None:
+        record = self.query_one(NotebookTable).cursor_row
+        return (record.key, record.name) if record is not None else None
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_state = replace(self.query_state, text=event.value)
+        self._search()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(NotebookTable).focus()
+
+    def action_search(self) -> None:
+        self.query_one(Input).focus()
+
+    def action_leave_search(self) -> None:
+        self.query_one(NotebookTable).focus()
+
+    def action_cycle_rating(self) -> None:
+        self.query_state = replace(self.query_state, rating=self.query_state.rating.next())
+        self._search()
+
+    def action_cycle_tag(self) -> None:
+        choices: list[str | None] = [None, *(t.id for t in self.engine.notebook.catalogue)]
+        current = self.query_state.tag_id if self.query_state.tag_id in choices else None
+        self.query_state = replace(self.query_state, tag_id=choices[(choices.index(current) + 1) % len(choices)])
+        self._search()
+
+    def action_cycle_sort(self) -> None:
+        self.query_state = replace(self.query_state, sort=self.query_state.sort.next())
+        self._search()
+
+    async def action_delete(self) -> None:
+        record = self.query_one(NotebookTable).cursor_row
+        if record is None:
+            return
+        removed = await self.engine.delete(record.key)
+        if removed is not None:
+            self.deleted.append(removed)
+            self.notify(f"Deleted {removed.name or 'entry'}: u to undo", timeout=4)
+
+    async def action_undo(self) -> None:
+        if not self.deleted:
+            self.notify("Nothing to undo", timeout=2)
+            return
+        record = await self.engine.restore(self.deleted.pop())
+        self.notify(f"Restored {record.name or 'entry'}", timeout=2)
+
+    def _search(self) -> None:
+        self.results = self.engine.notebook.search(self.query_state)
+        self.query_one(NotebookTable).show(self.results)
+        self.query_one("#notebook-header", Static).update(self._describe())
+
+    def _describe(self) -> Text:
+        query = self.query_state
+        tag = self.engine.notebook.tag(query.tag_id) if query.tag_id else None
+        text = Text()
+        text.append("Notebook", style="bold")
+        text.append(f"  {len(self.engine.notebook):,} entries · showing {len(self.results):,}")
+        text.append(" · ")
+        text.append(query.rating.value, style="bold" if query.rating is not RatingFilter.ANY else "")
+        text.append(" · tag: ")
+        text.append(f"{tag.icon} {tag.name}" if tag else "all", style=f"bold {tag.colour}" if tag else "")
+        text.append(f" · sorted by {query.sort.value}")
+        if self.deleted:
+            text.append(f" · {len(self.deleted)} deleted (u undoes)", style="#fbbf24")
+        return text

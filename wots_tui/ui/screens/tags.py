@@ -1,0 +1,132 @@
+"""The tags screen: the catalogue; add, rename, recolour, reorder, rekey and delete the racer's own tags."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Static
+
+from wots_tui.domain.notebook import Tag
+from wots_tui.ui.screens.base import SCREEN_KEYS, EngineScreen
+from wots_tui.ui.screens.editors import Confirm
+from wots_tui.ui.screens.tag_editor import OWN_CATEGORY, TagEditor
+from wots_tui.ui.widgets.tag_table import TagTable
+
+HINT = (
+    "Keys 1-9 tag the driver under the cursor on the live and notebook screens. "
+    "Here: press 1-9 to give the selected tag that key, 0 to take its key away."
+)
+
+
+class TagsScreen(EngineScreen):
+    BINDINGS = [
+        Binding("a", "add", "Add"),
+        Binding("e,enter", "edit", "Edit"),
+        Binding("shift+up,K", "move(-1)", "Move up", key_display="⇧↑"),
+        Binding("shift+down,J", "move(1)", "Move down", key_display="⇧↓"),
+        *(Binding(str(n), f"hotkey({n})", show=False) for n in range(10)),
+        Binding("d,delete", "delete", "Delete"),
+        *SCREEN_KEYS,
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._uses: dict[str, int] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(HINT, id="tags-header")
+        yield TagTable(lambda tag_id: self._uses.get(tag_id, 0), id="tags-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(TagTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.catalogue_changed()
+
+    def catalogue_changed(self) -> None:
+        if self.is_current:
+            self._uses = self.engine.notebook.tag_uses()
+            table = self.query_one(TagTable)
+            table.show(self.engine.notebook.catalogue)
+            table.redraw()
+
+    @property
+    def selected(self) -> Tag | None:
+        return self.query_one(TagTable).cursor_row
+
+    def action_add(self) -> None:
+        catalogue = self.engine.notebook.catalogue
+        order = max((t.order for t in catalogue), default=0) + 1
+        blank = Tag(id="", name="", icon="🔖", category=OWN_CATEGORY, colour="#a1a1aa", order=order)
+
+        async def save(tag: Tag | None) -> None:
+            if tag is not None:
+                await self.engine.save_tags([replace(tag, id=_new_id(tag.name, {t.id for t in catalogue}))])
+                self.query_one(TagTable).move_to(len(self.engine.notebook.catalogue) - 1)
+
+        self.app.push_screen(TagEditor(blank, is_new=True), save)
+
+    def action_edit(self) -> None:
+        tag = self.selected
+        if tag is None:
+            return
+        if tag.builtin:
+            self.notify("Built-in tags keep their name and colour (other tools know them); move or rekey them", timeout=3)
+            return
+
+        async def save(edited: Tag | None) -> None:
+            if edited is not None:
+                await self.engine.save_tags([edited])
+
+        self.app.push_screen(TagEditor(tag, is_new=False), save)
+
+    async def action_move(self, step: int) -> None:
+        tag = self.selected
+        catalogue = list(self.engine.notebook.catalogue)
+        if tag is None:
+            return
+        index = catalogue.index(tag)
+        target = index + step
+        if not 0 <= target < len(catalogue):
+            return
+        catalogue[index], catalogue[target] = catalogue[target], catalogue[index]
+        await self.engine.save_tags([replace(t, order=i) for i, t in enumerate(catalogue, start=1) if t.order != i])
+        self.query_one(TagTable).move_to(target)
+
+    async def action_hotkey(self, key: int) -> None:
+        tag = self.selected
+        if tag is None:
+            return
+        hotkey = key or None
+        changed = [replace(t, hotkey=None) for t in self.engine.notebook.catalogue if hotkey and t.hotkey == hotkey and t.id != tag.id]
+        changed.append(replace(tag, hotkey=hotkey))
+        await self.engine.save_tags(changed)
+
+    def action_delete(self) -> None:
+        tag = self.selected
+        if tag is None:
+            return
+        if tag.builtin:
+            self.notify("Built-in tags cannot be deleted; take their key away with 0", severity="warning", timeout=3)
+            return
+        uses = self._uses.get(tag.id, 0)
+
+        async def answer(yes: bool | None) -> None:
+            if yes:
+                await self.engine.delete_tag(tag.id)
+                self.notify(f"Deleted {tag.icon} {tag.name}", timeout=2)
+
+        self.app.push_screen(Confirm(f"Delete {tag.icon} {tag.name}? {uses} drivers carry it; it comes off them all."), answer)
+
+
+def _new_id(name: str, taken: set[str]) -> str:
+    base = "mine_" + (re.sub(r"[^a-z0-9]+", "_", name.casefold()).strip("_") or "tag")
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}_{n}", n + 1
+    return candidate

@@ -182,3 +182,16 @@ async def test_tags_screen_add_rekey_move_and_delete(tmp_path: Path):
         await pilot.press("d", "y")
         await wait_for(pilot, lambda: "mine_late_braker" not in {t.id for t in table.rows})
         assert app.engine.database.run(load_notebook) == []  # its only tag went, and the entry with it
+
+
+async def test_the_command_palette_offers_the_driver_actions(tmp_path: Path):
+    app = make_app(SourceSpec(irsdk_file=write_race_moment(tmp_path)), tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await connected(pilot)
+        board = app.live.query_one(DriverBoard)
+        name = board.cursor_row.name
+        commands = {c.title: c for c in app.get_system_commands(app.live)}
+        assert {f"Rate {name} up ▲", f"Note on {name}", f"Card of {name}", f"Tag {name}: 💣 Divebomber", "Notebook"} <= commands.keys()
+        commands[f"Tag {name}: 💣 Divebomber"].callback()
+        await wait_for(pilot, lambda: board.cursor_row.notebook is not None and board.cursor_row.notebook.tags)
+        assert board.cursor_row.notebook.tags == ("💣",)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from textual.binding import Binding
+from textual.screen import Screen
 
 from wots_tui.domain.board import BoardRow
 from wots_tui.domain.notebook import Key, NoteRecord
@@ -62,27 +64,22 @@ class DriverActions(EngineScreen):
         self.notify(f"{name}: {state} {tag.icon} {tag.name}", timeout=2)
 
     def action_note(self) -> None:
-        if (chosen := self.selected()) is None:
-            return
-        key, name = chosen
-
-        async def save(note: str | None) -> None:
-            if note is not None:
-                await self.engine.edit(key, note=note)
-
-        self.app.push_screen(NoteEditor(name, self._record(key, name).note), save)
+        self._edit_text("note", NoteEditor)
 
     def action_nickname(self) -> None:
+        self._edit_text("nickname", lambda name, value: TextPrompt(f"Nickname for {name}", value, "what you call them", 24))
+
+    def _edit_text(self, field: str, dialog: Callable[[str, str], Screen[str | None]]) -> None:
+        """Open `dialog(name, current text)` on one text field of the entry; save what it returns (None: cancelled)."""
         if (chosen := self.selected()) is None:
             return
         key, name = chosen
 
-        async def save(nickname: str | None) -> None:
-            if nickname is not None:
-                await self.engine.edit(key, nickname=nickname)
+        async def save(text: str | None) -> None:
+            if text is not None:
+                await self.engine.edit(key, **{field: text})
 
-        prompt = TextPrompt(f"Nickname for {name}", self._record(key, name).nickname, "what you call them", 24)
-        self.app.push_screen(prompt, save)
+        self.app.push_screen(dialog(name, getattr(self._record(key, name), field)), save)
 
     async def action_card(self) -> None:
         if (chosen := self.selected()) is None:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from textual.pilot import Pilot
 
 from wots_tui.domain.models import LinkState
 from wots_tui.engine import Engine, SourceSpec
+from wots_tui.server import ApiServer
 from wots_tui.sources.fakesim.memmap import IrsdkFileWriter
 from wots_tui.sources.fakesim.sim import VARIABLES
 from wots_tui.store import Database
@@ -69,3 +75,30 @@ async def connected(pilot: Pilot) -> None:
     app = pilot.app
     await wait_for(pilot, lambda: app.live.board.link is LinkState.CONNECTED and app.live.board.rows)
     await pilot.pause()
+
+
+@asynccontextmanager
+async def running_api(
+    spec: SourceSpec, folder: Path, clock: Callable[[], datetime] = utc_now, **server_options: Any
+) -> AsyncIterator[tuple[Engine, ApiServer, httpx.AsyncClient]]:
+    """A started engine on `spec`, its API on a free loopback port, and an HTTP client pointed at it."""
+    engine = Engine(spec, Database(folder / "notebook.duckdb"), refresh_rate=20.0, clock=clock)
+    await engine.start()
+    server = ApiServer(engine, port=0, **server_options)
+    try:
+        await server.start()
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}", timeout=5.0) as client:
+            yield engine, server, client
+    finally:
+        await server.stop()
+        await engine.stop()
+
+
+async def until(condition: Callable[[], Any], timeout: float = 5.0) -> Any:
+    """Wait on the running loop until `condition()` is truthy, and return it."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not (result := condition()):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition never held")
+        await asyncio.sleep(0.02)
+    return result

@@ -23,6 +23,8 @@ class Settings:
     refresh_rate: float = 5.0  # live screen and snapshot publishing, per second
     log_level: str = "INFO"
     db: str = ""  # the notebook file; empty: notebook.duckdb in the data folder
+    port: int = 5820  # the local API, on 127.0.0.1 and ::1 (WOTS's own default)
+    cors_origins: tuple[str, ...] = ()  # web origins allowed to read the API from a browser page
 
     def database_path(self, demo: bool = False) -> Path:
         """The notebook file: the one chosen, else the racer's own, else (for the demo) one of the demo's own."""
@@ -72,10 +74,20 @@ def _apply(settings: Settings, values: Mapping[str, Any], origin: str) -> Settin
             continue
         default = getattr(Settings(), name)
         try:
-            changes[name] = type(default)(value)
+            changes[name] = _origins(value) if isinstance(default, tuple) else type(default)(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{origin}: {name} must be a {type(default).__name__}, not {value!r}") from None
     result = replace(settings, **changes)
     if result.refresh_rate <= 0 or result.refresh_rate > 60:
         raise ConfigError(f"{origin}: refresh_rate must be between 0 and 60 per second")
+    if not 0 <= result.port <= 65535:
+        raise ConfigError(f"{origin}: port must be between 1 and 65535 (0 picks a free one), not {result.port}")
     return result
+
+
+def _origins(value: Any) -> tuple[str, ...]:
+    """A list of origins: from TOML a list, from the environment one comma-separated string."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(item, str) for item in items):
+        raise TypeError(value)
+    return tuple(item.strip().rstrip("/") for item in items if item.strip())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from pathlib import Path
@@ -10,34 +11,58 @@ import click
 
 from wots_tui import __version__
 from wots_tui.cli.notebook import notebook
-from wots_tui.cli.options import DB, IRSDK_FILE, REFRESH, open_database, settings_from
+from wots_tui.cli.options import CORS_ORIGIN, DB, IRSDK_FILE, PORT, REFRESH, open_database, settings_from
 from wots_tui.config import Settings
 from wots_tui.engine import Engine, SourceSpec
 from wots_tui.logs import setup_logging
+from wots_tui.server import ApiServer, ApiUnavailable
+from wots_tui.server.headless import serve_headless
 
 log = logging.getLogger(__name__)
+
+
+def _engine_and_api(spec: SourceSpec, settings: Settings) -> tuple[Engine, ApiServer]:
+    log_path = setup_logging(settings.log_level)
+    database = open_database(settings.database_path(demo=spec.demo))
+    log.info("starting on %s with %s (log: %s)", spec.label, database.path, log_path)
+    engine = Engine(spec, database, refresh_rate=settings.refresh_rate)
+    return engine, ApiServer(engine, port=settings.port, cors_origins=settings.cors_origins)
+
 
 def _run_app(spec: SourceSpec, settings: Settings) -> None:
     from wots_tui.ui.app import WotsApp  # textual loads only for the commands that draw
 
-    log_path = setup_logging(settings.log_level)
-    database = open_database(settings.database_path(demo=spec.demo))
-    log.info("starting the app on %s with %s (log: %s)", spec.label, database.path, log_path)
-    WotsApp(Engine(spec, database, refresh_rate=settings.refresh_rate)).run()
+    engine, api = _engine_and_api(spec, settings)
+    WotsApp(engine, api).run()
+
+
+def _flags(db: Path | None, port: int | None, cors_origins: tuple[str, ...]) -> dict[str, object]:
+    """The options every command shares, as settings (None where not given, so config and WOTS_* apply)."""
+    return {"db": str(db) if db else None, "port": port, "cors_origins": cors_origins or None}
 
 
 @click.group(invoke_without_command=True)
 @IRSDK_FILE
 @REFRESH
 @DB
+@PORT
+@CORS_ORIGIN
 @click.version_option(__version__, prog_name="wots-tui")
 @click.pass_context
-def main(ctx: click.Context, irsdk_file: Path | None, refresh_rate: float | None, db: Path | None) -> None:
+def main(
+    ctx: click.Context,
+    irsdk_file: Path | None,
+    refresh_rate: float | None,
+    db: Path | None,
+    port: int | None,
+    cors_origins: tuple[str, ...],
+) -> None:
     """The drivers in your iRacing session, and what you know about them.
 
-    With no command, shows the live session from iRacing (or from --irsdk-file).
+    With no command, shows the live session from iRacing (or from --irsdk-file), and serves the
+    local API for overlays on http://localhost:5820.
     """
-    ctx.obj = {"db": str(db) if db else None}
+    ctx.obj = _flags(db, port, cors_origins)
     if ctx.invoked_subcommand is None:
         _run_app(SourceSpec(irsdk_file=irsdk_file), settings_from(ctx, refresh_rate=refresh_rate))
 
@@ -47,11 +72,51 @@ def main(ctx: click.Context, irsdk_file: Path | None, refresh_rate: float | None
 @click.option("--start-at", type=float, default=240.0, show_default=True, help="Race time, in seconds, to start from.")
 @REFRESH
 @DB
+@PORT
+@CORS_ORIGIN
 @click.pass_context
-def demo(ctx: click.Context, seed: int, start_at: float, refresh_rate: float | None, db: Path | None) -> None:
+def demo(
+    ctx: click.Context,
+    seed: int,
+    start_at: float,
+    refresh_rate: float | None,
+    db: Path | None,
+    port: int | None,
+    cors_origins: tuple[str, ...],
+) -> None:
     """The app on a built-in simulated 60-car multi-class race (no iRacing needed)."""
-    settings = settings_from(ctx, refresh_rate=refresh_rate, db=str(db) if db else None)
+    settings = settings_from(ctx, refresh_rate=refresh_rate, **_flags(db, port, cors_origins))
     _run_app(SourceSpec(demo=True, demo_seed=seed, demo_start_at=start_at), settings)
+
+
+@main.command()
+@IRSDK_FILE
+@click.option("--demo", "demo_race", is_flag=True, help="Serve the built-in simulated race (no iRacing needed).")
+@REFRESH
+@DB
+@PORT
+@CORS_ORIGIN
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    irsdk_file: Path | None,
+    demo_race: bool,
+    refresh_rate: float | None,
+    db: Path | None,
+    port: int | None,
+    cors_origins: tuple[str, ...],
+) -> None:
+    """The local API for overlays with no terminal UI (a streaming PC, or overlays only)."""
+    if demo_race and irsdk_file:
+        raise click.UsageError("choose one source: --demo or --irsdk-file")
+    settings = settings_from(ctx, refresh_rate=refresh_rate, **_flags(db, port, cors_origins))
+    engine, api = _engine_and_api(SourceSpec(irsdk_file=irsdk_file, demo=demo_race), settings)
+    try:
+        asyncio.run(serve_headless(engine, api, announce=click.echo))
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    except ApiUnavailable as error:
+        raise click.ClickException(str(error)) from None
 
 
 @main.command()

@@ -21,6 +21,15 @@ DB = click.option(
     help="The notebook file (default: notebook.duckdb in the data folder; the demo keeps its own). Also WOTS_DB.",
 )
 
+PORT = click.option("--port", type=int, help="The local API's port (default 5820; 0 picks a free one). Also WOTS_PORT.")
+CORS_ORIGIN = click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    help="A web origin allowed to read the API from a browser page, as http://localhost:3000 (repeatable). "
+    "Also WOTS_CORS_ORIGINS, comma-separated.",
+)
+
 
 def settings_from(ctx: click.Context, **flags: object) -> Settings:
     """Settings with this command's flags over the group's (`wots-tui --db X demo` and `wots-tui demo --db X` agree)."""

@@ -194,6 +194,10 @@ class Notebook:
     def records(self) -> Iterable[NoteRecord]:
         return self._records.values()
 
+    @property
+    def tags_by_id(self) -> Mapping[str, Tag]:
+        return self._tags_by_id
+
     def tag(self, tag_id: str) -> Tag | None:
         return self._tags_by_id.get(tag_id)
 

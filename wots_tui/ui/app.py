@@ -9,12 +9,14 @@ from textual.screen import ModalScreen, Screen
 
 from wots_tui.domain.board import Board
 from wots_tui.engine import Engine
+from wots_tui.server import ApiServer, ApiUnavailable
 from wots_tui.ui.screens.driver_actions import DriverActions
 from wots_tui.ui.screens.help import HelpScreen
 from wots_tui.ui.screens.live import LiveScreen
 from wots_tui.ui.screens.notebook import NotebookScreen
 from wots_tui.ui.screens.tags import TagsScreen
 from wots_tui.ui.styles import styles_dir
+from wots_tui.ui.widgets.session_header import API_OFF
 
 MAIN_SCREENS = ("live", "notebook", "tags")
 
@@ -24,9 +26,10 @@ class WotsApp(App[None]):
     CSS_PATH = [styles_dir() / f"{name}.tcss" for name in ("app", "live", "help", "notebook", "tags", "dialogs")]
     SCREENS = {"help": HelpScreen}
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, api: ApiServer | None = None) -> None:
         super().__init__()
         self.engine = engine
+        self.api = api
         self.live = LiveScreen()
         self.notebook_screen = NotebookScreen()
         self.tags_screen = TagsScreen()
@@ -38,6 +41,18 @@ class WotsApp(App[None]):
         await self.push_screen("live")
         self.engine.subscribe(self._on_board, self._on_store_error)
         await self.engine.start()
+        if self.api is not None:
+            await self._start_api(self.api)
+
+    async def _start_api(self, api: ApiServer) -> None:
+        """Serve overlays from this loop; a taken port costs the API, never the app."""
+        try:
+            await api.start()
+        except ApiUnavailable as error:
+            self.live.show_api_status(API_OFF)
+            self.notify(str(error), title="Local API off", severity="warning", timeout=15)
+            return
+        self.live.show_api_status(f"API {api.url.removeprefix('http://')}")
 
     def _on_board(self, board: Board) -> None:
         self.live.show_board(board)
@@ -50,6 +65,8 @@ class WotsApp(App[None]):
         self.notify(message, severity="error", timeout=10)
 
     async def on_unmount(self) -> None:
+        if self.api is not None:
+            await self.api.stop()
         await self.engine.stop()
 
     def action_show(self, name: str) -> None:

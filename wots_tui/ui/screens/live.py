@@ -35,6 +35,7 @@ class LiveScreen(DriverActions):
         self.board: Board = waiting_board(0, "starting")
         self.class_filter: CarClass | None = None
         self.sort = SortOrder.POSITION
+        self.api_status = ""  # where the local API listens, for the header
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="session-header")
@@ -51,6 +52,11 @@ class LiveScreen(DriverActions):
         if self.class_filter is not None and self.class_filter not in board.classes:
             self.class_filter = None
         self._render_board()
+
+    def show_api_status(self, status: str) -> None:
+        self.api_status = status
+        if self.is_mounted:
+            self._render_board()
 
     def selected(self, quiet: bool = False) -> tuple[Key, str] | None:
         row = self.query_one(DriverBoard).cursor_row
@@ -77,5 +83,5 @@ class LiveScreen(DriverActions):
         self.query_one("#waiting").display = waiting
         drivers = self.query_one(DriverBoard)
         drivers.display = not waiting
-        self.query_one(SessionHeader).show(self.board, self.class_filter, self.sort, len(rows))
+        self.query_one(SessionHeader).show(self.board, self.class_filter, self.sort, len(rows), self.api_status)
         drivers.show(rows)

@@ -17,20 +17,22 @@ def _clock(seconds: float) -> str:
 class SessionHeader(Static):
     _shown: tuple[str, list] | None = None
 
-    def show(self, board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int) -> None:
+    def show(self, board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int, api: str = "") -> None:
         """Update only when the text differs: the header changes about once a second, boards come 5 times."""
-        text = self.describe(board, class_filter, sort, shown)
+        text = self.describe(board, class_filter, sort, shown, api)
         if (text.plain, text.spans) != self._shown:
             self._shown = (text.plain, text.spans)
             self.update(text)
 
     @staticmethod
-    def describe(board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int) -> Text:
+    def describe(board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int, api: str = "") -> Text:
+        """The header's text; `api` is where the local API listens ("" when the app runs without one)."""
         text = Text()
         facts = board.facts
         if board.link is LinkState.WAITING or facts is None:
             text.append("◌ ", style="bold #fbbf24")
             text.append(board.link_message.capitalize() or "Waiting", style="bold")
+            _append_api(text, api)
             return text
         text.append(facts.track_name or "Unknown track", style="bold")
         if facts.track_config:
@@ -47,6 +49,7 @@ class SessionHeader(Static):
         text.append("  │  ")
         text.append("● ", style="bold #4ade80")
         text.append(board.link_message or "connected")
+        _append_api(text, api)
         text.append("\nSOF ")
         for car_class in board.classes:
             sof = board.sof.get(car_class.name)
@@ -60,3 +63,12 @@ class SessionHeader(Static):
         text.append(class_filter.name if class_filter else "all", style=f"bold {class_filter.colour}" if class_filter else "bold")
         text.append(f" · sorted by {sort.value}")
         return text
+
+
+def _append_api(text: Text, api: str) -> None:
+    if api:
+        text.append("  │  ")
+        text.append(api, style="bold #fbbf24" if api == API_OFF else "")
+
+
+API_OFF = "API off"

@@ -1,0 +1,106 @@
+"""The local API server: an aiohttp app on the engine's own event loop, on loopback only.
+
+It runs inside the TUI (Textual's loop) and inside `wots-tui serve`; aiohttp installs no signal
+handlers (Textual and asyncio.run own those) and gives open requests a short grace at shutdown.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+from collections.abc import Collection, Sequence
+
+from aiohttp import web
+
+from wots_tui.engine import Engine
+from wots_tui.server.guards import cors, errors_as_json, local_only, read_only
+from wots_tui.server.routes import Routes
+from wots_tui.server.stream import BoardChanges
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 5820
+LOOPBACK = ("127.0.0.1", "::1")
+SHUTDOWN_GRACE = 1.0  # seconds open requests get to finish when the app quits
+NO_SUCH_ADDRESS = {errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}  # a machine without IPv6 loopback
+
+
+class ApiUnavailable(Exception):
+    """The API could not start; the message says why in one line, and the app goes on without it."""
+
+
+def build_app(engine: Engine, changes: BoardChanges, cors_origins: Collection[str] = ()) -> web.Application:
+    app = web.Application(middlewares=[errors_as_json, local_only, read_only, cors(cors_origins)])
+    for path, handler in Routes(engine, changes).table().items():
+        app.router.add_get(path, handler)
+
+    async def close_streams(_: web.Application) -> None:
+        changes.close()
+
+    app.on_shutdown.append(close_streams)
+    return app
+
+
+class ApiServer:
+    def __init__(
+        self,
+        engine: Engine,
+        port: int = DEFAULT_PORT,
+        cors_origins: Collection[str] = (),
+        hosts: Sequence[str] = LOOPBACK,
+    ) -> None:
+        self._engine = engine
+        self.port = port  # 0 picks a free port; after start() it is the port in use
+        self._cors_origins = cors_origins
+        self._hosts = hosts
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._runner is not None
+
+    async def start(self) -> None:
+        """Listen on every host; raise ApiUnavailable (one line) when the port is taken."""
+        changes = BoardChanges()
+        runner = web.AppRunner(
+            build_app(self._engine, changes, self._cors_origins),
+            handle_signals=False,
+            shutdown_timeout=SHUTDOWN_GRACE,
+            access_log=None,
+        )
+        await runner.setup()
+        try:
+            for host in self._hosts:
+                await self._listen(runner, host)
+        except ApiUnavailable:
+            await runner.cleanup()
+            raise
+        self._engine.subscribe(changes.notify)
+        self._runner = runner
+        log.info("the local API is on %s (%s)", self.url, ", ".join(str(a[0]) for a in runner.addresses))
+
+    async def _listen(self, runner: web.AppRunner, host: str) -> None:
+        site = web.TCPSite(runner, host, self.port)
+        try:
+            await site.start()
+        except OSError as error:
+            if host != self._hosts[0] and error.errno in NO_SUCH_ADDRESS:
+                log.info("no %s on this machine (%s); the API is on the other loopback addresses", host, error.strerror)
+                return
+            if error.errno == errno.EADDRINUSE:
+                raise ApiUnavailable(
+                    f"Port {self.port} is in use by another program; "
+                    "choose another with --port or WOTS_PORT"
+                ) from None
+            raise ApiUnavailable(f"The local API could not listen on {host} port {self.port}: {error.strerror}") from None
+        if self.port == 0:  # the first host chose a free port; the others take the same one
+            self.port = runner.addresses[-1][1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()

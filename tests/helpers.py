@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+import queue
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -58,9 +60,11 @@ def write_race_moment(folder: Path, t: float = 900.0) -> Path:
 SNAPSHOT_CLOCK = datetime(2026, 11, 20, 19, 30, tzinfo=UTC)
 
 
-def make_app(spec: SourceSpec, folder: Path, clock: Callable[[], datetime] = utc_now) -> WotsApp:
-    """The app on `spec`, with its notebook in `folder` (notebook.duckdb), refreshing at 20 Hz."""
-    return WotsApp(Engine(spec, Database(folder / "notebook.duckdb"), refresh_rate=20.0, clock=clock))
+def make_app(spec: SourceSpec, folder: Path, clock: Callable[[], datetime] = utc_now, api_port: int | None = None) -> WotsApp:
+    """The app on `spec`, with its notebook in `folder` (notebook.duckdb), refreshing at 20 Hz;
+    with the local API on `api_port` when one is given (0: a free port)."""
+    engine = Engine(spec, Database(folder / "notebook.duckdb"), refresh_rate=20.0, clock=clock)
+    return WotsApp(engine, None if api_port is None else ApiServer(engine, port=api_port))
 
 
 async def wait_for(pilot: Pilot, condition, tries: int = 200) -> None:
@@ -102,3 +106,39 @@ async def until(condition: Callable[[], Any], timeout: float = 5.0) -> Any:
             raise AssertionError("condition never held")
         await asyncio.sleep(0.02)
     return result
+
+
+@contextmanager
+def api_in_thread(
+    spec: SourceSpec, folder: Path, prepare: Callable[[Engine], Awaitable[None]] | None = None, in_session: bool = True
+) -> Iterator[str]:
+    """The engine and API on their own loop in a thread, for synchronous clients; yields the base URL
+    once the engine is in session (or, with `in_session=False`, has published its first Board)."""
+    ready: queue.Queue[str | BaseException] = queue.Queue()
+    stop = threading.Event()
+
+    async def serve() -> None:
+        try:
+            async with running_api(spec, folder, clock=lambda: SNAPSHOT_CLOCK) as (engine, server, _):
+                if in_session:
+                    await until(lambda: engine.board.link is LinkState.CONNECTED and engine.drivers_seen)
+                else:
+                    await until(lambda: engine.board.version > 0)
+                if prepare is not None:
+                    await prepare(engine)
+                ready.put(f"http://127.0.0.1:{server.port}")
+                while not stop.is_set():
+                    await asyncio.sleep(0.05)
+        except BaseException as error:  # handed to the test thread, which raises it
+            ready.put(error)
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), name="api-under-test")
+    thread.start()
+    try:
+        started = ready.get(timeout=30)
+        if isinstance(started, BaseException):
+            raise started
+        yield started
+    finally:
+        stop.set()
+        thread.join(timeout=30)

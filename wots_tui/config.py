@@ -14,6 +14,9 @@ import platformdirs
 APP_NAME = "wots-tui"
 
 
+KINDS = {float: "a number", int: "a whole number", str: "text", tuple: "a list of text"}
+
+
 class ConfigError(ValueError):
     """A config file or variable that cannot be used; the message is one line for the racer."""
 
@@ -76,7 +79,7 @@ def _apply(settings: Settings, values: Mapping[str, Any], origin: str) -> Settin
         try:
             changes[name] = _origins(value) if isinstance(default, tuple) else type(default)(value)
         except (TypeError, ValueError):
-            raise ConfigError(f"{origin}: {name} must be a {type(default).__name__}, not {value!r}") from None
+            raise ConfigError(f"{origin}: {name} must be {KINDS[type(default)]}, not {value!r}") from None
     result = replace(settings, **changes)
     if result.refresh_rate <= 0 or result.refresh_rate > 60:
         raise ConfigError(f"{origin}: refresh_rate must be between 0 and 60 per second")

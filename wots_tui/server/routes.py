@@ -26,7 +26,7 @@ from wots_tui.domain.wots_shape import iso, notebook_document
 from wots_tui.engine import Engine
 from wots_tui.server.rendered import Rendered, RenderCache
 from wots_tui.server.spec import help_document, openapi_document, version_document
-from wots_tui.server.stream import BoardChanges, event_stream
+from wots_tui.server.stream import HEARTBEAT, BoardChanges, event_stream
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CUSTOMER_ID = re.compile(r"[0-9]{1,19}")
@@ -34,9 +34,10 @@ LARGEST_ID = 2**63 - 1  # Steam ids are 64-bit; iRacing customer ids are far sma
 
 
 class Routes:
-    def __init__(self, engine: Engine, changes: BoardChanges) -> None:
+    def __init__(self, engine: Engine, changes: BoardChanges, heartbeat: float = HEARTBEAT) -> None:
         self._engine = engine
         self._changes = changes
+        self._heartbeat = heartbeat
         self._cache = RenderCache()
 
     def table(self) -> dict[str, Handler]:
@@ -98,7 +99,7 @@ class Routes:
         return _send(request, self._cache.get("tags", self._engine.board.notebook_version, lambda: tags_document(notebook)))
 
     async def stream(self, request: web.Request) -> web.StreamResponse:
-        return await event_stream(request, self.drivers_rendered, self._changes)
+        return await event_stream(request, self.drivers_rendered, self._changes, heartbeat=self._heartbeat)
 
     def _fixed(self, name: str, build: Callable[[], object]) -> Handler:
         async def handler(request: web.Request) -> web.Response:

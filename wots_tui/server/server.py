@@ -15,7 +15,7 @@ from aiohttp import web
 from wots_tui.engine import Engine
 from wots_tui.server.guards import cors, errors_as_json, local_only, read_only
 from wots_tui.server.routes import Routes
-from wots_tui.server.stream import BoardChanges
+from wots_tui.server.stream import HEARTBEAT, BoardChanges
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +29,11 @@ class ApiUnavailable(Exception):
     """The API could not start; the message says why in one line, and the app goes on without it."""
 
 
-def build_app(engine: Engine, changes: BoardChanges, cors_origins: Collection[str] = ()) -> web.Application:
+def build_app(
+    engine: Engine, changes: BoardChanges, cors_origins: Collection[str] = (), heartbeat: float = HEARTBEAT
+) -> web.Application:
     app = web.Application(middlewares=[errors_as_json, local_only, read_only, cors(cors_origins)])
-    for path, handler in Routes(engine, changes).table().items():
+    for path, handler in Routes(engine, changes, heartbeat).table().items():
         app.router.add_get(path, handler)
 
     async def close_streams(_: web.Application) -> None:
@@ -48,8 +50,11 @@ class ApiServer:
         port: int = DEFAULT_PORT,
         cors_origins: Collection[str] = (),
         hosts: Sequence[str] = LOOPBACK,
+        heartbeat: float = HEARTBEAT,
     ) -> None:
         self._engine = engine
+        self._heartbeat = heartbeat
+        self.changes = BoardChanges()  # fired by each Board; what open event streams wait on
         self.port = port  # 0 picks a free port; after start() it is the port in use
         self._cors_origins = cors_origins
         self._hosts = hosts
@@ -65,9 +70,9 @@ class ApiServer:
 
     async def start(self) -> None:
         """Listen on every host; raise ApiUnavailable (one line) when the port is taken."""
-        changes = BoardChanges()
+        changes = self.changes
         runner = web.AppRunner(
-            build_app(self._engine, changes, self._cors_origins),
+            build_app(self._engine, changes, self._cors_origins, self._heartbeat),
             handle_signals=False,
             shutdown_timeout=SHUTDOWN_GRACE,
             access_log=None,

@@ -28,6 +28,7 @@ class BoardChanges:
     def __init__(self) -> None:
         self._event = asyncio.Event()
         self.closing = False
+        self.streams = 0  # open event streams
 
     def notify(self, *_: object) -> None:
         event, self._event = self._event, asyncio.Event()
@@ -55,6 +56,7 @@ async def event_stream(
     await response.prepare(request)
     sent: str | None = None
     last_write = time.monotonic()
+    changes.streams += 1
     try:
         await response.write(b"retry: 2000\n\n")
         while not changes.closing:
@@ -73,4 +75,6 @@ async def event_stream(
                 await asyncio.wait_for(change.wait(), heartbeat - quiet)
     except ConnectionResetError:  # the overlay went away: nothing to clean up but this handler
         log.debug("a stream client left")
+    finally:
+        changes.streams -= 1
     return response

@@ -1,0 +1,115 @@
+"""The OpenAPI document in the repo against the live API: same paths, every response valid, and schemathesis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jsonschema_rs
+import pytest
+import schemathesis
+from helpers import api_in_thread, write_race_moment
+from hypothesis import HealthCheck, settings
+
+from wots_tui.engine import Engine, SourceSpec
+from wots_tui.server.routes import Routes
+from wots_tui.server.spec import endpoint_paths, help_document, openapi_document
+from wots_tui.server.stream import BoardChanges
+
+NOTED = ("iracing", 123456)
+
+
+async def note_some_drivers(engine: Engine) -> None:
+    rows = [r for r in engine.board.rows if not r.is_player]
+    await engine.edit(rows[0].key, rating=1, nickname="Mad Max", note="Clean", tag_ids=("clean", "fast"))
+    await engine.edit(rows[1].key, rating=-1)
+    await engine.edit(NOTED, note="Met him at Spa", tag_ids=("rival",))
+
+
+@pytest.fixture(scope="module")
+def in_session(tmp_path_factory) -> str:
+    folder = tmp_path_factory.mktemp("in-session")
+    with api_in_thread(SourceSpec(irsdk_file=write_race_moment(folder)), folder, note_some_drivers) as url:
+        yield url
+
+
+def response_schema(path: str, status: str = "200") -> dict[str, Any]:
+    document = openapi_document()
+    response = document["paths"][path]["get"]["responses"][status]
+    if "$ref" in response:
+        response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
+    return {"components": document["components"], **response["content"]["application/json"]["schema"]}
+
+
+def assert_valid(path: str, response: httpx.Response) -> None:
+    status = str(response.status_code) if str(response.status_code) in openapi_document()["paths"][path]["get"]["responses"] else "4XX"
+    jsonschema_rs.Draft202012Validator(response_schema(path, status)).validate(response.json())
+
+
+def test_the_routes_are_the_documents_paths():
+    assert list(Routes(None, BoardChanges()).table()) == endpoint_paths()  # type: ignore[arg-type]
+
+
+def test_help_lists_every_endpoint_with_its_parameters():
+    endpoints = {e["path"]: e for e in help_document()["endpoints"]}
+    assert list(endpoints) == endpoint_paths()
+    assert endpoints["/api/stream"]["responseType"] == "event-stream"
+    assert endpoints["/api/drivers"]["responseType"] == "json"
+    assert [(p["name"], p["type"], p["optional"]) for p in endpoints["/api/driver"]["parameters"]] == [
+        ("id", "integer", False),
+        ("platform", "string", True),
+    ]
+
+
+def test_the_schemas_reject_what_they_should():
+    validator = jsonschema_rs.Draft202012Validator(response_schema("/api/drivers"))
+    driver = {
+        "custId": 1, "name": "A", "customName": None, "carNumber": "1", "seenCount": 0, "userRep": None,
+        "userNote": None, "userTags": [], "crowdRep": None, "crowdTags": None, "platform": "iracing", "carIdx": 0,
+        "position": 1, "classPosition": 1, "class": "GT3", "classColor": "#ffffff", "iRating": 1350,
+        "iRatingChange": None, "license": "A 3.45", "licenseColor": "#0153db", "lap": 3, "lastLapTime": 90.1,
+        "bestLapTime": 89.9, "onPitRoad": False,
+    }
+    assert validator.is_valid({"inSession": True, "drivers": {"1": driver}})
+    assert not validator.is_valid({"inSession": True, "drivers": {"1": {**driver, "userRep": 2}}})
+    assert not validator.is_valid({"inSession": True, "drivers": {"1": {**driver, "surprise": 1}}})
+    assert not validator.is_valid({"inSession": True, "drivers": {"1": {k: v for k, v in driver.items() if k != "license"}}})
+
+
+ENDPOINTS = ["/api/status", "/api/session", "/api/drivers", "/api/notebook", "/api/tags", "/api/help", "/api/version", "/api/openapi.json"]
+
+
+def test_every_live_response_in_session_is_valid(in_session: str):
+    with httpx.Client(base_url=in_session) as client:
+        for path in ENDPOINTS:
+            assert_valid(path, client.get(path))
+        drivers = client.get("/api/drivers").json()["drivers"]
+        assert any(d["userTags"] for d in drivers.values())  # the notes are in what was validated
+        for query in (f"?id={next(iter(drivers))}", f"?id={NOTED[1]}", "?id=1", "?id=x", ""):
+            response = client.get(f"/api/driver{query}")
+            assert_valid("/api/driver", response)
+        for refused in (client.get("/api/notebook", headers={"Origin": "https://x.example"}), client.get("/api/tags", headers={"Host": "x.example"})):
+            assert_valid("/api/tags", refused)
+
+
+def test_every_live_response_out_of_session_is_valid(tmp_path: Path):
+    with api_in_thread(SourceSpec(irsdk_file=tmp_path / "no-sim.irsdk"), tmp_path, in_session=False) as url:
+        with httpx.Client(base_url=url) as client:
+            assert client.get("/api/session").json() == {"inSession": False}
+            for path in ENDPOINTS:
+                assert_valid(path, client.get(path))
+
+
+@pytest.fixture(scope="module")
+def api_schema(in_session: str):
+    return schemathesis.openapi.from_dict(openapi_document())
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_schemathesis_finds_no_server_error_and_no_response_off_schema(case, in_session: str):
+    case.call_and_validate(base_url=in_session, timeout=1.0)  # the timeout also ends the endless /api/stream

@@ -18,7 +18,8 @@ from wots_tui.domain.wots_shape import Json, driver_object, entry_id, iso, tag_o
 
 
 def in_session(board: Board) -> bool:
-    return board.link is LinkState.CONNECTED and board.facts is not None
+    """Connected with a roster: the sim's first moments (its map open, no session info yet) are not a session."""
+    return board.link is LinkState.CONNECTED and board.facts is not None and bool(board.rows)
 
 
 def status_document(board: Board, *, version: str, notebook_entries: int, drivers_seen: int, now: datetime) -> Json:

@@ -1,4 +1,4 @@
-"""What keeps the API local and its errors tidy: aiohttp middlewares, outermost first.
+"""What keeps the API local and its errors tidy: the front door every request comes through.
 
 The notebook is the racer's private opinion of other people, so:
 - only loopback peers are served (the sockets are bound to loopback too; this is the second lock);
@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from functools import lru_cache
 
 import orjson
 from aiohttp import web
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
 
@@ -31,41 +32,83 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
     )
 
 
-@web.middleware
-async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except web.HTTPException as error:
-        if error.status < 400:
-            raise
-        return error_response(error.status, _message(request, error), _kept_headers(error))
-    except Exception:
-        log.exception("the API failed on %s %s", request.method, request.path_qs)
-        return error_response(500, "internal error; the details are in the wots-tui log")
+class FrontDoor:
+    """The one handler of the server: checks, finds the endpoint, and turns every failure into JSON.
+
+    A plain dict of paths and a single coroutine, not aiohttp's router and middlewares: the API is
+    ten fixed GET paths, and each layer would cost every request (measured in bench/api_drivers.py).
+    """
+
+    def __init__(self, endpoints: Mapping[str, Handler], allowed_origins: Collection[str] = ()) -> None:
+        self._endpoints = dict(endpoints)
+        self._allowed = frozenset(origin.rstrip("/") for origin in allowed_origins)
+
+    async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
+        origin = request.headers.get("Origin")
+        try:
+            refuse_if_not_local(request)
+            response = await self._answer(request, origin)
+        except web.HTTPException as error:
+            return error_response(error.status, error.text or error.reason, _kept_headers(error))
+        except Exception:
+            log.exception("the API failed on %s %s", request.method, request.path_qs)
+            return error_response(500, "internal error; the details are in the wots-tui log")
+        if origin is not None and origin in self._allowed:
+            response.headers.update(_cors_headers(origin))
+        return response
+
+    async def _answer(self, request: web.BaseRequest, origin: str | None) -> web.StreamResponse:
+        method = request.method
+        if method not in READ_METHODS:
+            raise web.HTTPMethodNotAllowed(method, READ_METHODS, text=f"{method} is not allowed here; the API is read-only: {', '.join(READ_METHODS)}")
+        endpoint = self._endpoints.get(request.path)
+        if endpoint is None:
+            raise web.HTTPNotFound(text=f"no endpoint {request.path}; GET /api/help lists them")
+        if method == "OPTIONS":  # a browser's preflight; CORS headers follow for allowed origins only
+            return web.Response(status=204, headers={"Allow": ", ".join(READ_METHODS)})
+        if origin is not None and origin not in self._allowed:
+            raise web.HTTPForbidden(text=f"pages from {origin} may not read the API; add the origin to cors_origins to allow it")
+        return await endpoint(request)
 
 
-def _message(request: web.Request, error: web.HTTPException) -> str:
-    if error.status == 404 and error.text and error.text.startswith("404"):  # aiohttp's own "no such route"
-        return f"no endpoint {request.path}; GET /api/help lists them"
-    if error.status == 405:
-        return f"{request.method} is not allowed here; the API is read-only: {', '.join(READ_METHODS)}"
-    return error.text or error.reason
+def refuse_if_not_local(request: web.BaseRequest) -> None:
+    if not is_loopback(request.remote):
+        log.warning("refused a request from %s", request.remote)
+        raise web.HTTPForbidden(text="only this computer may use the API")
+    if not is_local_host(request.host):
+        raise web.HTTPMisdirectedRequest(text=f"Host {request.host!r} is not this computer; use localhost")
+
+
+async def _answer(request: web.Request, handler: Handler, origin: str | None, allowed: frozenset[str]) -> web.StreamResponse:
+    method = request.method
+    if method not in READ_METHODS:
+        raise web.HTTPMethodNotAllowed(method, READ_METHODS)
+    if method == "OPTIONS":  # a browser's preflight; CORS headers follow for allowed origins only
+        missing = request.match_info.http_exception
+        if missing is not None and missing.status == 404:
+            raise missing
+        return web.Response(status=204, headers={"Allow": ", ".join(READ_METHODS)})
+    if origin is not None and origin not in allowed:
+        raise web.HTTPForbidden(text=f"pages from {origin} may not read the API; add the origin to cors_origins to allow it")
+    return await handler(request)
+
+
+def _cors_headers(origin: str) -> dict[str, str]:
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+        "Access-Control-Allow-Headers": "If-None-Match",
+        "Access-Control-Expose-Headers": "ETag",
+        "Access-Control-Max-Age": "600",
+        "Vary": "Origin",
+    }
 
 
 def _kept_headers(error: web.HTTPException) -> dict[str, str]:
     return {"Allow": ", ".join(READ_METHODS)} if error.status == 405 else {}
 
 
-@web.middleware
-async def local_only(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if not is_loopback(request.remote):
-        log.warning("refused a request from %s", request.remote)
-        raise web.HTTPForbidden(text="only this computer may use the API")
-    if host_name(request.host) not in LOCAL_HOSTS:
-        raise web.HTTPMisdirectedRequest(text=f"Host {request.host!r} is not this computer; use localhost")
-    return await handler(request)
-
-
+@lru_cache(maxsize=256)
 def is_loopback(remote: str | None) -> bool:
     if not remote:
         return False
@@ -78,50 +121,14 @@ def is_loopback(remote: str | None) -> bool:
     return address.is_loopback
 
 
+@lru_cache(maxsize=256)
+def is_local_host(host: str) -> bool:
+    return host_name(host) in LOCAL_HOSTS
+
+
 def host_name(host: str) -> str:
     """The name part of a Host header, without the port: `[::1]:5820` -> `[::1]`, `localhost:5820` -> `localhost`."""
     host = host.strip().lower()
     if host.startswith("["):
         return host[: host.find("]") + 1] if "]" in host else host
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-
-
-@web.middleware
-async def read_only(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.method not in READ_METHODS:
-        raise web.HTTPMethodNotAllowed(request.method, READ_METHODS)
-    return await handler(request)
-
-
-def cors(allowed_origins: Collection[str]) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
-    """Answer browsers: pages from an allowed origin may read; other pages are refused outright."""
-    allowed = frozenset(origin.rstrip("/") for origin in allowed_origins)
-
-    @web.middleware
-    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        origin = request.headers.get("Origin")
-        if request.method == "OPTIONS":
-            missing = request.match_info.http_exception
-            if missing is not None and missing.status == 404:
-                raise missing
-            response: web.StreamResponse = web.Response(status=204, headers={"Allow": ", ".join(READ_METHODS)})
-        elif origin is not None and origin not in allowed:
-            raise web.HTTPForbidden(
-                text=f"pages from {origin} may not read the API; add the origin to cors_origins to allow it"
-            )
-        else:
-            response = await handler(request)
-        if origin is not None and origin in allowed:
-            response.headers.update(
-                {
-                    "Access-Control-Allow-Origin": origin,
-                    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-                    "Access-Control-Allow-Headers": "If-None-Match",
-                    "Access-Control-Expose-Headers": "ETag",
-                    "Access-Control-Max-Age": "600",
-                    "Vary": "Origin",
-                }
-            )
-        return response
-
-    return middleware

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,11 +20,13 @@ class Rendered:
 
     body: bytes
     etag: str
+    headers: Mapping[str, str]  # of a 200 and of a 304 alike, built once (every request sends them)
 
     @classmethod
     def of(cls, document: Any) -> Rendered:
         body = orjson.dumps(document)
-        return cls(body, f'"{hashlib.blake2b(body, digest_size=8).hexdigest()}"')
+        etag = f'"{hashlib.blake2b(body, digest_size=8).hexdigest()}"'
+        return cls(body, etag, {"Content-Type": "application/json", "ETag": etag, "Cache-Control": "no-cache"})
 
     def matches(self, if_none_match: str | None) -> bool:
         """Whether an If-None-Match header names this tag (weak tags compare equal, `*` matches all)."""

@@ -8,7 +8,7 @@ that sends back its ETag gets 304 until then.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from aiohttp import web
 
@@ -24,11 +24,11 @@ from wots_tui.domain.models import Platform
 from wots_tui.domain.notebook import Key
 from wots_tui.domain.wots_shape import iso, notebook_document
 from wots_tui.engine import Engine
+from wots_tui.server.guards import Handler
 from wots_tui.server.rendered import Rendered, RenderCache
 from wots_tui.server.spec import help_document, openapi_document, version_document
 from wots_tui.server.stream import HEARTBEAT, BoardChanges, event_stream
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CUSTOMER_ID = re.compile(r"[0-9]{1,19}")
 LARGEST_ID = 2**63 - 1  # Steam ids are 64-bit; iRacing customer ids are far smaller
 
@@ -55,7 +55,7 @@ class Routes:
             "/api/openapi.json": self._fixed("openapi", openapi_document),
         }
 
-    async def status(self, request: web.Request) -> web.Response:
+    async def status(self, request: web.BaseRequest) -> web.Response:
         engine = self._engine
         board, now = engine.board, engine.clock()
         entries, seen = len(engine.notebook), engine.drivers_seen
@@ -64,18 +64,18 @@ class Routes:
             board, version=__version__, notebook_entries=entries, drivers_seen=seen, now=now
         )))
 
-    async def session(self, request: web.Request) -> web.Response:
+    async def session(self, request: web.BaseRequest) -> web.Response:
         board = self._engine.board
         return _send(request, self._cache.get("session", board.version, lambda: session_document(board)))
 
-    async def drivers(self, request: web.Request) -> web.Response:
+    async def drivers(self, request: web.BaseRequest) -> web.Response:
         return _send(request, self.drivers_rendered())
 
     def drivers_rendered(self) -> Rendered:
         board, notebook = self._engine.board, self._engine.notebook
         return self._cache.get("drivers", board.version, lambda: drivers_document(board, notebook))
 
-    async def driver(self, request: web.Request) -> web.Response:
+    async def driver(self, request: web.BaseRequest) -> web.Response:
         key = driver_key(request.query)
         board, notebook = self._engine.board, self._engine.notebook
 
@@ -87,22 +87,22 @@ class Routes:
 
         return _send(request, self._cache.get(("driver", key), board.version, build))
 
-    async def notebook(self, request: web.Request) -> web.Response:
+    async def notebook(self, request: web.BaseRequest) -> web.Response:
         engine = self._engine
         rendered = self._cache.get(
             "notebook", engine.board.notebook_version, lambda: notebook_document(engine.notebook.records(), engine.notebook.catalogue)
         )
         return _send(request, rendered)
 
-    async def tags(self, request: web.Request) -> web.Response:
+    async def tags(self, request: web.BaseRequest) -> web.Response:
         notebook = self._engine.notebook
         return _send(request, self._cache.get("tags", self._engine.board.notebook_version, lambda: tags_document(notebook)))
 
-    async def stream(self, request: web.Request) -> web.StreamResponse:
+    async def stream(self, request: web.BaseRequest) -> web.StreamResponse:
         return await event_stream(request, self.drivers_rendered, self._changes, heartbeat=self._heartbeat)
 
     def _fixed(self, name: str, build: Callable[[], object]) -> Handler:
-        async def handler(request: web.Request) -> web.Response:
+        async def handler(request: web.BaseRequest) -> web.Response:
             return _send(request, self._cache.get(name, None, build))
 
         return handler
@@ -121,8 +121,7 @@ def driver_key(query: Mapping[str, str]) -> Key:
     return (platform, int(text))
 
 
-def _send(request: web.Request, rendered: Rendered) -> web.Response:
-    headers = {"ETag": rendered.etag, "Cache-Control": "no-cache"}
+def _send(request: web.BaseRequest, rendered: Rendered) -> web.Response:
     if rendered.matches(request.headers.get("If-None-Match")):
-        return web.Response(status=304, headers=headers)
-    return web.Response(body=rendered.body, content_type="application/json", headers=headers)
+        return web.Response(status=304, headers=rendered.headers)
+    return web.Response(body=rendered.body, headers=rendered.headers)

@@ -1,4 +1,4 @@
-"""The local API server: an aiohttp app on the engine's own event loop, on loopback only.
+"""The local API server: aiohttp on the engine's own event loop, on loopback only.
 
 It runs inside the TUI (Textual's loop) and inside `wots-tui serve`; aiohttp installs no signal
 handlers (Textual and asyncio.run own those) and gives open requests a short grace at shutdown.
@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from aiohttp import web
 
 from wots_tui.engine import Engine
-from wots_tui.server.guards import cors, errors_as_json, local_only, read_only
+from wots_tui.server.guards import FrontDoor
 from wots_tui.server.routes import Routes
 from wots_tui.server.stream import HEARTBEAT, BoardChanges
 
@@ -29,18 +29,11 @@ class ApiUnavailable(Exception):
     """The API could not start; the message says why in one line, and the app goes on without it."""
 
 
-def build_app(
+def build_server(
     engine: Engine, changes: BoardChanges, cors_origins: Collection[str] = (), heartbeat: float = HEARTBEAT
-) -> web.Application:
-    app = web.Application(middlewares=[errors_as_json, local_only, read_only, cors(cors_origins)])
-    for path, handler in Routes(engine, changes, heartbeat).table().items():
-        app.router.add_get(path, handler)
-
-    async def close_streams(_: web.Application) -> None:
-        changes.close()
-
-    app.on_shutdown.append(close_streams)
-    return app
+) -> web.Server:
+    front_door = FrontDoor(Routes(engine, changes, heartbeat).table(), cors_origins)
+    return web.Server(front_door, access_log=None)  # the log is for faults, not for 20k requests a second
 
 
 class ApiServer:
@@ -58,7 +51,7 @@ class ApiServer:
         self.port = port  # 0 picks a free port; after start() it is the port in use
         self._cors_origins = cors_origins
         self._hosts = hosts
-        self._runner: web.AppRunner | None = None
+        self._runner: web.BaseRunner | None = None
 
     @property
     def url(self) -> str:
@@ -71,11 +64,10 @@ class ApiServer:
     async def start(self) -> None:
         """Listen on every host; raise ApiUnavailable (one line) when the port is taken."""
         changes = self.changes
-        runner = web.AppRunner(
-            build_app(self._engine, changes, self._cors_origins, self._heartbeat),
+        runner = web.ServerRunner(
+            build_server(self._engine, changes, self._cors_origins, self._heartbeat),
             handle_signals=False,
             shutdown_timeout=SHUTDOWN_GRACE,
-            access_log=None,
         )
         await runner.setup()
         try:
@@ -88,7 +80,7 @@ class ApiServer:
         self._runner = runner
         log.info("the local API is on %s (%s)", self.url, ", ".join(str(a[0]) for a in runner.addresses))
 
-    async def _listen(self, runner: web.AppRunner, host: str) -> None:
+    async def _listen(self, runner: web.BaseRunner, host: str) -> None:
         site = web.TCPSite(runner, host, self.port)
         try:
             await site.start()
@@ -108,4 +100,5 @@ class ApiServer:
     async def stop(self) -> None:
         if self._runner is not None:
             runner, self._runner = self._runner, None
+            self.changes.close()  # open event streams end now, not at the grace's end
             await runner.cleanup()

@@ -44,7 +44,7 @@ class BoardChanges:
 
 
 async def event_stream(
-    request: web.Request,
+    request: web.BaseRequest,
     document: Callable[[], Rendered],
     changes: BoardChanges,
     min_interval: float = MIN_INTERVAL,

@@ -61,6 +61,11 @@ class ApiServer:
     def running(self) -> bool:
         return self._runner is not None
 
+    @property
+    def listening_on(self) -> list[str]:
+        """The addresses listened on (127.0.0.1, and ::1 where the machine has IPv6 loopback)."""
+        return [str(address[0]) for address in self._runner.addresses] if self._runner is not None else []
+
     async def start(self) -> None:
         """Listen on every host; raise ApiUnavailable (one line) when the port is taken."""
         changes = self.changes
@@ -78,7 +83,7 @@ class ApiServer:
             raise
         self._engine.subscribe(changes.notify)
         self._runner = runner
-        log.info("the local API is on %s (%s)", self.url, ", ".join(str(a[0]) for a in runner.addresses))
+        log.info("the local API is on %s (%s)", self.url, ", ".join(self.listening_on))
 
     async def _listen(self, runner: web.BaseRunner, host: str) -> None:
         site = web.TCPSite(runner, host, self.port)

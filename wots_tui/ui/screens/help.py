@@ -51,6 +51,11 @@ the key away), `d` deletes one of your own tags.
 | R / Tags / Met / Note | your rating, tags, times met and note from your notebook |
 
 Your own row is highlighted.
+
+## Overlays
+While the app runs, `http://localhost:5820` serves the WOTS local API (the header says where, or `API off`
+when the port is taken): `/api/drivers`, `/api/driver?id=`, `/api/notebook`, `/api/session`, `/api/status`,
+`/api/stream` and more; `/api/help` lists them all. It answers this computer only.
 """
 
 

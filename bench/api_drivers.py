@@ -112,7 +112,7 @@ def load(url: str, seconds: int, headers: list[str] = ()) -> dict[str, float]:
     ).stdout
     figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])}
     for name, quantile in (("p50", "50%"), ("p99", "99%")):
-        value, unit = re.search(rf"^\s+{quantile}\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        value, unit = re.search(rf"^\s+{quantile}\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE).groups()
         figures[name] = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     figures["errors"] = int(errors[1]) if errors else 0

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from textual.pilot import Pilot
 
 from wots_tui.domain.models import LinkState
@@ -129,7 +128,7 @@ def api_in_thread(
                 ready.put(f"http://127.0.0.1:{server.port}")
                 while not stop.is_set():
                     await asyncio.sleep(0.05)
-        except BaseException as error:  # handed to the test thread, which raises it
+        except BaseException as error:  # noqa: BLE001  # handed to the test thread, which raises it
             ready.put(error)
 
     thread = threading.Thread(target=asyncio.run, args=(serve(),), name="api-under-test")

@@ -26,11 +26,11 @@ def seed_examples() -> dict[str, Any]:
     text = SEED.read_text(encoding="utf-8").replace("[...]", "[]").replace("{...}", "{}")
     decoder = json.JSONDecoder()
     found, end = [], 0
-    for start in (m.start() for m in re.finditer(r"^\{", text, re.M)):
+    for start in (m.start() for m in re.finditer(r"^\{", text, re.MULTILINE)):
         if start >= end:  # not inside the previous example (the docs do not indent nested objects)
             example, end = decoder.raw_decode(text, start)
             found.append(example)
-    status, in_session, not_in_session, drivers, driver, notebook, tag, crowd_tag = found
+    status, in_session, not_in_session, drivers, driver, notebook, tag, _crowd_tag = found
     return {
         "status": status,
         "session": in_session,

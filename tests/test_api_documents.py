@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from wots_tui.domain.api_documents import drivers_document, in_session, session_
 from wots_tui.domain.board import build_board, waiting_board
 from wots_tui.domain.models import LinkState
 from wots_tui.domain.notebook import Notebook, NoteRecord
-from wots_tui.server.rendered import Rendered, RenderCache
+from wots_tui.server.rendered import RenderCache, Rendered
 from wots_tui.sources.iracing import read_once
 
 
@@ -66,3 +68,25 @@ def test_etags_are_content_hashes_and_if_none_match_is_read_like_http_says():
     assert a.etag == same.etag != other.etag  # a restarted app does not confuse an old client
     assert a.matches(a.etag) and a.matches(f"W/{a.etag}") and a.matches(f'"zzz", {a.etag}') and a.matches("*")
     assert not a.matches(other.etag) and not a.matches(None) and not a.matches("")
+
+
+async def test_a_big_document_is_built_once_off_the_loop_however_many_ask():
+    cache = RenderCache()
+    prepared, built_on = [], []
+
+    def prepare():
+        prepared.append(threading.current_thread())
+        snapshot = {"entries": len(prepared)}
+
+        def build():
+            built_on.append(threading.current_thread())
+            return snapshot
+
+        return build
+
+    results = await asyncio.gather(*(cache.get_in_thread("notebook", 7, prepare) for _ in range(5)))
+    assert len(prepared) == 1 and prepared[0] is threading.current_thread()  # taken on the loop
+    assert len(built_on) == 1 and built_on[0] is not threading.current_thread()  # built in a worker
+    assert all(r is results[0] for r in results) and results[0].body == b'{"entries":1}'
+    assert await cache.get_in_thread("notebook", 7, prepare) is results[0]
+    assert (await cache.get_in_thread("notebook", 8, prepare)).body == b'{"entries":2}'

@@ -94,20 +94,19 @@ async def test_by_default_no_origin_may_read(tmp_path: Path):
 
 
 async def test_it_listens_on_loopback_only_and_on_ipv6_loopback_too(tmp_path: Path):
-    async with race(tmp_path) as (_, server, _):
-        async with httpx.AsyncClient() as client:
-            assert (await client.get(f"http://localhost:{server.port}/api/version")).status_code == 200
-            if "::1" in server.listening_on:
-                assert (await client.get(f"http://[::1]:{server.port}/api/version")).status_code == 200
-            else:
-                print("no IPv6 loopback on this machine: the API is on 127.0.0.1 alone, and ::1 is not checked")
-            assert set(server.listening_on) <= {"127.0.0.1", "::1"}
-            address = this_machines_address()
-            if address is None:
-                print("no non-loopback address on this machine: the refusal from outside is not checked here")
-                return
-            with pytest.raises(httpx.ConnectError):
-                await client.get(f"http://{address}:{server.port}/api/version")
+    async with race(tmp_path) as (_, server, _), httpx.AsyncClient() as client:
+        assert (await client.get(f"http://localhost:{server.port}/api/version")).status_code == 200
+        if "::1" in server.listening_on:
+            assert (await client.get(f"http://[::1]:{server.port}/api/version")).status_code == 200
+        else:
+            print("no IPv6 loopback on this machine: the API is on 127.0.0.1 alone, and ::1 is not checked")
+        assert set(server.listening_on) <= {"127.0.0.1", "::1"}
+        address = this_machines_address()
+        if address is None:
+            print("no non-loopback address on this machine: the refusal from outside is not checked here")
+            return
+        with pytest.raises(httpx.ConnectError):
+            await client.get(f"http://{address}:{server.port}/api/version")
 
 
 async def test_a_peer_that_is_not_loopback_is_refused(tmp_path: Path):

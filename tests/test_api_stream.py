@@ -37,7 +37,7 @@ async def next_drivers(stream) -> dict:
 
 async def test_a_stream_sends_the_drivers_at_once_and_again_when_a_note_changes(tmp_path: Path):
     spec = SourceSpec(irsdk_file=write_race_moment(tmp_path))  # a frozen race: only notes change it
-    async with running_api(spec, tmp_path) as (engine, server, client):
+    async with running_api(spec, tmp_path) as (engine, _, client):
         await until(lambda: engine.board.link is LinkState.CONNECTED and engine.drivers_seen)
         async with client.stream("GET", "/api/stream") as response:
             assert response.headers["Content-Type"].startswith("text/event-stream")
@@ -52,7 +52,7 @@ async def test_a_stream_sends_the_drivers_at_once_and_again_when_a_note_changes(
 
 async def test_changes_faster_than_ten_a_second_are_streamed_at_most_ten_a_second_and_the_last_arrives(tmp_path: Path):
     spec = SourceSpec(irsdk_file=write_race_moment(tmp_path))
-    async with running_api(spec, tmp_path) as (engine, server, client):
+    async with running_api(spec, tmp_path) as (engine, _, client):
         await until(lambda: engine.board.link is LinkState.CONNECTED and engine.drivers_seen)
         key = next(r.key for r in engine.board.rows if not r.is_player)
 
@@ -77,7 +77,7 @@ async def test_changes_faster_than_ten_a_second_are_streamed_at_most_ten_a_secon
 
 async def test_a_quiet_stream_sends_heartbeats(tmp_path: Path):
     spec = SourceSpec(irsdk_file=write_race_moment(tmp_path))
-    async with running_api(spec, tmp_path, heartbeat=0.2) as (engine, server, client):
+    async with running_api(spec, tmp_path, heartbeat=0.2) as (engine, _, client):
         await until(lambda: engine.board.link is LinkState.CONNECTED and engine.drivers_seen)
         async with client.stream("GET", "/api/stream") as response:
             stream = events(response)
@@ -94,12 +94,14 @@ async def test_a_client_that_leaves_ends_its_stream_and_stopping_ends_the_others
             assert server.changes.streams == 1
         await until(lambda: server.changes.streams == 0, timeout=2.0)  # noticed at the next write
 
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as other:
-            async with other.stream("GET", "/api/stream") as response:
-                stream = events(response)
-                await next_drivers(stream)
-                await server.stop()  # the app quits while an overlay listens
-                rest = [kind async for kind, _ in stream]  # the stream ends instead of hanging
+        async with (
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as other,
+            other.stream("GET", "/api/stream") as response,
+        ):
+            stream = events(response)
+            await next_drivers(stream)
+            await server.stop()  # the app quits while an overlay listens
+            rest = [kind async for kind, _ in stream]  # the stream ends instead of hanging
         assert server.changes.streams == 0
         assert len(rest) <= 1
     assert "Error" not in caplog.text and "Traceback" not in caplog.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
@@ -46,12 +47,37 @@ class RenderCache:
     def __init__(self, limit: int = 512) -> None:
         self._limit = limit
         self._entries: dict[Hashable, tuple[Hashable, Rendered]] = {}
+        self._building: dict[Hashable, tuple[Hashable, asyncio.Future[Rendered]]] = {}
 
     def get(self, name: Hashable, version: Hashable, build: Callable[[], Any]) -> Rendered:
+        rendered = self._cached(name, version)
+        return rendered if rendered is not None else self._keep(name, version, Rendered.of(build()))
+
+    async def get_in_thread(self, name: Hashable, version: Hashable, prepare: Callable[[], Callable[[], Any]]) -> Rendered:
+        """Like `get`, for documents big enough to stall the loop (a 100k-entry notebook takes over a second).
+
+        On a miss `prepare` runs on the loop (to take what the document needs while nothing changes it)
+        and returns the function a worker thread builds the document with. Requests for the same version
+        share one build.
+        """
+        rendered = self._cached(name, version)
+        if rendered is not None:
+            return rendered
+        building = self._building.get(name)
+        if building is None or building[0] != version:
+            work = prepare()
+            building = (version, asyncio.ensure_future(asyncio.to_thread(lambda: Rendered.of(work()))))
+            self._building[name] = building
+        rendered = await asyncio.shield(building[1])  # one caller going away must not cancel the others' build
+        if self._building.get(name) is building:
+            del self._building[name]
+        return self._keep(name, version, rendered)
+
+    def _cached(self, name: Hashable, version: Hashable) -> Rendered | None:
         cached = self._entries.get(name)
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        rendered = Rendered.of(build())
+        return cached[1] if cached is not None and cached[0] == version else None
+
+    def _keep(self, name: Hashable, version: Hashable, rendered: Rendered) -> Rendered:
         if len(self._entries) >= self._limit:
             self._entries.clear()
         self._entries[name] = (version, rendered)

@@ -25,7 +25,7 @@ from wots_tui.domain.notebook import Key
 from wots_tui.domain.wots_shape import iso, notebook_document
 from wots_tui.engine import Engine
 from wots_tui.server.guards import Handler
-from wots_tui.server.rendered import Rendered, RenderCache
+from wots_tui.server.rendered import RenderCache, Rendered
 from wots_tui.server.spec import help_document, openapi_document, version_document
 from wots_tui.server.stream import HEARTBEAT, BoardChanges, event_stream
 
@@ -88,11 +88,13 @@ class Routes:
         return _send(request, self._cache.get(("driver", key), board.version, build))
 
     async def notebook(self, request: web.BaseRequest) -> web.Response:
-        engine = self._engine
-        rendered = self._cache.get(
-            "notebook", engine.board.notebook_version, lambda: notebook_document(engine.notebook.records(), engine.notebook.catalogue)
-        )
-        return _send(request, rendered)
+        notebook = self._engine.notebook
+
+        def prepare() -> Callable[[], object]:
+            records, catalogue = list(notebook.records()), notebook.catalogue  # records are immutable
+            return lambda: notebook_document(records, catalogue)
+
+        return _send(request, await self._cache.get_in_thread("notebook", self._engine.board.notebook_version, prepare))
 
     async def tags(self, request: web.BaseRequest) -> web.Response:
         notebook = self._engine.notebook

@@ -15,7 +15,11 @@ import pytest
 from helpers import FIXTURES, SNAPSHOT_CLOCK, running_api, until, write_race_moment
 
 from wots_tui.domain.models import LinkState
+from wots_tui.domain.notebook import NoteRecord
 from wots_tui.engine import Engine, SourceSpec
+from wots_tui.server.routes import PIECE
+from wots_tui.store import Database
+from wots_tui.store.notebook import save_record
 
 SEED = FIXTURES / "wots" / "wots-local-api.txt"
 NULL_UNTIL_CROWDSOURCING = {"crowdRep", "crowdTags"}
@@ -263,3 +267,22 @@ async def test_a_failure_inside_a_handler_is_a_json_500_without_traceback(tmp_pa
         assert "Traceback" not in response.text and "AttributeError" not in response.text
         assert "AttributeError" in caplog.text  # the log keeps the details
         assert (await client.get("/api/version")).status_code == 200  # and the server goes on
+
+
+async def test_a_big_notebook_arrives_whole_in_pieces_and_answers_304_too(tmp_path: Path):
+    database = Database(tmp_path / "notebook.duckdb")
+    records = [
+        NoteRecord(("iracing", 5_000_000 + n), name=f"Driver {n}", note="late on the brakes " * 60, rating=n % 3 - 1, updated_at=SNAPSHOT_CLOCK)
+        for n in range(300)
+    ]
+    database.run(lambda cursor: [save_record(cursor, r) for r in records])
+    database.close()
+    async with race_api(tmp_path) as (_, _, client):
+        response = await client.get("/api/notebook")
+        assert len(response.content) > PIECE  # more than one piece, the last a part one
+        assert int(response.headers["Content-Length"]) == len(response.content)
+        document = response.json()
+        assert document["count"] == 300 and document["entries"]["5000299"]["name"] == "Driver 299"
+        head = await client.head("/api/notebook")
+        assert head.content == b"" and head.headers["ETag"] == response.headers["ETag"]
+        assert (await client.get("/api/notebook", headers={"If-None-Match": response.headers["ETag"]})).status_code == 304

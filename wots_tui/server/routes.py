@@ -31,6 +31,7 @@ from wots_tui.server.stream import HEARTBEAT, BoardChanges, event_stream
 
 CUSTOMER_ID = re.compile(r"[0-9]{1,19}")
 LARGEST_ID = 2**63 - 1  # Steam ids are 64-bit; iRacing customer ids are far smaller
+PIECE = 256 * 1024
 
 
 class Routes:
@@ -87,14 +88,15 @@ class Routes:
 
         return _send(request, self._cache.get(("driver", key), board.version, build))
 
-    async def notebook(self, request: web.BaseRequest) -> web.Response:
+    async def notebook(self, request: web.BaseRequest) -> web.StreamResponse:
         notebook = self._engine.notebook
 
         def prepare() -> Callable[[], object]:
             records, catalogue = list(notebook.records()), notebook.catalogue  # records are immutable
             return lambda: notebook_document(records, catalogue)
 
-        return _send(request, await self._cache.get_in_thread("notebook", self._engine.board.notebook_version, prepare))
+        rendered = await self._cache.get_in_thread("notebook", self._engine.board.notebook_version, prepare)
+        return await _send_in_pieces(request, rendered)
 
     async def tags(self, request: web.BaseRequest) -> web.Response:
         notebook = self._engine.notebook
@@ -127,3 +129,18 @@ def _send(request: web.BaseRequest, rendered: Rendered) -> web.Response:
     if rendered.matches(request.headers.get("If-None-Match")):
         return web.Response(status=304, headers=rendered.headers)
     return web.Response(body=rendered.body, headers=rendered.headers)
+
+
+async def _send_in_pieces(request: web.BaseRequest, rendered: Rendered) -> web.StreamResponse:
+    """Send a big body (a 100k notebook is 50 MB) a piece at a time, so the loop serves others in between."""
+    if len(rendered.body) <= PIECE or rendered.matches(request.headers.get("If-None-Match")):
+        return _send(request, rendered)
+    response = web.StreamResponse(headers=rendered.headers)
+    response.content_length = len(rendered.body)
+    await response.prepare(request)
+    if request.method != "HEAD":
+        body = memoryview(rendered.body)
+        for start in range(0, len(body), PIECE):
+            await response.write(body[start : start + PIECE])
+    await response.write_eof()
+    return response

@@ -60,10 +60,11 @@ class Routes:
         engine = self._engine
         board, now = engine.board, engine.clock()
         entries, seen = len(engine.notebook), engine.drivers_seen
-        version = (board.version, entries, seen, iso(now))
-        return _send(request, self._cache.get("status", version, lambda: status_document(
-            board, version=__version__, notebook_entries=entries, drivers_seen=seen, now=now
-        )))
+
+        def build() -> object:
+            return status_document(board, version=__version__, notebook_entries=entries, drivers_seen=seen, now=now)
+
+        return _send(request, self._cache.get("status", (board.version, entries, seen, iso(now)), build))
 
     async def session(self, request: web.BaseRequest) -> web.Response:
         board = self._engine.board

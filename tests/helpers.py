@@ -59,10 +59,14 @@ def write_race_moment(folder: Path, t: float = 900.0) -> Path:
 SNAPSHOT_CLOCK = datetime(2026, 11, 20, 19, 30, tzinfo=UTC)
 
 
+def make_engine(spec: SourceSpec, folder: Path, clock: Callable[[], datetime] = utc_now) -> Engine:
+    """An engine on `spec`, with its notebook in `folder` (notebook.duckdb), publishing at 20 Hz."""
+    return Engine(spec, Database(folder / "notebook.duckdb"), refresh_rate=20.0, clock=clock)
+
+
 def make_app(spec: SourceSpec, folder: Path, clock: Callable[[], datetime] = utc_now, api_port: int | None = None) -> WotsApp:
-    """The app on `spec`, with its notebook in `folder` (notebook.duckdb), refreshing at 20 Hz;
-    with the local API on `api_port` when one is given (0: a free port)."""
-    engine = Engine(spec, Database(folder / "notebook.duckdb"), refresh_rate=20.0, clock=clock)
+    """The app on a `make_engine` engine, with the local API on `api_port` when one is given (0: a free port)."""
+    engine = make_engine(spec, folder, clock)
     return WotsApp(engine, None if api_port is None else ApiServer(engine, port=api_port))
 
 
@@ -85,7 +89,7 @@ async def running_api(
     spec: SourceSpec, folder: Path, clock: Callable[[], datetime] = utc_now, **server_options: Any
 ) -> AsyncIterator[tuple[Engine, ApiServer, httpx.AsyncClient]]:
     """A started engine on `spec`, its API on a free loopback port, and an HTTP client pointed at it."""
-    engine = Engine(spec, Database(folder / "notebook.duckdb"), refresh_rate=20.0, clock=clock)
+    engine = make_engine(spec, folder, clock)
     await engine.start()
     server = ApiServer(engine, port=0, **server_options)
     try:
@@ -95,6 +99,11 @@ async def running_api(
     finally:
         await server.stop()
         await engine.stop()
+
+
+async def in_session(engine: Engine) -> None:
+    """Wait for a session with a roster, and for its sightings to be stored (they count as times met)."""
+    await until(lambda: engine.board.link is LinkState.CONNECTED and engine.board.rows and engine.drivers_seen)
 
 
 async def until(condition: Callable[[], Any], timeout: float = 5.0) -> Any:
@@ -120,7 +129,7 @@ def api_in_thread(
         try:
             async with running_api(spec, folder, clock=lambda: SNAPSHOT_CLOCK) as (engine, server, _):
                 if in_session:
-                    await until(lambda: engine.board.link is LinkState.CONNECTED and engine.drivers_seen)
+                    await in_session(engine)
                 else:
                     await until(lambda: engine.board.version > 0)
                 if prepare is not None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import FIXTURES, SNAPSHOT_CLOCK, running_api, until, write_race_moment
+from helpers import FIXTURES, SNAPSHOT_CLOCK, in_session, running_api, until, write_race_moment
 
 from wots_tui.domain.models import LinkState
 from wots_tui.domain.notebook import NoteRecord
@@ -102,11 +102,6 @@ def race_api(tmp_path: Path):
     return running_api(SourceSpec(irsdk_file=write_race_moment(tmp_path)), tmp_path, clock=lambda: SNAPSHOT_CLOCK)
 
 
-async def connected(engine: Engine) -> None:
-    """Wait for the session, and for its sightings to be stored (they count as times met)."""
-    await until(lambda: engine.board.link is LinkState.CONNECTED and engine.board.rows and engine.drivers_seen)
-
-
 def someone(engine: Engine, place: int = 2):
     return next(r for r in engine.board.rows if r.position == place and not r.is_player)
 
@@ -123,7 +118,7 @@ async def write_notes(engine: Engine) -> tuple[tuple[str, int], tuple[str, int]]
 async def test_every_endpoint_has_the_documented_shape_key_by_key(tmp_path: Path):
     examples = seed_examples()
     async with race_api(tmp_path) as (engine, _, client):
-        await connected(engine)
+        await in_session(engine)
         driver, absent = await write_notes(engine)
         drivers = (await client.get("/api/drivers")).json()
         same_shape(examples["status"], (await client.get("/api/status")).json(), "/api/status")
@@ -158,7 +153,7 @@ async def test_out_of_session_forms(tmp_path: Path):
 
 async def test_status_counts_the_notebook_and_the_drivers_met(tmp_path: Path):
     async with race_api(tmp_path) as (engine, _, client):
-        await connected(engine)
+        await in_session(engine)
         await write_notes(engine)
         status = (await client.get("/api/status")).json()
         rows = len(engine.board.rows)
@@ -170,7 +165,7 @@ async def test_status_counts_the_notebook_and_the_drivers_met(tmp_path: Path):
 
 async def test_drivers_are_everyone_but_the_player_keyed_by_customer_id_in_running_order(tmp_path: Path):
     async with race_api(tmp_path) as (engine, _, client):
-        await connected(engine)
+        await in_session(engine)
         board = engine.board
         document = (await client.get("/api/drivers")).json()
         player = next(r for r in board.rows if r.is_player)
@@ -191,7 +186,7 @@ async def test_drivers_are_everyone_but_the_player_keyed_by_customer_id_in_runni
 
 async def test_notebook_edits_show_on_every_endpoint(tmp_path: Path):
     async with race_api(tmp_path) as (engine, _, client):
-        await connected(engine)
+        await in_session(engine)
         before = await client.get("/api/drivers")
         driver, absent = await write_notes(engine)
         after = await client.get("/api/drivers")
@@ -230,7 +225,7 @@ async def test_notebook_edits_show_on_every_endpoint(tmp_path: Path):
 )
 async def test_driver_lookup_refuses_bad_and_unknown_ids_in_json(tmp_path: Path, query: str, status: int, says: str):
     async with race_api(tmp_path) as (engine, _, client):
-        await connected(engine)
+        await in_session(engine)
         await write_notes(engine)
         response = await client.get(f"/api/driver{query}")
         assert response.status_code == status
@@ -240,7 +235,7 @@ async def test_driver_lookup_refuses_bad_and_unknown_ids_in_json(tmp_path: Path,
 
 async def test_an_unchanged_document_answers_304_to_its_etag(tmp_path: Path):
     async with race_api(tmp_path) as (engine, _, client):
-        await connected(engine)
+        await in_session(engine)
         for path in ("/api/drivers", "/api/session", "/api/notebook", "/api/tags", "/api/help", "/api/openapi.json", f"/api/driver?id={someone(engine).key[1]}"):
             first = await client.get(path)
             etag = first.headers["ETag"]
@@ -259,7 +254,7 @@ async def test_an_unchanged_document_answers_304_to_its_etag(tmp_path: Path):
 
 async def test_a_failure_inside_a_handler_is_a_json_500_without_traceback(tmp_path: Path, caplog):
     async with race_api(tmp_path) as (engine, _, client):
-        await connected(engine)
+        await in_session(engine)
         engine.notebook = None  # type: ignore[assignment]  # a fault: every notebook read now raises
         response = await client.get("/api/notebook")
         assert response.status_code == 500

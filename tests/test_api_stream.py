@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import httpx
-from helpers import running_api, until, write_race_moment
+from helpers import in_session, running_api, until, write_race_moment
 
 from wots_tui.domain.models import LinkState
 from wots_tui.engine import SourceSpec
@@ -38,7 +38,7 @@ async def next_drivers(stream) -> dict:
 async def test_a_stream_sends_the_drivers_at_once_and_again_when_a_note_changes(tmp_path: Path):
     spec = SourceSpec(irsdk_file=write_race_moment(tmp_path))  # a frozen race: only notes change it
     async with running_api(spec, tmp_path) as (engine, _, client):
-        await until(lambda: engine.board.link is LinkState.CONNECTED and engine.drivers_seen)
+        await in_session(engine)
         async with client.stream("GET", "/api/stream") as response:
             assert response.headers["Content-Type"].startswith("text/event-stream")
             stream = events(response)
@@ -53,7 +53,7 @@ async def test_a_stream_sends_the_drivers_at_once_and_again_when_a_note_changes(
 async def test_changes_faster_than_ten_a_second_are_streamed_at_most_ten_a_second_and_the_last_arrives(tmp_path: Path):
     spec = SourceSpec(irsdk_file=write_race_moment(tmp_path))
     async with running_api(spec, tmp_path) as (engine, _, client):
-        await until(lambda: engine.board.link is LinkState.CONNECTED and engine.drivers_seen)
+        await in_session(engine)
         key = next(r.key for r in engine.board.rows if not r.is_player)
 
         async def rewrite_the_note(times: int) -> None:
@@ -78,7 +78,7 @@ async def test_changes_faster_than_ten_a_second_are_streamed_at_most_ten_a_secon
 async def test_a_quiet_stream_sends_heartbeats(tmp_path: Path):
     spec = SourceSpec(irsdk_file=write_race_moment(tmp_path))
     async with running_api(spec, tmp_path, heartbeat=0.2) as (engine, _, client):
-        await until(lambda: engine.board.link is LinkState.CONNECTED and engine.drivers_seen)
+        await in_session(engine)
         async with client.stream("GET", "/api/stream") as response:
             stream = events(response)
             await next_drivers(stream)

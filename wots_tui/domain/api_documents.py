@@ -115,7 +115,6 @@ def _session_head(board: Board) -> dict[str, Any]:
     }
 
 
-
 def _milliseconds(seconds: float | None) -> float | None:
     """Lap times as the sim times them (the SDK's float32 noise below a millisecond dropped)."""
     return None if seconds is None else round(seconds, 3)

@@ -118,17 +118,17 @@ async def until(condition: Callable[[], Any], timeout: float = 5.0) -> Any:
 
 @contextmanager
 def api_in_thread(
-    spec: SourceSpec, folder: Path, prepare: Callable[[Engine], Awaitable[None]] | None = None, in_session: bool = True
+    spec: SourceSpec, folder: Path, prepare: Callable[[Engine], Awaitable[None]] | None = None, session: bool = True
 ) -> Iterator[str]:
     """The engine and API on their own loop in a thread, for synchronous clients; yields the base URL
-    once the engine is in session (or, with `in_session=False`, has published its first Board)."""
+    once the engine is in session (or, with `session=False`, has published its first Board)."""
     ready: queue.Queue[str | BaseException] = queue.Queue()
     stop = threading.Event()
 
     async def serve() -> None:
         try:
             async with running_api(spec, folder, clock=lambda: SNAPSHOT_CLOCK) as (engine, server, _):
-                if in_session:
+                if session:
                     await in_session(engine)
                 else:
                     await until(lambda: engine.board.version > 0)

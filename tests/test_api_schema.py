@@ -95,7 +95,7 @@ def test_every_live_response_in_session_is_valid(in_session: str):
 
 def test_every_live_response_out_of_session_is_valid(tmp_path: Path):
     spec = SourceSpec(irsdk_file=tmp_path / "no-sim.irsdk")
-    with api_in_thread(spec, tmp_path, in_session=False) as url, httpx.Client(base_url=url) as client:
+    with api_in_thread(spec, tmp_path, session=False) as url, httpx.Client(base_url=url) as client:
         assert client.get("/api/session").json() == {"inSession": False}
         for path in ENDPOINTS:
             assert_valid(path, client.get(path))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import bisect
 import itertools
 import random
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +37,16 @@ class CarProgress:
     on_pit_road: bool
     finished: bool
     finished_at: float
+
+
+def rank(order: Sequence[Entry]) -> dict[int, tuple[int, int]]:
+    """Overall and class position by car_idx, for entries listed best first."""
+    in_class: Counter[int] = Counter()
+    ranks: dict[int, tuple[int, int]] = {}
+    for position, entry in enumerate(order, start=1):
+        in_class[entry.car_class.class_id] += 1
+        ranks[entry.car_idx] = (position, in_class[entry.car_class.class_id])
+    return ranks
 
 
 class ScriptedRace:
@@ -65,9 +77,6 @@ class ScriptedRace:
 
     def roster_at(self, t: float) -> list[Entry]:
         return [e for e in self.entries if e.joins_at <= t and (e.leaves_at is None or t < e.leaves_at)]
-
-    def roster_key(self, t: float) -> tuple[int, ...]:
-        return tuple(e.car_idx for e in self.roster_at(t))
 
     def progress(self, entry: Entry, t: float) -> CarProgress:
         ends = self._ends[entry.car_idx]
@@ -118,13 +127,11 @@ class ScriptedRace:
         )
         leader = progress[order[0].car_idx] if order else None
         leader_lap = order[0].car_class.base_lap * order[0].pace if order else 0.0
-        class_rank: dict[int, int] = {}
-        for position, entry in enumerate(order, start=1):
+        ranks = rank(order)
+        for entry in order:
             p = progress[entry.car_idx]
             i = entry.car_idx
-            class_rank[entry.car_class.class_id] = class_rank.get(entry.car_class.class_id, 0) + 1
-            arrays["CarIdxPosition"][i] = position
-            arrays["CarIdxClassPosition"][i] = class_rank[entry.car_class.class_id]
+            arrays["CarIdxPosition"][i], arrays["CarIdxClassPosition"][i] = ranks[i]
             arrays["CarIdxLap"][i] = p.laps_completed + (0 if p.finished else 1)
             arrays["CarIdxLapCompleted"][i] = p.laps_completed
             arrays["CarIdxLapDistPct"][i] = p.lap_dist_pct

@@ -7,13 +7,28 @@ unquoted (UserName, TeamName, ...), car numbers quoted, cp1252 bytes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from wots_tui.sources.fakesim.race import LEADER_LAPS
 from wots_tui.sources.fakesim.roster import CLASSES, Entry
 
-_SESSIONS = (
-    (0, "Practice", "PRACTICE", "unlimited", "1800.0000 sec"),
-    (1, "Lone Qualify", "QUALIFY", "2", "unlimited"),
-    (2, "Race", "RACE", "20", "3600.0000 sec"),
+
+@dataclass(frozen=True, slots=True)
+class SessionSpec:
+    """One entry of SessionInfo.Sessions."""
+
+    num: int
+    type: str
+    name: str
+    laps: int | None  # None: unlimited
+    length: float  # seconds
+
+
+# The subsession's sessions; ScriptedWeekend plays the last minute of practice and all of qualifying.
+SESSIONS = (
+    SessionSpec(0, "Practice", "PRACTICE", None, 1800.0),
+    SessionSpec(1, "Qualify", "QUALIFY", None, 40.0),
+    SessionSpec(2, "Race", "RACE", LEADER_LAPS, 3600.0),
 )
 
 
@@ -47,13 +62,13 @@ def session_info(entries: Sequence[Entry], player_idx: int, session_id: int, sub
         "SessionInfo:",
         " Sessions:",
     ]
-    for num, kind, name, laps, time in _SESSIONS:
+    for session in SESSIONS:
         lines += [
-            f" - SessionNum: {num}",
-            f"   SessionLaps: {laps}",
-            f"   SessionTime: {time}",
-            f"   SessionType: {kind}",
-            f"   SessionName: {name}",
+            f" - SessionNum: {session.num}",
+            f"   SessionLaps: {'unlimited' if session.laps is None else session.laps}",
+            f"   SessionTime: {session.length:.4f} sec",
+            f"   SessionType: {session.type}",
+            f"   SessionName: {session.name}",
             "   SessionSkipped: 0",
         ]
     lines += [

@@ -1,4 +1,4 @@
-"""The fake sim: a scripted race written into an irsdk memory-map file at 60 Hz, in a thread."""
+"""The fake sim: a scripted race or weekend written into an irsdk memory-map file at 60 Hz, in a thread."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import logging
 import threading
 import time
 from pathlib import Path
+from typing import Any, Protocol
 
 from wots_tui.sources.fakesim.memmap import IrsdkFileWriter, Var
 from wots_tui.sources.fakesim.race import ScriptedRace
+from wots_tui.sources.fakesim.roster import Entry
 from wots_tui.sources.fakesim.session_yaml import session_info
 
 log = logging.getLogger(__name__)
@@ -35,20 +37,43 @@ SESSION_ID = 258_114_007
 SUBSESSION_ID = 81_552_310
 
 
-def write_moment(path: Path, race: ScriptedRace, t: float) -> IrsdkFileWriter:
-    """A memory map holding the race at time t: the fixed moment tests and snapshots read."""
+class Scenario(Protocol):
+    """What the fake sim plays, as a pure function of sim time: a ScriptedRace or a ScriptedWeekend."""
+
+    @property
+    def player_idx(self) -> int: ...
+
+    def roster_at(self, t: float) -> list[Entry]: ...
+
+    def telemetry_at(self, t: float) -> dict[str, Any]: ...
+
+
+def _session_info_at(scenario: Scenario, t: float) -> bytes:
+    """The session-info string at sim time t: one subsession, whichever of its sessions runs."""
+    return session_info(scenario.roster_at(t), scenario.player_idx, SESSION_ID, SUBSESSION_ID)
+
+
+def write_moment(path: Path, scenario: Scenario, t: float) -> IrsdkFileWriter:
+    """A memory map holding the scenario at sim time t: the fixed moment tests and snapshots read."""
     writer = IrsdkFileWriter(path, VARIABLES)
-    writer.write_session_info(session_info(race.roster_at(t), race.player_idx, SESSION_ID, SUBSESSION_ID))
-    writer.write_tick(race.telemetry_at(t))
+    writer.write_session_info(_session_info_at(scenario, t))
+    writer.write_tick(scenario.telemetry_at(t))
     return writer
 
 
 class FakeSim:
-    """Plays a ScriptedRace into `path` in real time (times `speed`), from race time `start_at`."""
+    """Plays a scenario (default: a ScriptedRace) into `path` from sim time `start_at`, at `speed` x real time."""
 
-    def __init__(self, path: Path, race: ScriptedRace | None = None, start_at: float = 0.0, speed: float = 1.0, rate: float = 60.0):
+    def __init__(
+        self,
+        path: Path,
+        scenario: Scenario | None = None,
+        start_at: float = 0.0,
+        speed: float = 1.0,
+        rate: float = 60.0,
+    ):
         self.path = path
-        self.race = race or ScriptedRace()
+        self.scenario: Scenario = scenario or ScriptedRace()
         self._start_at = start_at
         self._speed = speed
         self._interval = 1 / rate
@@ -67,19 +92,19 @@ class FakeSim:
 
     def run(self) -> None:
         """Write ticks until stopped; on stop the map's status says the sim has closed."""
-        race = self.race
+        scenario = self.scenario
         t0 = time.monotonic()
-        writer = write_moment(self.path, race, self._start_at)
-        roster = race.roster_key(self._start_at)
+        writer = write_moment(self.path, scenario, self._start_at)
+        roster = scenario.roster_at(self._start_at)
         try:
             next_tick = t0
             while not self._stop.is_set():
                 t = self._start_at + (time.monotonic() - t0) * self._speed
-                key = race.roster_key(t)
-                if key != roster:
-                    roster = key
-                    writer.write_session_info(session_info(race.roster_at(t), race.player_idx, SESSION_ID, SUBSESSION_ID))
-                writer.write_tick(race.telemetry_at(t))
+                current = scenario.roster_at(t)
+                if current != roster:
+                    roster = current
+                    writer.write_session_info(_session_info_at(scenario, t))
+                writer.write_tick(scenario.telemetry_at(t))
                 next_tick += self._interval
                 self._stop.wait(max(0.0, next_tick - time.monotonic()))
         finally:

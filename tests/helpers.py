@@ -15,7 +15,8 @@ import httpx
 from textual.pilot import Pilot
 
 from wots_tui.domain.models import LinkState
-from wots_tui.engine import Engine, SourceSpec
+from wots_tui.engine import Engine
+from wots_tui.sources.factory import SourceSpec, build_source
 from wots_tui.server import ApiServer
 from wots_tui.sources.fakesim.memmap import IrsdkFileWriter
 from wots_tui.sources.fakesim.sim import VARIABLES
@@ -59,15 +60,22 @@ def write_race_moment(folder: Path, t: float = 900.0) -> Path:
 SNAPSHOT_CLOCK = datetime(2026, 11, 20, 19, 30, tzinfo=UTC)
 
 
-def make_engine(spec: SourceSpec, folder: Path, clock: Callable[[], datetime] = utc_now) -> Engine:
-    """An engine on `spec`, with its notebook in `folder` (notebook.duckdb), publishing at 20 Hz."""
-    return Engine(spec, Database(folder / "notebook.duckdb"), refresh_rate=20.0, clock=clock)
+def make_engine(spec: SourceSpec, folder: Path, clock: Callable[[], datetime] = utc_now, **options: Any) -> Engine:
+    """An engine on `spec` (publishing at 20 Hz), with its notebook in `folder` (notebook.duckdb)."""
+    return Engine(build_source(spec, max_rate=20.0), Database(folder / "notebook.duckdb"), clock=clock, **options)
 
 
-def make_app(spec: SourceSpec, folder: Path, clock: Callable[[], datetime] = utc_now, api_port: int | None = None) -> WotsApp:
-    """The app on a `make_engine` engine, with the local API on `api_port` when one is given (0: a free port)."""
-    engine = make_engine(spec, folder, clock)
-    return WotsApp(engine, None if api_port is None else ApiServer(engine, port=api_port))
+def make_app(spec: SourceSpec, folder: Path, clock: Callable[[], datetime] = utc_now) -> WotsApp:
+    """The app on a `make_engine` engine, without the local API."""
+    return WotsApp(make_engine(spec, folder, clock))
+
+
+def make_app_with_api(spec: SourceSpec, folder: Path, port: int) -> tuple[WotsApp, ApiServer]:
+    """The app with the local API on `port` (0: a free one), started with the engine as in `wots-tui`."""
+    engine = make_engine(spec, folder)
+    api = ApiServer(engine, port=port)
+    engine.attach(api)
+    return WotsApp(engine), api
 
 
 async def wait_for(pilot: Pilot, condition, tries: int = 200) -> None:

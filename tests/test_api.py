@@ -16,10 +16,11 @@ from helpers import FIXTURES, SNAPSHOT_CLOCK, in_session, running_api, until, wr
 
 from wots_tui.domain.models import LinkState
 from wots_tui.domain.notebook import NoteRecord
-from wots_tui.engine import Engine, SourceSpec
-from wots_tui.server.routes import PIECE
+from wots_tui.engine import Engine
+from wots_tui.sources.factory import SourceSpec
+from wots_tui.annotators.notebook import BATCH
 from wots_tui.store import Database
-from wots_tui.store.notebook import save_record
+from wots_tui.store.notebook import save_records
 
 SEED = FIXTURES / "wots" / "wots-local-api.txt"
 NULL_UNTIL_CROWDSOURCING = {"crowdRep", "crowdTags"}
@@ -99,7 +100,7 @@ def test_the_shape_walk_catches_a_renamed_field_and_a_wrong_type():
 
 def race_api(tmp_path: Path):
     """The API on the scripted race frozen at 15 min (a real memory map), with the clock fixed."""
-    return running_api(SourceSpec(irsdk_file=write_race_moment(tmp_path)), tmp_path, clock=lambda: SNAPSHOT_CLOCK)
+    return running_api(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path, clock=lambda: SNAPSHOT_CLOCK)
 
 
 def someone(engine: Engine, place: int = 2):
@@ -140,7 +141,7 @@ async def test_every_endpoint_has_the_documented_shape_key_by_key(tmp_path: Path
 
 async def test_out_of_session_forms(tmp_path: Path):
     examples = seed_examples()
-    async with running_api(SourceSpec(irsdk_file=tmp_path / "no-sim-yet.irsdk"), tmp_path) as (engine, _, client):
+    async with running_api(SourceSpec.of("file", path=tmp_path / "no-sim-yet.irsdk"), tmp_path) as (engine, _, client):
         await until(lambda: engine.board.link is LinkState.WAITING and engine.board.version > 0)
         status = (await client.get("/api/status")).json()
         same_shape(examples["status"], status)
@@ -252,32 +253,32 @@ async def test_an_unchanged_document_answers_304_to_its_etag(tmp_path: Path):
         assert changed.status_code == 200 and changed.headers["ETag"] != etag
 
 
-async def test_a_failure_inside_a_handler_is_a_json_500_without_traceback(tmp_path: Path, caplog):
+async def test_a_failure_inside_a_handler_is_a_json_500_without_traceback(tmp_path: Path, caplog, monkeypatch):
     async with race_api(tmp_path) as (engine, _, client):
         await in_session(engine)
-        engine.notebook = None  # type: ignore[assignment]  # a fault: every notebook read now raises
+        monkeypatch.setattr(engine, "notebook_batches", None)  # a fault: every read of the notebook now raises
         response = await client.get("/api/notebook")
         assert response.status_code == 500
         assert response.json() == {"error": "internal error; the details are in the wots-tui log"}
-        assert "Traceback" not in response.text and "AttributeError" not in response.text
-        assert "AttributeError" in caplog.text  # the log keeps the details
+        assert "Traceback" not in response.text and "TypeError" not in response.text
+        assert "TypeError" in caplog.text  # the log keeps the details
         assert (await client.get("/api/version")).status_code == 200  # and the server goes on
 
 
-async def test_a_big_notebook_arrives_whole_in_pieces_and_answers_304_too(tmp_path: Path):
+async def test_a_big_notebook_is_streamed_whole_in_batches_and_answers_304_too(tmp_path: Path):
     database = Database(tmp_path / "notebook.duckdb")
-    records = [
-        NoteRecord(("iracing", 5_000_000 + n), name=f"Driver {n}", note="late on the brakes " * 60, rating=n % 3 - 1, updated_at=SNAPSHOT_CLOCK)
-        for n in range(300)
-    ]
-    database.run(lambda cursor: [save_record(cursor, r) for r in records])
+    many = BATCH * 2 + 17  # three batches, the last a part one
+    database.run(save_records, [
+        NoteRecord(("iracing", 5_000_000 + n), name=f"Driver {n}", note="late on the brakes", rating=n % 3 - 1, updated_at=SNAPSHOT_CLOCK)
+        for n in range(many)
+    ])
     database.close()
-    async with race_api(tmp_path) as (_, _, client):
+    async with race_api(tmp_path) as (engine, _, client):
+        await in_session(engine)  # the roster's sightings are stored: times met are in the notebook too
         response = await client.get("/api/notebook")
-        assert len(response.content) > PIECE  # more than one piece, the last a part one
-        assert int(response.headers["Content-Length"]) == len(response.content)
         document = response.json()
-        assert document["count"] == 300 and document["entries"]["5000299"]["name"] == "Driver 299"
+        assert document["count"] == many == len(document["entries"])
+        assert document["entries"][str(5_000_000 + many - 1)]["name"] == f"Driver {many - 1}"
         head = await client.head("/api/notebook")
         assert head.content == b"" and head.headers["ETag"] == response.headers["ETag"]
         assert (await client.get("/api/notebook", headers={"If-None-Match": response.headers["ETag"]})).status_code == 304

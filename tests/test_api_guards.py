@@ -11,7 +11,7 @@ import pytest
 from helpers import running_api, until, write_race_moment
 
 from wots_tui.domain.models import LinkState
-from wots_tui.engine import SourceSpec
+from wots_tui.sources.factory import SourceSpec
 from wots_tui.server import ApiServer, ApiUnavailable
 from wots_tui.server.guards import host_name, is_loopback
 
@@ -19,7 +19,7 @@ ALLOWED = "http://localhost:3000"
 
 
 def race(tmp_path: Path, **options):
-    return running_api(SourceSpec(irsdk_file=write_race_moment(tmp_path)), tmp_path, **options)
+    return running_api(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path, **options)
 
 
 def this_machines_address() -> str | None:

@@ -12,7 +12,8 @@ import schemathesis
 from helpers import api_in_thread, write_race_moment
 from hypothesis import HealthCheck, settings
 
-from wots_tui.engine import Engine, SourceSpec
+from wots_tui.engine import Engine
+from wots_tui.sources.factory import SourceSpec
 from wots_tui.server.routes import Routes
 from wots_tui.server.spec import endpoint_paths, help_document, openapi_document
 from wots_tui.server.stream import BoardChanges
@@ -30,7 +31,7 @@ async def note_some_drivers(engine: Engine) -> None:
 @pytest.fixture(scope="module")
 def in_session(tmp_path_factory) -> str:
     folder = tmp_path_factory.mktemp("in-session")
-    with api_in_thread(SourceSpec(irsdk_file=write_race_moment(folder)), folder, note_some_drivers) as url:
+    with api_in_thread(SourceSpec.of("file", path=write_race_moment(folder)), folder, note_some_drivers) as url:
         yield url
 
 
@@ -94,7 +95,7 @@ def test_every_live_response_in_session_is_valid(in_session: str):
 
 
 def test_every_live_response_out_of_session_is_valid(tmp_path: Path):
-    spec = SourceSpec(irsdk_file=tmp_path / "no-sim.irsdk")
+    spec = SourceSpec.of("file", path=tmp_path / "no-sim.irsdk")
     with api_in_thread(spec, tmp_path, session=False) as url, httpx.Client(base_url=url) as client:
         assert client.get("/api/session").json() == {"inSession": False}
         for path in ENDPOINTS:

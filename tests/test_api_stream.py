@@ -11,7 +11,7 @@ import httpx
 from helpers import in_session, running_api, until, write_race_moment
 
 from wots_tui.domain.models import LinkState
-from wots_tui.engine import SourceSpec
+from wots_tui.sources.factory import SourceSpec
 
 
 async def events(response: httpx.Response):
@@ -36,7 +36,7 @@ async def next_drivers(stream) -> dict:
 
 
 async def test_a_stream_sends_the_drivers_at_once_and_again_when_a_note_changes(tmp_path: Path):
-    spec = SourceSpec(irsdk_file=write_race_moment(tmp_path))  # a frozen race: only notes change it
+    spec = SourceSpec.of("file", path=write_race_moment(tmp_path))  # a frozen race: only notes change it
     async with running_api(spec, tmp_path) as (engine, _, client):
         await in_session(engine)
         async with client.stream("GET", "/api/stream") as response:
@@ -51,7 +51,7 @@ async def test_a_stream_sends_the_drivers_at_once_and_again_when_a_note_changes(
 
 
 async def test_changes_faster_than_ten_a_second_are_streamed_at_most_ten_a_second_and_the_last_arrives(tmp_path: Path):
-    spec = SourceSpec(irsdk_file=write_race_moment(tmp_path))
+    spec = SourceSpec.of("file", path=write_race_moment(tmp_path))
     async with running_api(spec, tmp_path) as (engine, _, client):
         await in_session(engine)
         key = next(r.key for r in engine.board.rows if not r.is_player)
@@ -76,7 +76,7 @@ async def test_changes_faster_than_ten_a_second_are_streamed_at_most_ten_a_secon
 
 
 async def test_a_quiet_stream_sends_heartbeats(tmp_path: Path):
-    spec = SourceSpec(irsdk_file=write_race_moment(tmp_path))
+    spec = SourceSpec.of("file", path=write_race_moment(tmp_path))
     async with running_api(spec, tmp_path, heartbeat=0.2) as (engine, _, client):
         await in_session(engine)
         async with client.stream("GET", "/api/stream") as response:
@@ -87,7 +87,7 @@ async def test_a_quiet_stream_sends_heartbeats(tmp_path: Path):
 
 
 async def test_a_client_that_leaves_ends_its_stream_and_stopping_ends_the_others(tmp_path: Path, caplog):
-    async with running_api(SourceSpec(demo=True), tmp_path) as (engine, server, client):
+    async with running_api(SourceSpec.of("demo"), tmp_path) as (engine, server, client):
         await until(lambda: engine.board.link is LinkState.CONNECTED)
         async with client.stream("GET", "/api/stream") as response:
             await next_drivers(events(response))

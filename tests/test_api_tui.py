@@ -9,10 +9,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from helpers import connected, make_app, wait_for, write_race_moment
+from helpers import connected, make_app_with_api, wait_for, write_race_moment
 from textual.pilot import Pilot
 
-from wots_tui.engine import SourceSpec
+from wots_tui.sources.factory import SourceSpec
 from wots_tui.ui.widgets.driver_board import DriverBoard
 from wots_tui.ui.widgets.session_header import SessionHeader
 
@@ -39,13 +39,13 @@ def live_fields(document: dict) -> dict:
 
 
 async def test_an_overlay_sees_the_demo_move_and_a_tag_added_in_the_tui_at_once(tmp_path: Path):
-    app = make_app(SourceSpec(demo=True), tmp_path, api_port=0)
+    app, api = make_app_with_api(SourceSpec.of("demo"), tmp_path, port=0)
     async with app.run_test(size=(160, 50)) as pilot:
         await connected(pilot)
-        await wait_for(pilot, lambda: app.api.running)
+        await wait_for(pilot, lambda: api.running)
         header = app.live.query_one(SessionHeader)
-        assert f"API localhost:{app.api.port}" in str(header.render())
-        async with httpx.AsyncClient(base_url=f"http://localhost:{app.api.port}") as overlay:
+        assert f"API localhost:{api.port}" in str(header.render())
+        async with httpx.AsyncClient(base_url=f"http://localhost:{api.port}") as overlay:
             first = live_fields((await overlay.get("/api/drivers")).json())
             moved = None
             for _ in range(300):  # the scripted race completes laps every few seconds
@@ -65,11 +65,11 @@ async def test_an_overlay_sees_the_demo_move_and_a_tag_added_in_the_tui_at_once(
 
 async def test_a_taken_port_turns_the_api_off_and_the_app_goes_on(tmp_path: Path):
     with port_taken(TAKEN_PORT):
-        app = make_app(SourceSpec(irsdk_file=write_race_moment(tmp_path)), tmp_path, api_port=TAKEN_PORT)
+        app, api = make_app_with_api(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path, port=TAKEN_PORT)
         async with app.run_test(size=(160, 50)) as pilot:
             await connected(pilot)
             await wait_for(pilot, lambda: "API off" in str(app.live.query_one(SessionHeader).render()))
-            assert not app.api.running
+            assert not api.running
             await pilot.press("down", "plus")  # the notebook works all the same
             await wait_for(pilot, lambda: app.live.query_one(DriverBoard).rows[1].notebook is not None)
 
@@ -81,5 +81,5 @@ def test_snapshot_api_off(snap_compare, tmp_path: Path):
         await pilot.pause()
 
     with port_taken(TAKEN_PORT):
-        app = make_app(SourceSpec(irsdk_file=write_race_moment(tmp_path)), tmp_path, api_port=TAKEN_PORT)
+        app, api = make_app_with_api(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path, port=TAKEN_PORT)
         assert snap_compare(app, terminal_size=(160, 50), run_before=started)

@@ -8,13 +8,13 @@ from helpers import DAYTONA, connected, make_app, wait_for, write_race_moment
 
 from wots_tui.domain.board import SortOrder
 from wots_tui.domain.models import LinkState
-from wots_tui.engine import SourceSpec
+from wots_tui.sources.factory import SourceSpec
 from wots_tui.ui.screens.help import HelpScreen
 from wots_tui.ui.widgets.driver_board import DriverBoard
 
 
 async def test_class_filter_and_sort_keys(tmp_path: Path):
-    app = make_app(SourceSpec(irsdk_file=write_race_moment(tmp_path)), tmp_path)
+    app = make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path)
     async with app.run_test(size=(160, 50)) as pilot:
         await connected(pilot)
         board = app.live.query_one(DriverBoard)
@@ -36,7 +36,7 @@ async def test_class_filter_and_sort_keys(tmp_path: Path):
 
 
 async def test_cursor_moves_and_follows_its_driver(tmp_path: Path):
-    app = make_app(SourceSpec(irsdk_file=write_race_moment(tmp_path)), tmp_path)
+    app = make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path)
     async with app.run_test(size=(160, 50)) as pilot:
         await connected(pilot)
         board = app.live.query_one(DriverBoard)
@@ -54,7 +54,7 @@ async def test_cursor_moves_and_follows_its_driver(tmp_path: Path):
 
 
 async def test_help_opens_and_closes(tmp_path: Path):
-    app = make_app(SourceSpec(irsdk_file=write_race_moment(tmp_path)), tmp_path)
+    app = make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path)
     async with app.run_test(size=(160, 50)) as pilot:
         await connected(pilot)
         await pilot.press("question_mark")
@@ -65,7 +65,7 @@ async def test_help_opens_and_closes(tmp_path: Path):
 
 async def test_waiting_state_until_the_file_appears(tmp_path: Path):
     path = tmp_path / "later" / "moment.irsdk"
-    app = make_app(SourceSpec(irsdk_file=path), tmp_path)
+    app = make_app(SourceSpec.of("file", path=path), tmp_path)
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_for(pilot, lambda: app.live.board.link is LinkState.WAITING and app.live.board.version > 0)
         await pilot.pause()
@@ -77,7 +77,7 @@ async def test_waiting_state_until_the_file_appears(tmp_path: Path):
 
 
 async def test_real_daytona_dump_on_screen(tmp_path: Path):
-    app = make_app(SourceSpec(irsdk_file=DAYTONA), tmp_path)
+    app = make_app(SourceSpec.of("file", path=DAYTONA), tmp_path)
     async with app.run_test(size=(160, 50)) as pilot:
         await connected(pilot)
         board = app.live.query_one(DriverBoard)
@@ -86,7 +86,7 @@ async def test_real_daytona_dump_on_screen(tmp_path: Path):
 
 
 async def test_demo_race_moves(tmp_path: Path):
-    app = make_app(SourceSpec(demo=True), tmp_path)
+    app = make_app(SourceSpec.of("demo"), tmp_path)
     async with app.run_test(size=(160, 50)) as pilot:
         await connected(pilot)
         first = app.live.board

@@ -10,7 +10,8 @@ from wots_tui.domain.models import SessionSnapshot
 from wots_tui.sources.fakesim.race import ScriptedRace
 from wots_tui.sources.fakesim.roster import PLAYER_CUST_ID
 from wots_tui.sources.fakesim.sim import FakeSim
-from wots_tui.sources.iracing import FileConnector, IRacingSource, SourceEvent, SourceWaiting
+from wots_tui.domain.events import SourceEvent, SourceWaiting
+from wots_tui.sources.iracing import FileConnector, IRacingSource
 
 
 def _collect(events: queue.Queue[SourceEvent], until, timeout: float = 15.0) -> list[SourceEvent]:
@@ -61,9 +62,9 @@ def test_live_race_read_through_pyirsdk(tmp_path: Path):
     path = tmp_path / "live.irsdk"
     sim = FakeSim(path, ScriptedRace(), start_at=100.0, speed=40.0)
     events: queue.Queue[SourceEvent] = queue.Queue()
-    source = IRacingSource(FileConnector(path), events.put, max_rate=20.0, retry_interval=0.05)
+    source = IRacingSource(FileConnector(path), max_rate=20.0, retry_interval=0.05)
     sim.start()
-    source.start()
+    source.start(events.put)
     try:
         def done(event: SourceEvent, seen: list[SourceEvent]) -> bool:
             return isinstance(event, SessionSnapshot) and event.facts.session_time > 320
@@ -85,8 +86,8 @@ def test_live_race_read_through_pyirsdk(tmp_path: Path):
 def test_sim_closing_means_waiting_then_reconnect(tmp_path: Path):
     path = tmp_path / "live.irsdk"
     events: queue.Queue[SourceEvent] = queue.Queue()
-    source = IRacingSource(FileConnector(path), events.put, max_rate=20.0, retry_interval=0.05)
-    source.start()
+    source = IRacingSource(FileConnector(path), max_rate=20.0, retry_interval=0.05)
+    source.start(events.put)
     try:
         _collect(events, lambda e, _: isinstance(e, SourceWaiting))  # no file yet: waiting
         sim = FakeSim(path, ScriptedRace(), start_at=50.0)

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from wots_tui.cli import main
 from wots_tui.domain.notebook import NoteRecord, Tag
 from wots_tui.store import Database
-from wots_tui.store.notebook import load_everything, load_notebook, save_record
+from wots_tui.store.notebook import load_all, save_record
+from wots_tui.store.tags import load_tags
 from wots_tui.store.tags import save_tags
 
 T0 = datetime(2026, 11, 20, 19, 30, tzinfo=UTC)
@@ -51,7 +52,7 @@ def test_export_then_import_elsewhere_brings_everything(tmp_path: Path):
         result = run("notebook", "import", str(out), "--db", str(target))
         assert "added 2, updated 0, kept 0" in result.output and "1 new tags" in result.output
         db = Database(target)
-        records, tags, _ = db.run(load_everything)
+        records, tags = db.run(load_all), db.run(load_tags)
         db.close()
         by_id = {r.key[1]: r for r in records}
         assert by_id[1].note == 'says "sorry", always' and by_id[1].tag_ids == ("clean", "mine_late_braker")
@@ -71,11 +72,11 @@ def test_dry_run_prints_the_changes_and_writes_nothing(tmp_path: Path):
     assert "update           2  Aoife O'Brien: rating -1 -> 1" in result.output
     assert "add              3  New Person" in result.output and "would add 1, would update 1" in result.output
     db = Database(tmp_path / "a.duckdb")
-    assert {r.key[1]: r.rating for r in db.run(load_notebook)} == {1: 1, 2: -1}
+    assert {r.key[1]: r.rating for r in db.run(load_all)} == {1: 1, 2: -1}
     db.close()
     run("notebook", "import", str(file), "--db", str(tmp_path / "a.duckdb"))
     db = Database(tmp_path / "a.duckdb")
-    assert {r.key[1]: r.rating for r in db.run(load_notebook)} == {1: 1, 2: 1}
+    assert {r.key[1]: r.rating for r in db.run(load_all)} == {1: 1, 2: 1}
     db.close()
 
 
@@ -96,5 +97,5 @@ def test_a_truncated_or_wrong_file_is_one_line_and_writes_nothing(tmp_path: Path
         assert says in result.output and "nothing was imported" in result.output
         assert len(result.output.strip().splitlines()) == 1
     db = Database(target)
-    assert db.run(load_notebook) == []
+    assert db.run(load_all) == []
     db.close()

@@ -1,20 +1,23 @@
-"""The notebook in memory: search as the racer types, filters, sorts, merges and the WOTS shape."""
+"""The notebook's rules: folding for search, the catalogue, live entries, merges and the WOTS shape."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from wots_tui.domain.notebook import (
     BUILTIN_TAGS,
+    Catalogue,
     MergeAction,
-    Notebook,
-    NotebookQuery,
-    NotebookSort,
     NoteRecord,
-    RatingFilter,
+    Tag,
+    entry_of,
+    fold,
     merge_plan,
+    search_terms,
+    search_text,
     toggled,
 )
 from wots_tui.domain.notebook_csv import from_csv, to_csv
@@ -27,59 +30,33 @@ def rec(driver_id: int, name: str, **fields) -> NoteRecord:
     return NoteRecord(("iracing", driver_id), name=name, **{"updated_at": T0, **fields})
 
 
-@pytest.fixture
-def notebook() -> Notebook:
-    return Notebook([
-        rec(1, "Björn Eriksen", rating=1, tag_ids=("clean",), times_met=3, last_met=T0),
-        rec(2, "Aoife O'Brien", rating=-1, note="Divebombed me at Eau Rouge", tag_ids=("divebomber",), times_met=1, last_met=T0 - timedelta(days=3)),
-        rec(3, "Zoë Kowalczyk", nickname="Zed", rating=0, times_met=7, last_met=T0 - timedelta(days=9)),
-        rec(4, "Émile Dubois", note="quick in sector 2", met_elsewhere=2, updated_at=T0 - timedelta(days=1)),
-    ])
+def test_folding_finds_names_as_racers_type_them():
+    text = search_text(rec(1, "Jörg Schröder", nickname="Þór", note="Ødegaard's teammate, Weiß"))
+    for typed in ("schroder", "schroe", "schröder", "jorg", "thor", "odegaard", "weiss"):
+        assert all(word in text for word in fold(typed).split()), typed
+    assert "schroe" not in search_text(rec(2, "Schroder"))  # only an umlaut gives the German spelling
 
 
-def test_search_reads_names_nicknames_notes_and_tag_names(notebook: Notebook):
-    def names(text: str) -> list[str]:
-        return sorted(r.name for r in notebook.search(NotebookQuery(text=text)))
-
-    assert names("eau rouge") == ["Aoife O'Brien"]
-    assert names("zed") == ["Zoë Kowalczyk"]
-    assert names("clean racer") == ["Björn Eriksen"]  # a tag's name
-    assert names("o'brien divebomb") == ["Aoife O'Brien"]  # every word must match
-    assert names("") == sorted(r.name for r in notebook.records())
+def test_search_terms_carry_the_tags_named_by_each_word():
+    terms = dict(search_terms("Clean DIVE eau", Catalogue()))
+    assert terms["clean"] == ("clean",) and terms["dive"] == ("divebomber",) and terms["eau"] == ()
 
 
-def test_typing_narrows_and_deleting_widens_again(notebook: Notebook):
-    assert len(notebook.search(NotebookQuery(text="e"))) == 4
-    assert [r.name for r in notebook.search(NotebookQuery(text="em"))] == ["Émile Dubois"]
-    assert len(notebook.search(NotebookQuery(text="e"))) == 4
-
-
-def test_filters_and_sorts(notebook: Notebook):
-    def ids(**query) -> list[int]:
-        return [r.key[1] for r in notebook.search(NotebookQuery(**query))]
-
-    assert ids(rating=RatingFilter.DOWN) == [2]
-    assert ids(rating=RatingFilter.UNRATED) == [4]
-    assert ids(tag_id="clean") == [1]
-    assert ids(sort=NotebookSort.LAST_MET) == [1, 4, 2, 3]  # never met: when it was written
-    assert ids(sort=NotebookSort.TIMES_MET) == [3, 1, 4, 2]
-    assert ids(sort=NotebookSort.NAME) == [2, 1, 4, 3]
-
-
-def test_an_edit_is_found_at_once_and_an_emptied_record_leaves(notebook: Notebook):
-    notebook.search(NotebookQuery(text="sector"))
-    notebook.put(notebook.get(("iracing", 1)).edited(T0, note="great in sector 1"))
-    assert {r.key[1] for r in notebook.search(NotebookQuery(text="sector"))} == {1, 4}
-    notebook.put(NoteRecord(("iracing", 4), updated_at=T0))
-    assert ("iracing", 4) not in notebook
-
-
-def test_live_entry_shows_icons_and_times_met(notebook: Notebook):
-    entry = notebook.entry(("iracing", 4), times_met=1)
+def test_live_entry_shows_tags_and_times_met():
+    catalogue = Catalogue()
+    entry = entry_of(rec(4, "Émile", tag_ids=("fast", "clean"), met_elsewhere=2), catalogue, times_met=1)
     assert entry.times_met == 3  # once here, twice in the notebook it was imported from
-    assert notebook.entry(("iracing", 1), 3).tags == ("✨",)
-    assert notebook.entry(("iracing", 99), 0) is None
-    assert notebook.entry(("iracing", 99), 2).times_met == 2
+    assert entry.icons == ("⚡", "✨") and entry.tags[0].name == "Fast"
+    assert entry_of(None, catalogue, 0) is None
+    assert entry_of(None, catalogue, 2).times_met == 2
+
+
+def test_the_catalogue_changes_into_a_new_one():
+    catalogue = Catalogue()
+    mine = Tag("mine_late", "Late Braker", "🦥", "mine", "#123456", None, 99)
+    changed = catalogue.changed([mine, replace(catalogue.get("clean"), hotkey=None)])
+    assert changed.tags[-1] is mine and changed.get("clean").hotkey is None and catalogue.get("clean").hotkey == 1
+    assert changed.for_hotkey(1) is None and changed.without("mine_late").get("mine_late") is None
 
 
 def test_toggling_keeps_catalogue_order():
@@ -107,7 +84,7 @@ def test_the_wots_notebook_shape_round_trips():
             voted_at=T0, session_id=12345, subsession_id=67890123, car_number="1", times_met=5),
         rec(7, "No Notes", tag_ids=("fast", "friend")),
     ]
-    document = notebook_document(records, BUILTIN_TAGS)
+    document = notebook_document(records, Catalogue())
     entry = document["entries"]["123456"]
     assert entry["votedAt"] == "2026-11-20T19:30:00Z" and entry["userTags"][0]["color"] == "#4ade80"
     back, tags = records_from_document(document)

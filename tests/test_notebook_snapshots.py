@@ -8,7 +8,7 @@ from helpers import SNAPSHOT_CLOCK, connected, make_app, wait_for, write_race_mo
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
-from wots_tui.engine import SourceSpec
+from wots_tui.sources.factory import SourceSpec
 from wots_tui.ui.screens.driver_card import DriverCard
 from wots_tui.ui.screens.notebook import NotebookScreen
 from wots_tui.ui.widgets.notebook_table import NotebookTable
@@ -17,7 +17,7 @@ SIZE = (160, 50)
 
 
 def app_for(tmp_path: Path):  # type: ignore[no-untyped-def]
-    return make_app(SourceSpec(irsdk_file=write_race_moment(tmp_path)), tmp_path, clock=lambda: SNAPSHOT_CLOCK)
+    return make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path, clock=lambda: SNAPSHOT_CLOCK)
 
 
 async def noted(pilot: Pilot) -> None:
@@ -26,7 +26,7 @@ async def noted(pilot: Pilot) -> None:
     await pilot.press("down", "plus", "1", "5", "down", "minus", "3", "down", "0", "2", "down", "down", "minus", "7")
     await pilot.press("c", *"Bjorn", "enter")
     await pilot.press("home")
-    await wait_for(pilot, lambda: len(pilot.app.engine.notebook) == 4)
+    await wait_for(pilot, lambda: pilot.app.engine.entry_count == 4)
     pilot.app.clear_notifications()
     await pilot.pause()
 

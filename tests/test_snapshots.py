@@ -8,13 +8,13 @@ from helpers import connected, make_app, wait_for, write_race_moment
 from textual.pilot import Pilot
 
 from wots_tui.domain.models import LinkState
-from wots_tui.engine import SourceSpec
+from wots_tui.sources.factory import SourceSpec
 
 SIZE = (160, 50)
 
 
 def test_live_screen(snap_compare, tmp_path: Path):
-    assert snap_compare(make_app(SourceSpec(irsdk_file=write_race_moment(tmp_path)), tmp_path), terminal_size=SIZE, run_before=connected)
+    assert snap_compare(make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path), terminal_size=SIZE, run_before=connected)
 
 
 def test_live_screen_filtered_to_one_class(snap_compare, tmp_path: Path):
@@ -22,7 +22,7 @@ def test_live_screen_filtered_to_one_class(snap_compare, tmp_path: Path):
         await connected(pilot)
         await pilot.press("f", "f", "f", "down", "down")
 
-    assert snap_compare(make_app(SourceSpec(irsdk_file=write_race_moment(tmp_path)), tmp_path), terminal_size=SIZE, run_before=filter_gt3)
+    assert snap_compare(make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path), terminal_size=SIZE, run_before=filter_gt3)
 
 
 def test_help_screen(snap_compare, tmp_path: Path):
@@ -31,7 +31,7 @@ def test_help_screen(snap_compare, tmp_path: Path):
         await pilot.press("question_mark")
         await pilot.pause()
 
-    assert snap_compare(make_app(SourceSpec(irsdk_file=write_race_moment(tmp_path)), tmp_path), terminal_size=SIZE, run_before=open_help)
+    assert snap_compare(make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path), terminal_size=SIZE, run_before=open_help)
 
 
 def test_waiting_state(snap_compare, tmp_path: Path):
@@ -39,5 +39,5 @@ def test_waiting_state(snap_compare, tmp_path: Path):
         await wait_for(pilot, lambda: pilot.app.live.board.link is LinkState.WAITING and pilot.app.live.board.version)
         await pilot.pause()
 
-    app = make_app(SourceSpec(irsdk_file=tmp_path / "no-sim-yet.irsdk"), tmp_path)
+    app = make_app(SourceSpec.of("file", path=tmp_path / "no-sim-yet.irsdk"), tmp_path)
     assert snap_compare(app, terminal_size=SIZE, run_before=waiting)

@@ -19,8 +19,8 @@ from wots_tui.domain.notebook import BUILTIN_TAGS, NoteRecord, Tag
 from wots_tui.domain.sightings import Sighting
 from wots_tui.store import Database, StoreError, StoreLocked
 from wots_tui.store.migrations import LATEST, migrate
-from wots_tui.store.notebook import delete_record, load_everything, load_notebook, save_record
-from wots_tui.store.sightings import record_sightings, sightings_of
+from wots_tui.store.notebook import delete_record, load_all, save_record
+from wots_tui.store.sightings import count_drivers_seen, record_sightings, sightings_of
 from wots_tui.store.tags import delete_tag, load_tags, save_tags
 
 T0 = datetime(2026, 11, 20, 19, 30, tzinfo=UTC)
@@ -38,7 +38,7 @@ def test_a_record_comes_back_as_it_was_written(tmp_path: Path):
     db.run(save_record, record())
     db.close()
     db = Database(tmp_path / "n.duckdb")
-    [back] = db.run(load_notebook)
+    [back] = db.run(load_all)
     assert back == record()
     db.close()
 
@@ -48,10 +48,10 @@ def test_saving_replaces_fields_and_tags_and_an_empty_record_is_deleted(tmp_path
     db.run(save_record, record())
     later = T0 + timedelta(hours=1)
     db.run(save_record, record(rating=-1, tag_ids=("divebomber",), note="", at=later))
-    [back] = db.run(load_notebook)
+    [back] = db.run(load_all)
     assert (back.rating, back.tag_ids, back.note, back.voted_at) == (-1, ("divebomber",), "", later)
     db.run(save_record, NoteRecord(("iracing", 123456), updated_at=later))
-    assert db.run(load_notebook) == []
+    assert db.run(load_all) == []
     db.close()
 
 
@@ -60,7 +60,7 @@ def test_delete_keeps_the_drivers_sightings(tmp_path: Path):
     db.run(save_record, record())
     db.run(record_sightings, [Sighting(("iracing", 123456), "subsession:1", T0, name="Max")])
     db.run(delete_record, ("iracing", 123456))
-    assert db.run(load_notebook) == []
+    assert db.run(load_all) == []
     assert len(db.run(sightings_of, ("iracing", 123456))) == 1
     db.close()
 
@@ -76,7 +76,7 @@ def test_sightings_count_once_per_session_and_feed_times_met(tmp_path: Path):
     assert met[me][0] == 1
     met, _ = db.run(record_sightings, [Sighting(me, "subsession:2", T0 + timedelta(days=7), name="Max V")])
     assert met[me] == (2, T0 + timedelta(days=7))
-    [back] = db.run(load_notebook)
+    [back] = db.run(load_all)
     assert (back.times_met, back.last_met, back.name, back.car_number) == (2, T0 + timedelta(days=7), "Max V", "33")
     assert [s.session_key for s in db.run(sightings_of, me)] == ["subsession:2", "subsession:1"]
     db.close()
@@ -94,7 +94,7 @@ def test_built_in_tags_arrive_and_the_racers_own_are_kept(tmp_path: Path):
     tags = {t.id: t for t in db.run(load_tags)}
     assert tags["mine_late_braker"].hotkey == 4 and tags[taken_from.id].hotkey is None
     assert db.run(delete_tag, "mine_late_braker") == 1
-    [back] = db.run(load_notebook)
+    [back] = db.run(load_all)
     assert back.tag_ids == ("clean",)
     assert db.run(delete_tag, "clean") == 1  # a built-in comes off the drivers but stays in the catalogue
     assert "clean" in {t.id for t in db.run(load_tags)}
@@ -117,10 +117,10 @@ def test_an_old_file_is_upgraded_with_its_notes_intact(tmp_path: Path):
 
     db = Database(path)
     assert db.schema_version == LATEST
-    [back] = db.run(load_notebook)
+    [back] = db.run(load_all)
     assert back == save_record_v1
     db.run(record_sightings, [Sighting(("iracing", 123456), "subsession:1", T0)])  # the new table works
-    assert db.run(load_everything)[2] == 1
+    assert db.run(count_drivers_seen) == 1
     db.close()
 
 
@@ -199,7 +199,7 @@ def test_acknowledged_edits_survive_kill_9(tmp_path: Path):
         writer.wait()
         assert acked >= 0, "the writer acknowledged nothing"
         db = Database(path)
-        notes = {r.key[1]: r.note for r in db.run(load_notebook)}
+        notes = {r.key[1]: r.note for r in db.run(load_all)}
         db.close()
         # every acknowledged edit is there: each driver holds its last acknowledged edit or a later one
         for driver in range(50):

@@ -10,30 +10,43 @@ from pathlib import Path
 import click
 
 from wots_tui import __version__
+from wots_tui.annotators import more_annotators
 from wots_tui.cli.notebook import notebook
 from wots_tui.cli.options import CORS_ORIGIN, DB, IRSDK_FILE, PORT, REFRESH, open_database, settings_from
 from wots_tui.config import Settings
-from wots_tui.engine import Engine, SourceSpec
+from wots_tui.engine import Engine
 from wots_tui.logs import setup_logging
 from wots_tui.server import ApiServer, ApiUnavailable
 from wots_tui.server.headless import serve_headless
+from wots_tui.sources.factory import SourceSpec, build_source
 
 log = logging.getLogger(__name__)
 
 
-def _engine_and_api(spec: SourceSpec, settings: Settings) -> tuple[Engine, ApiServer]:
+def _engine(spec: SourceSpec, settings: Settings, with_api: bool) -> tuple[Engine, ApiServer]:
+    """The engine on the chosen source, and the local API on it (one of the engine's services when `with_api`)."""
     log_path = setup_logging(settings.log_level)
-    database = open_database(settings.database_path(demo=spec.demo))
-    log.info("starting on %s with %s (log: %s)", spec.label, database.path, log_path)
-    engine = Engine(spec, database, refresh_rate=settings.refresh_rate)
-    return engine, ApiServer(engine, port=settings.port, cors_origins=settings.cors_origins)
+    database = open_database(settings.database_path(demo=spec.is_demo))
+    source = build_source(spec, max_rate=settings.refresh_rate)
+    log.info("starting on %s with %s (log: %s)", source.label, database.path, log_path)
+    engine = Engine(source, database, annotators=more_annotators(database))
+    api = ApiServer(engine, port=settings.port, cors_origins=settings.cors_origins)
+    if with_api:
+        engine.attach(api)
+    return engine, api
+
+
+def _source_spec(irsdk_file: Path | None, demo: bool = False) -> SourceSpec:
+    if demo:
+        return SourceSpec.of("demo")
+    return SourceSpec.of("file", path=irsdk_file) if irsdk_file else SourceSpec.of("iracing")
 
 
 def _run_app(spec: SourceSpec, settings: Settings) -> None:
     from wots_tui.ui.app import WotsApp  # textual loads only for the commands that draw
 
-    engine, api = _engine_and_api(spec, settings)
-    WotsApp(engine, api).run()
+    engine, _ = _engine(spec, settings, with_api=True)
+    WotsApp(engine).run()
 
 
 def _flags(db: Path | None, port: int | None, cors_origins: tuple[str, ...]) -> dict[str, object]:
@@ -64,7 +77,7 @@ def main(
     """
     ctx.obj = _flags(db, port, cors_origins)
     if ctx.invoked_subcommand is None:
-        _run_app(SourceSpec(irsdk_file=irsdk_file), settings_from(ctx, refresh_rate=refresh_rate))
+        _run_app(_source_spec(irsdk_file), settings_from(ctx, refresh_rate=refresh_rate))
 
 
 @main.command()
@@ -86,7 +99,7 @@ def demo(
 ) -> None:
     """The app on a built-in simulated 60-car multi-class race (no iRacing needed)."""
     settings = settings_from(ctx, refresh_rate=refresh_rate, **_flags(db, port, cors_origins))
-    _run_app(SourceSpec(demo=True, demo_seed=seed, demo_start_at=start_at), settings)
+    _run_app(SourceSpec.of("demo", seed=seed, start_at=start_at), settings)
 
 
 @main.command()
@@ -110,7 +123,7 @@ def serve(
     if demo_race and irsdk_file:
         raise click.UsageError("choose one source: --demo or --irsdk-file")
     settings = settings_from(ctx, refresh_rate=refresh_rate, **_flags(db, port, cors_origins))
-    engine, api = _engine_and_api(SourceSpec(irsdk_file=irsdk_file, demo=demo_race), settings)
+    engine, api = _engine(_source_spec(irsdk_file, demo_race), settings, with_api=False)
     try:
         asyncio.run(serve_headless(engine, api, announce=click.echo))
     except KeyboardInterrupt:

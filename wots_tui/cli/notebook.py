@@ -10,11 +10,11 @@ import duckdb
 import orjson
 
 from wots_tui.cli.options import DB, open_database, settings_from
-from wots_tui.domain.notebook import MergeAction, MergeStep, NoteRecord, Tag, merge_plan
+from wots_tui.domain.notebook import Catalogue, Key, MergeAction, MergeStep, NoteRecord, Tag, merge_plan
 from wots_tui.domain.notebook_csv import from_csv, to_csv
 from wots_tui.domain.wots_shape import ShapeError, entry_id, notebook_document, records_from_document
-from wots_tui.store.notebook import load_everything, save_record
-from wots_tui.store.tags import save_tags
+from wots_tui.store.notebook import load_all, load_records, save_records
+from wots_tui.store.tags import load_tags, save_tags
 
 
 @click.group()
@@ -31,10 +31,10 @@ def export(ctx: click.Context, fmt: str, out: Path | None, db: Path | None) -> N
     """Every entry, in the shape of the WOTS local API's /api/notebook (JSON) or one row per driver (CSV)."""
     database = open_database(settings_from(ctx, db=str(db) if db else None).database_path())
     try:
-        records, tags, _ = database.run(load_everything)
+        records, tags = database.run(_everything)
     finally:
         database.close()
-    document = notebook_document(records, tags)
+    document = notebook_document(records, Catalogue(tags))
     if fmt == "json":
         data = orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
     else:
@@ -50,23 +50,26 @@ def export(ctx: click.Context, fmt: str, out: Path | None, db: Path | None) -> N
 
 @notebook.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Only print what would change.")
+@click.option("--dry-run", is_flag=True, help="Only print what would change (every entry), write nothing.")
+@click.option("--verbose", "-v", is_flag=True, help="Print every entry added or updated, not only the summary.")
 @DB
 @click.pass_context
-def import_(ctx: click.Context, file: Path, dry_run: bool, db: Path | None) -> None:
+def import_(ctx: click.Context, file: Path, dry_run: bool, verbose: bool, db: Path | None) -> None:
     """Merge an exported notebook (JSON or CSV) into this one: a driver we lack is added, the newer edit wins.
 
-    The file is read whole first; if anything in it is wrong, nothing is written.
+    The file is read whole first; if anything in it is wrong, nothing is written. Everything it
+    changes is written in one transaction.
     """
     incoming, incoming_tags = _read(file)
     database = open_database(settings_from(ctx, db=str(db) if db else None).database_path())
     try:
-        records, tags, _ = database.run(load_everything)
-        plan = merge_plan({r.key: r for r in records}, incoming)
+        existing, tags = database.run(_known, [r.key for r in incoming])
+        plan = merge_plan({r.key: r for r in existing}, incoming)
         new_tags = _new_tags(tags, incoming_tags)
-        for step in plan:
-            if step.action is not MergeAction.KEEP:
-                click.echo(_describe(step))
+        if dry_run or verbose:
+            for step in plan:
+                if step.action is not MergeAction.KEEP:
+                    click.echo(_describe(step))
         if not dry_run:
             database.run(_apply, plan, new_tags)
     finally:
@@ -100,11 +103,18 @@ def _new_tags(catalogue: list[Tag], incoming: list[Tag]) -> list[Tag]:
     return [Tag(t.id, t.name, t.icon, t.category, t.colour, None, last + i, False) for i, t in enumerate(fresh, start=1)]
 
 
+def _everything(cursor: duckdb.DuckDBPyConnection) -> tuple[list[NoteRecord], list[Tag]]:
+    return load_all(cursor), load_tags(cursor)
+
+
+def _known(cursor: duckdb.DuckDBPyConnection, keys: list[Key]) -> tuple[list[NoteRecord], list[Tag]]:
+    """Our entries of the drivers an import brings, and our tag catalogue."""
+    return load_records(cursor, keys), load_tags(cursor)
+
+
 def _apply(cursor: duckdb.DuckDBPyConnection, plan: list[MergeStep], new_tags: list[Tag]) -> None:
     save_tags(cursor, new_tags)
-    for step in plan:
-        if step.result is not None:
-            save_record(cursor, step.result)
+    save_records(cursor, [step.result for step in plan if step.result is not None])
 
 
 def _describe(step: MergeStep) -> str:

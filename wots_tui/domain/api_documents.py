@@ -1,4 +1,4 @@
-"""The documents the local API serves, built from the current Board and the notebook.
+"""The documents the local API serves, built from the current Board and what the store answers.
 
 WOTS's own fields come first and keep WOTS's names (seeds/wots-local-api.txt); the live fields after
 them are ours (position, class, iRating, license, ...), added as the contract allows, never renamed.
@@ -7,14 +7,13 @@ them are ours (position, class, iRating, license, ...), added as the contract al
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from wots_tui.domain.board import Board, BoardRow
 from wots_tui.domain.models import LinkState
-from wots_tui.domain.notebook import Key, Notebook, NoteRecord, Tag
-from wots_tui.domain.wots_shape import Json, driver_object, entry_id, iso, tag_object
+from wots_tui.domain.notebook import Catalogue, Key, NotebookEntry
+from wots_tui.domain.wots_shape import Json, entry_id, iso, tag_object, wots_driver
 
 
 def in_session(board: Board) -> bool:
@@ -49,43 +48,34 @@ def session_document(board: Board) -> Json:
     }
 
 
-def drivers_document(board: Board, notebook: Notebook) -> Json:
+def drivers_document(board: Board) -> Json:
     """Everyone in the session but the player, keyed by customer id, in running order."""
     if not in_session(board):
         return {"inSession": False, "drivers": {}}
-    tags = notebook.tags_by_id
-    drivers = {entry_id(row.key): live_driver_object(row, notebook.get(row.key), tags) for row in board.rows if not row.is_player}
+    drivers = {entry_id(row.key): live_driver_object(row) for row in board.rows if not row.is_player}
     return {**_session_head(board), "drivers": drivers}
 
 
-def driver_document(board: Board, notebook: Notebook, key: Key) -> Json | None:
-    """One driver: with live fields when in the session, from the notebook otherwise; None when neither."""
-    record = notebook.get(key)
-    row = next((r for r in board.rows if r.key == key), None) if in_session(board) else None
-    if row is not None:
-        return live_driver_object(row, record, notebook.tags_by_id)
-    if record is not None:
-        return driver_object(record, notebook.tags_by_id)
-    return None
+def live_row(board: Board, key: Key) -> BoardRow | None:
+    """The driver's row while the board is in session."""
+    return next((r for r in board.rows if r.key == key), None) if in_session(board) else None
 
 
-def tags_document(notebook: Notebook) -> Json:
-    uses = notebook.tag_uses()
+def tags_document(catalogue: Catalogue, uses: Mapping[str, int]) -> Json:
     tags = [
         {**tag_object(tag), "hotkey": tag.hotkey, "order": tag.order, "builtin": tag.builtin, "uses": uses.get(tag.id, 0)}
-        for tag in notebook.catalogue
+        for tag in catalogue
     ]
     return {"count": len(tags), "tags": tags}
 
 
-def live_driver_object(row: BoardRow, record: NoteRecord | None, tags: Mapping[str, Tag]) -> Json:
+def live_driver_object(row: BoardRow) -> Json:
     """The WOTS driver object of a driver in the session, with the live fields after WOTS's own."""
-    known = replace(record or NoteRecord(row.key), name=row.name, car_number=row.car_number or None)
+    entry = row.notebook or NotebookEntry()
     licence = row.licence
     return {
-        **driver_object(known, tags),
-        # times met as the live screen counts it: this run's sightings, plus meetings another notebook counted
-        "seenCount": row.notebook.times_met if row.notebook is not None else known.seen_count,
+        # times met as the live screen counts it: the notebook's sightings, plus meetings another notebook counted
+        **wots_driver(row.key, row.name, row.car_number or None, entry.times_met, entry.rating, entry.note, entry.nickname, entry.tags),
         "platform": row.key[0],
         "carIdx": row.car_idx,
         "position": row.position,
@@ -93,7 +83,7 @@ def live_driver_object(row: BoardRow, record: NoteRecord | None, tags: Mapping[s
         "class": row.car_class.name,
         "classColor": row.car_class.colour,
         "iRating": row.irating,
-        "iRatingChange": None if row.irating_change is None else round(row.irating_change),
+        "iRatingChange": row.irating_change,
         "license": licence.label if licence else None,
         "licenseColor": licence.colour if licence else None,
         "lap": row.lap,

@@ -1,6 +1,9 @@
 """The Board: one immutable row per driver, joining live state with what the racer knows.
 
-The engine builds a new Board from each SessionSnapshot; the live screen and the HTTP API read it.
+The engine builds a new Board from each SessionSnapshot and what its annotators know of the roster
+(the notebook; history and crowd next); the live screen and the HTTP API read it. Values are kept
+as they are shown (gaps to a tenth, rating changes whole), so a row whose display did not change
+compares equal and is not redrawn.
 """
 
 from __future__ import annotations
@@ -8,6 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
 
 from wots_tui.domain.models import (
     CarClass,
@@ -19,8 +24,11 @@ from wots_tui.domain.models import (
     SessionFacts,
     SessionSnapshot,
 )
-from wots_tui.domain.notebook import NotebookEntry
+from wots_tui.domain.notebook import Key, NotebookEntry
 from wots_tui.domain.ratings import Entrant, irating_changes, strength_of_field
+
+NOTEBOOK = "notebook"  # the annotator whose data the live screen's own columns show
+EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +43,18 @@ class BoardRow:
     car_class: CarClass
     licence: Licence | None
     irating: int
-    irating_change: float | None
+    irating_change: int | None  # estimated, whole points
     lap: int | None
-    gap_seconds: float | None  # to the class leader (race) or the class's best lap (other sessions)
+    gap_seconds: float | None  # to the class leader (race, to a tenth) or the class's best lap (other sessions)
     gap_laps: int  # whole laps behind the class leader; 0 when on the same lap
     last_lap: float | None
     best_lap: float | None
     on_pit_road: bool
-    notebook: NotebookEntry | None = None
+    annotations: Mapping[str, Any] = field(default_factory=lambda: EMPTY)  # annotator name -> what it knows of this driver; never mutated
+
+    @property
+    def notebook(self) -> NotebookEntry | None:
+        return self.annotations.get(NOTEBOOK)
 
 
 class SortOrder(str, Cycling):
@@ -61,22 +73,26 @@ class Board:
     rows: tuple[BoardRow, ...] = ()
     classes: tuple[CarClass, ...] = ()  # fastest first
     sof: Mapping[str, int] = field(default_factory=dict)  # class name -> SOF
-    notebook_version: int = 0  # bumps with every notebook or tag change
+    versions: Mapping[str, int] = field(default_factory=lambda: EMPTY)  # annotator name -> the version of its data this Board shows
+
+    @property
+    def notebook_version(self) -> int:
+        """Bumps with every notebook or tag change."""
+        return self.versions.get(NOTEBOOK, 0)
 
 
-def waiting_board(version: int, message: str, notebook_version: int = 0) -> Board:
-    return Board(version=version, link=LinkState.WAITING, link_message=message, notebook_version=notebook_version)
+def waiting_board(version: int, message: str, versions: Mapping[str, int] = EMPTY) -> Board:
+    return Board(version=version, link=LinkState.WAITING, link_message=message, versions=versions)
 
 
 def build_board(
     snapshot: SessionSnapshot,
     version: int,
-    notebook: Mapping[tuple[str, int], NotebookEntry] | None = None,
+    annotations: Mapping[Key, Mapping[str, Any]] = EMPTY,
     link_message: str = "",
-    notebook_version: int = 0,
+    versions: Mapping[str, int] = EMPTY,
 ) -> Board:
-    """Join one snapshot with the notebook into a Board, rows in overall order."""
-    notebook = notebook or {}
+    """Join one snapshot with what the annotators know of each driver into a Board, rows in overall order."""
     drivers = snapshot.drivers
     cars = snapshot.cars
     overall = _overall_positions(drivers, cars, snapshot.facts.is_race)
@@ -108,7 +124,7 @@ def build_board(
                 last_lap=car.last_lap,
                 best_lap=car.best_lap,
                 on_pit_road=car.on_pit_road,
-                notebook=notebook.get(driver.key),
+                annotations=annotations.get(driver.key, EMPTY),
             )
         )
     rows.sort(key=_position_key)
@@ -126,7 +142,7 @@ def build_board(
         rows=tuple(rows),
         classes=classes,
         sof=sof,
-        notebook_version=notebook_version,
+        versions=versions,
     )
 
 
@@ -203,7 +219,7 @@ def _gap(
         best = class_best.get(driver.car_class)
         if best is None or not car.best_lap or car.best_lap <= 0:
             return None, 0
-        return car.best_lap - best, 0
+        return car.best_lap - best, 0  # changes only when a lap ends
     leader_idx = leaders.get(driver.car_class)
     if leader_idx is None:
         return None, 0
@@ -218,7 +234,7 @@ def _gap(
             return None, laps
     if leader.gap_to_leader is None or car.gap_to_leader is None:
         return None, 0
-    return max(0.0, car.gap_to_leader - leader.gap_to_leader), 0
+    return round(max(0.0, car.gap_to_leader - leader.gap_to_leader), 1), 0
 
 
 def _irating_changes(drivers: Sequence[Driver], by_class: Mapping[int, int]) -> dict[int, float]:
@@ -231,7 +247,7 @@ def _irating_changes(drivers: Sequence[Driver], by_class: Mapping[int, int]) -> 
         members.sort(key=lambda d: by_class[d.car_idx])
         entrants = [Entrant(d.irating, rank) for rank, d in enumerate(members, start=1)]
         for d, change in zip(members, irating_changes(entrants)):
-            result[d.car_idx] = change
+            result[d.car_idx] = round(change)
     return result
 
 

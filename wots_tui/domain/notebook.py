@@ -1,15 +1,15 @@
-"""The racer's notebook: what they wrote about drivers, the tag catalogue, and searching it all.
+"""The racer's notebook: what they wrote about drivers, the tag catalogue, and the rules of searching it.
 
-Pure Python. The store persists these records; the engine keeps one `Notebook` in memory (the
-cache the live Board joins with, and the notebook screen searches), so no query runs per frame.
+Pure Python. The notebook itself lives in the store (DuckDB); the engine holds only the live
+roster's entries, and the notebook screen asks the store for one page of a search at a time.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -95,22 +95,67 @@ class NoteRecord:
 
 @dataclass(frozen=True, slots=True)
 class NotebookEntry:
-    """What a live row shows of the notebook: the record boiled down, with tag icons."""
+    """What a live row shows of the notebook: the record boiled down, with its tags."""
 
     rating: int | None = None
     note: str = ""
-    tags: tuple[str, ...] = ()  # tag icons, in catalogue order
+    tags: tuple[Tag, ...] = ()  # in catalogue order
     nickname: str = ""
     times_met: int = 0
 
+    @property
+    def icons(self) -> tuple[str, ...]:
+        return tuple(tag.icon for tag in self.tags)
 
-def toggled(tag_ids: Sequence[str], tag_id: str, catalogue: Sequence[Tag]) -> tuple[str, ...]:
+
+def entry_of(record: NoteRecord | None, catalogue: Catalogue, times_met: int = 0) -> NotebookEntry | None:
+    """The live row's view of a driver: their record (if any) and how often the racer met them."""
+    if record is None:
+        return NotebookEntry(times_met=times_met) if times_met else None
+    tags = tuple(tag for tag_id in record.tag_ids if (tag := catalogue.get(tag_id)) is not None)
+    seen = max(times_met, record.times_met) + record.met_elsewhere
+    return NotebookEntry(record.rating, record.note, tags, record.nickname, seen)
+
+
+class Catalogue:
+    """The tag catalogue in the racer's order, found by id and by hotkey. Immutable: a change makes a new one."""
+
+    def __init__(self, tags: Iterable[Tag] = BUILTIN_TAGS) -> None:
+        self.tags: tuple[Tag, ...] = tuple(sorted(tags, key=lambda t: (t.order, t.id)))
+        self.by_id: Mapping[str, Tag] = {t.id: t for t in self.tags}
+
+    def __iter__(self) -> Iterator[Tag]:
+        return iter(self.tags)
+
+    def __len__(self) -> int:
+        return len(self.tags)
+
+    def get(self, tag_id: str) -> Tag | None:
+        return self.by_id.get(tag_id)
+
+    def for_hotkey(self, hotkey: int) -> Tag | None:
+        return next((t for t in self.tags if t.hotkey == hotkey), None)
+
+    def changed(self, tags: Iterable[Tag]) -> Catalogue:
+        """This catalogue with `tags` added or replacing the tags of the same id."""
+        changes = {t.id: t for t in tags}
+        return Catalogue([changes.pop(t.id, t) for t in self.tags] + list(changes.values()))
+
+    def without(self, tag_id: str) -> Catalogue:
+        return Catalogue(t for t in self.tags if t.id != tag_id)
+
+    def named(self, word: str) -> tuple[str, ...]:
+        """Ids of the tags whose name holds `word` (folded): searching "wreck" finds drivers tagged Wrecker."""
+        return tuple(t.id for t in self.tags if word in fold(t.name))
+
+
+def toggled(tag_ids: Sequence[str], tag_id: str, catalogue: Iterable[Tag]) -> tuple[str, ...]:
     """`tag_ids` with `tag_id` added or removed, kept in catalogue order."""
     wanted = set(tag_ids) ^ {tag_id}
     return in_catalogue_order(wanted, catalogue)
 
 
-def in_catalogue_order(tag_ids: Iterable[str], catalogue: Sequence[Tag]) -> tuple[str, ...]:
+def in_catalogue_order(tag_ids: Iterable[str], catalogue: Iterable[Tag]) -> tuple[str, ...]:
     rank = {tag.id: i for i, tag in enumerate(catalogue)}
     return tuple(sorted(set(tag_ids), key=lambda t: (rank.get(t, len(rank)), t)))
 
@@ -122,15 +167,6 @@ class RatingFilter(str, Cycling):
     DOWN = "rated down"
     UNRATED = "not rated"
 
-    def admits(self, rating: int | None) -> bool:
-        wanted = {RatingFilter.UP: 1, RatingFilter.NEUTRAL: 0, RatingFilter.DOWN: -1}
-        if self is RatingFilter.ANY:
-            return True
-        if self is RatingFilter.UNRATED:
-            return rating is None
-        return rating == wanted[self]
-
-
 
 class NotebookSort(str, Cycling):
     LAST_MET = "last met"
@@ -139,23 +175,38 @@ class NotebookSort(str, Cycling):
 
 
 
-_NEVER = datetime.min.replace(tzinfo=UTC)
+# Letters that Unicode does not decompose into a base letter and an accent, spelt as racers type them.
+_LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i"})
+# The German way of typing umlauts without them: Schröder is also found as schroeder.
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 
 
 def fold(text: str) -> str:
-    """Text as search compares it: case and accents folded, so `emile` finds Émile and `zoe` finds Zoë."""
+    """Text as search compares it: case and accents folded, so `emile` finds Émile, `thorsson` Þórsson."""
     if text.isascii():  # most of what is typed and most names: no accents to fold
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _sort_key(order: NotebookSort):  # type: ignore[no-untyped-def]
-    if order is NotebookSort.LAST_MET:
-        return lambda r: (r.last_met or r.updated_at or _NEVER, r.key)
-    if order is NotebookSort.TIMES_MET:
-        return lambda r: (r.seen_count, r.key)
-    return lambda r: (fold(r.name), r.key)
+def search_text(record: NoteRecord) -> str:
+    """What a search of the notebook reads of an entry: name, nickname and note, folded.
+
+    Umlauts are folded both ways (schroder and schroe both find Schröder). Tag names are not in it:
+    they are matched through the catalogue, so renaming a tag rewrites no entry.
+    """
+    text = f"{record.name}\n{record.nickname}\n{record.note}"
+    folded = fold(text)
+    german = fold(text.casefold().translate(_UMLAUTS))
+    return folded if german == folded else f"{folded}\n{german}"
+
+
+def search_terms(text: str, catalogue: Catalogue) -> list[tuple[str, tuple[str, ...]]]:
+    """The words of a search, folded as the entries' search text is, each with the tags whose name holds it.
+
+    An entry matches a word when its search text holds the word or it carries one of those tags.
+    """
+    return [(word, catalogue.named(word)) for word in fold(text).split()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,129 +215,6 @@ class NotebookQuery:
     rating: RatingFilter = RatingFilter.ANY
     tag_id: str | None = None
     sort: NotebookSort = NotebookSort.LAST_MET
-
-
-class Notebook:
-    """All notebook records in memory, with the tag catalogue, searchable per keystroke.
-
-    Lives on the engine's loop; edits replace one record. Search filters a list kept sorted per order
-    (re-sorted only after an edit) and narrows the previous result when the text only grew, which is
-    what typing does.
-    """
-
-    def __init__(self, records: Iterable[NoteRecord] = (), catalogue: Sequence[Tag] = BUILTIN_TAGS) -> None:
-        self._records: dict[Key, NoteRecord] = {r.key: r for r in records}
-        self._haystacks: dict[Key, str] = {}
-        self._sorted: dict[NotebookSort, list[NoteRecord]] = {}
-        self._last: tuple[NotebookQuery, list[NoteRecord]] | None = None
-        self.catalogue: tuple[Tag, ...] = ()
-        self.set_catalogue(catalogue)
-
-    def __len__(self) -> int:
-        return len(self._records)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._records
-
-    def get(self, key: Key) -> NoteRecord | None:
-        return self._records.get(key)
-
-    def records(self) -> Iterable[NoteRecord]:
-        return self._records.values()
-
-    @property
-    def tags_by_id(self) -> Mapping[str, Tag]:
-        return self._tags_by_id
-
-    def tag(self, tag_id: str) -> Tag | None:
-        return self._tags_by_id.get(tag_id)
-
-    def tag_for_hotkey(self, hotkey: int) -> Tag | None:
-        return next((t for t in self.catalogue if t.hotkey == hotkey), None)
-
-    def set_catalogue(self, catalogue: Sequence[Tag]) -> None:
-        self.catalogue = tuple(sorted(catalogue, key=lambda t: (t.order, t.id)))
-        self._tags_by_id = {t.id: t for t in self.catalogue}
-        self._haystacks.clear()  # tag names are part of what search reads
-        self._changed()
-
-    def put(self, record: NoteRecord) -> None:
-        """Add or replace a record; an empty one leaves the notebook."""
-        if record.is_empty:
-            self.remove(record.key)
-            return
-        self._records[record.key] = record
-        self._haystacks.pop(record.key, None)
-        self._changed()
-
-    def remove(self, key: Key) -> NoteRecord | None:
-        removed = self._records.pop(key, None)
-        if removed is not None:
-            self._haystacks.pop(key, None)
-            self._changed()
-        return removed
-
-    def met(self, met: Mapping[Key, tuple[int, datetime]]) -> None:
-        """Refresh times met and last met of the records among `met`."""
-        for key, (times, last) in met.items():
-            record = self._records.get(key)
-            if record is not None and (record.times_met, record.last_met) != (times, last):
-                self._records[key] = replace(record, times_met=times, last_met=last)
-                self._changed()
-
-    def search(self, query: NotebookQuery) -> list[NoteRecord]:
-        """Records matching every word of the text (name, nickname, note, tag names), the rating and tag filters."""
-        words = fold(query.text).split()
-        pool = self._sorted_by(query.sort)
-        if self._last is not None:
-            last_query, last_result = self._last
-            same_filters = replace(last_query, text="") == replace(query, text="")
-            if same_filters and last_query.text and fold(query.text).startswith(fold(last_query.text)):
-                pool = last_result
-        result = [
-            r
-            for r in pool
-            if query.rating.admits(r.rating)
-            and (query.tag_id is None or query.tag_id in r.tag_ids)
-            and all(word in self._haystack(r) for word in words)
-        ]
-        self._last = (query, result)
-        return result
-
-    def entry(self, key: Key, times_met: int = 0) -> NotebookEntry | None:
-        """The live row's view of a driver: their record (if any) and how often the racer met them."""
-        record = self._records.get(key)
-        if record is None:
-            return NotebookEntry(times_met=times_met) if times_met else None
-        icons = tuple(self._tags_by_id[t].icon for t in record.tag_ids if t in self._tags_by_id)
-        seen = max(times_met, record.times_met) + record.met_elsewhere
-        return NotebookEntry(record.rating, record.note, icons, record.nickname, seen)
-
-    def tag_uses(self) -> dict[str, int]:
-        uses: dict[str, int] = {}
-        for record in self._records.values():
-            for tag_id in record.tag_ids:
-                uses[tag_id] = uses.get(tag_id, 0) + 1
-        return uses
-
-    def _haystack(self, record: NoteRecord) -> str:
-        text = self._haystacks.get(record.key)
-        if text is None:
-            names = (self._tags_by_id[t].name for t in record.tag_ids if t in self._tags_by_id)
-            text = fold("\n".join((record.name, record.nickname, record.note, *names)))
-            self._haystacks[record.key] = text
-        return text
-
-    def _sorted_by(self, order: NotebookSort) -> list[NoteRecord]:
-        ordered = self._sorted.get(order)
-        if ordered is None:
-            ordered = sorted(self._records.values(), key=_sort_key(order), reverse=order is not NotebookSort.NAME)
-            self._sorted[order] = ordered
-        return ordered
-
-    def _changed(self) -> None:
-        self._sorted.clear()
-        self._last = None
 
 
 class MergeAction(str, Enum):

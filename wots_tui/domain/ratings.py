@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
 
 from wots_tui.domain.models import Licence
 
@@ -42,6 +44,16 @@ def _chance(a: float, b: float) -> float:
     return ((1 - ea) * eb) / ((1 - eb) * ea + (1 - ea) * eb)
 
 
+@lru_cache(maxsize=32)
+def _expected_scores(iratings: tuple[int, ...]) -> Mapping[int, float]:
+    """Each iRating's expected score against the field (itself included, less the half it scores on itself).
+
+    It depends only on the field's iRatings, not on the running order, so a live race, whose order
+    changes every few seconds but whose field does not, computes it once per class.
+    """
+    return MappingProxyType({a: sum(_chance(a, b) for b in iratings) - 0.5 for a in set(iratings)})
+
+
 @dataclass(frozen=True, slots=True)
 class Entrant:
     irating: int
@@ -59,7 +71,8 @@ def irating_changes(entrants: Sequence[Entrant]) -> list[float]:
         return [0.0] * n
     starters = sum(1 for e in entrants if e.started)
     non_starters = n - starters
-    expected = [sum(_chance(e.irating, o.irating) for o in entrants) - 0.5 for e in entrants]
+    by_irating = _expected_scores(tuple(sorted(e.irating for e in entrants)))
+    expected = [by_irating[e.irating] for e in entrants]
     changes = [0.0] * n
     for i, e in enumerate(entrants):
         if e.started:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from wots_tui.domain.models import SessionFacts, SessionSnapshot
+from wots_tui.domain.models import SessionSnapshot
 from wots_tui.domain.notebook import Key
 
 
@@ -25,22 +25,9 @@ class Sighting:
     irating: int | None = None
 
 
-def session_key(facts: SessionFacts, at: datetime) -> str:
-    """What counts as one meeting: an iRacing subsession (practice, qualifying and race together).
-
-    Offline and test sessions have no subsession id; each track on each day counts once.
-    """
-    if facts.subsession_id:
-        return f"subsession:{facts.subsession_id}"
-    if facts.session_id:
-        return f"session:{facts.session_id}"
-    return f"offline:{at.date().isoformat()}:{facts.track_name}"
-
-
-def sightings_from(snapshot: SessionSnapshot, at: datetime) -> list[Sighting]:
-    """A sighting of everyone in the roster but the racer themself."""
+def sightings_from(snapshot: SessionSnapshot, where: str, at: datetime) -> list[Sighting]:
+    """A sighting at meeting `where` (the source says what one meeting is) of everyone but the racer themself."""
     facts = snapshot.facts
-    where = session_key(facts, at)
     return [
         Sighting(
             key=driver.key,

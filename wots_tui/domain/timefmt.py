@@ -20,7 +20,10 @@ def gap(seconds: float | None, laps: int) -> str:
         return ""
     if seconds == 0:
         return "-"
-    return f"+{seconds:.1f}" if seconds < 100 else f"+{lap_time(seconds)}"
+    if seconds < 100:
+        return f"+{seconds:.1f}"
+    minutes, rest = divmod(seconds, 60)
+    return f"+{int(minutes)}:{rest:04.1f}"  # gaps are kept to a tenth: +1:45.3
 
 
 def signed_int(value: float | None) -> str:

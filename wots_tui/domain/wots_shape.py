@@ -6,12 +6,12 @@ Extra fields may be added; none is renamed. Crowd fields are null until crowdsou
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from wots_tui.domain.models import Platform
-from wots_tui.domain.notebook import Key, NoteRecord, Tag
+from wots_tui.domain.notebook import Catalogue, Key, NoteRecord, Tag
 
 Json = dict[str, Any]
 
@@ -36,26 +36,33 @@ def tag_object(tag: Tag) -> Json:
     return {"id": tag.id, "name": tag.name, "icon": tag.icon, "category": tag.category, "color": tag.colour}
 
 
-def driver_object(record: NoteRecord, tags: Mapping[str, Tag]) -> Json:
+def driver_object(record: NoteRecord, catalogue: Catalogue) -> Json:
     """The WOTS driver object for a notebook record (a driver never noted is an empty record)."""
+    tags = (tag for tag_id in record.tag_ids if (tag := catalogue.get(tag_id)) is not None)
+    return wots_driver(record.key, record.name, record.car_number, record.seen_count, record.rating, record.note, record.nickname, tags)
+
+
+def wots_driver(
+    key: Key, name: str, car_number: str | None, seen: int, rating: int | None, note: str, nickname: str, tags: Iterable[Tag]
+) -> Json:
     return {
-        "custId": record.key[1],
-        "name": record.name,
-        "customName": record.nickname or None,
-        "carNumber": record.car_number,
-        "seenCount": record.seen_count,
-        "userRep": record.rating,
-        "userNote": record.note or None,
-        "userTags": [tag_object(tags[t]) for t in record.tag_ids if t in tags],
+        "custId": key[1],
+        "name": name,
+        "customName": nickname or None,
+        "carNumber": car_number,
+        "seenCount": seen,
+        "userRep": rating,
+        "userNote": note or None,
+        "userTags": [tag_object(tag) for tag in tags],
         "crowdRep": None,
         "crowdTags": None,
     }
 
 
-def notebook_object(record: NoteRecord, tags: Mapping[str, Tag]) -> Json:
+def notebook_object(record: NoteRecord, catalogue: Catalogue) -> Json:
     """A notebook entry: the driver object, WOTS's notebook-only fields, and ours (platform, updatedAt, lastMet)."""
     return {
-        **driver_object(record, tags),
+        **driver_object(record, catalogue),
         "votedAt": iso(record.voted_at),
         "sessionId": record.session_id,
         "subsessionId": record.subsession_id,
@@ -65,10 +72,14 @@ def notebook_object(record: NoteRecord, tags: Mapping[str, Tag]) -> Json:
     }
 
 
-def notebook_document(records: Iterable[NoteRecord], catalogue: Sequence[Tag]) -> Json:
-    tags = {t.id: t for t in catalogue}
-    entries = {entry_id(r.key): notebook_object(r, tags) for r in sorted(records, key=lambda r: r.key)}
+def notebook_document(records: Iterable[NoteRecord], catalogue: Catalogue) -> Json:
+    """The whole notebook as one document (what `notebook export` writes; the API streams the same shape)."""
+    entries = notebook_entries(sorted(records, key=lambda r: r.key), catalogue)
     return {"count": len(entries), "entries": entries}
+
+
+def notebook_entries(records: Iterable[NoteRecord], catalogue: Catalogue) -> Json:
+    return {entry_id(r.key): notebook_object(r, catalogue) for r in records}
 
 
 # reading a document back (import)

@@ -14,7 +14,7 @@ async def serve_headless(engine: Engine, server: ApiServer, announce: Callable[[
     await engine.start()
     try:
         await server.start()
-        announce(f"Serving the local API on {server.url} for {engine.spec.label}; Ctrl-C to stop")
+        announce(f"Serving the local API on {server.url} for {engine.label}; Ctrl-C to stop")
         await asyncio.Event().wait()
     finally:
         await server.stop()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,12 +28,14 @@ class Rendered:
         etag = f'"{hashlib.blake2b(body, digest_size=8).hexdigest()}"'
         return cls(body, etag, {"Content-Type": "application/json", "ETag": etag, "Cache-Control": "no-cache"})
 
-    def matches(self, if_none_match: str | None) -> bool:
-        """Whether an If-None-Match header names this tag (weak tags compare equal, `*` matches all)."""
-        if not if_none_match:
-            return False
-        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-        return "*" in tags or self.etag in tags
+
+
+def etag_matches(etag: str, if_none_match: str | None) -> bool:
+    """Whether an If-None-Match header names this tag (weak tags compare equal, `*` matches all)."""
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or etag in tags
 
 
 class RenderCache:
@@ -47,31 +48,15 @@ class RenderCache:
     def __init__(self, limit: int = 512) -> None:
         self._limit = limit
         self._entries: dict[Hashable, tuple[Hashable, Rendered]] = {}
-        self._building: dict[Hashable, tuple[Hashable, asyncio.Future[Rendered]]] = {}
 
     def get(self, name: Hashable, version: Hashable, build: Callable[[], Any]) -> Rendered:
         rendered = self._cached(name, version)
         return rendered if rendered is not None else self._keep(name, version, Rendered.of(build()))
 
-    async def get_in_thread(self, name: Hashable, version: Hashable, prepare: Callable[[], Callable[[], Any]]) -> Rendered:
-        """Like `get`, for documents big enough to stall the loop (a 100k-entry notebook takes over a second).
-
-        On a miss `prepare` runs on the loop (to take what the document needs while nothing changes it)
-        and returns the function a worker thread builds the document with. Requests for the same version
-        share one build.
-        """
+    async def get_awaiting(self, name: Hashable, version: Hashable, build: Callable[[], Awaitable[Any]]) -> Rendered:
+        """Like `get`, for documents that need an answer from the store first."""
         rendered = self._cached(name, version)
-        if rendered is not None:
-            return rendered
-        building = self._building.get(name)
-        if building is None or building[0] != version:
-            work = prepare()
-            building = (version, asyncio.ensure_future(asyncio.to_thread(lambda: Rendered.of(work()))))
-            self._building[name] = building
-        rendered = await asyncio.shield(building[1])  # one caller going away must not cancel the others' build
-        if self._building.get(name) is building:
-            del self._building[name]
-        return self._keep(name, version, rendered)
+        return rendered if rendered is not None else self._keep(name, version, Rendered.of(await build()))
 
     def _cached(self, name: Hashable, version: Hashable) -> Rendered | None:
         cached = self._entries.get(name)

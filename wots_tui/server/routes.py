@@ -8,30 +8,32 @@ that sends back its ETag gets 304 until then.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Mapping
 
+import orjson
 from aiohttp import web
 
 from wots_tui import __version__
 from wots_tui.domain.api_documents import (
-    driver_document,
     drivers_document,
+    live_driver_object,
+    live_row,
     session_document,
     status_document,
     tags_document,
 )
 from wots_tui.domain.models import Platform
 from wots_tui.domain.notebook import Key
-from wots_tui.domain.wots_shape import iso, notebook_document
+from wots_tui.domain.wots_shape import driver_object, iso, notebook_entries
 from wots_tui.engine import Engine
 from wots_tui.server.guards import Handler
-from wots_tui.server.rendered import RenderCache, Rendered
+from wots_tui.server.rendered import RenderCache, Rendered, etag_matches
 from wots_tui.server.spec import help_document, openapi_document, version_document
 from wots_tui.server.stream import HEARTBEAT, BoardChanges, event_stream
 
 CUSTOMER_ID = re.compile(r"[0-9]{1,19}")
 LARGEST_ID = 2**63 - 1  # Steam ids are 64-bit; iRacing customer ids are far smaller
-PIECE = 256 * 1024
 
 
 class Routes:
@@ -40,6 +42,7 @@ class Routes:
         self._changes = changes
         self._heartbeat = heartbeat
         self._cache = RenderCache()
+        self._instance = secrets.token_hex(4)  # in the notebook's entity tag: a restarted app never answers 304 to an old one
 
     def table(self) -> dict[str, Handler]:
         """Path -> handler; the paths are exactly the OpenAPI document's (a test holds them together)."""
@@ -59,7 +62,7 @@ class Routes:
     async def status(self, request: web.BaseRequest) -> web.Response:
         engine = self._engine
         board, now = engine.board, engine.clock()
-        entries, seen = len(engine.notebook), engine.drivers_seen
+        entries, seen = engine.entry_count, engine.drivers_seen
 
         def build() -> object:
             return status_document(board, version=__version__, notebook_entries=entries, drivers_seen=seen, now=now)
@@ -74,34 +77,58 @@ class Routes:
         return _send(request, self.drivers_rendered())
 
     def drivers_rendered(self) -> Rendered:
-        board, notebook = self._engine.board, self._engine.notebook
-        return self._cache.get("drivers", board.version, lambda: drivers_document(board, notebook))
+        board = self._engine.board
+        return self._cache.get("drivers", board.version, lambda: drivers_document(board))
 
     async def driver(self, request: web.BaseRequest) -> web.Response:
+        """A driver in the session from the Board; anyone else with one point query of the notebook."""
         key = driver_key(request.query)
-        board, notebook = self._engine.board, self._engine.notebook
+        board = self._engine.board
+        row = live_row(board, key)
+        if row is not None:
+            return _send(request, self._cache.get(("driver", key), ("live", board.version), lambda: live_driver_object(row)))
 
-        def build() -> object:
-            document = driver_document(board, notebook, key)
-            if document is None:
+        async def build() -> object:
+            record = await self._engine.record(key)
+            if record is None:
                 raise web.HTTPNotFound(text=f"driver {key[1]} is neither in the session nor in the notebook")
-            return document
+            return driver_object(record, self._engine.catalogue)
 
-        return _send(request, self._cache.get(("driver", key), board.version, build))
+        return _send(request, await self._cache.get_awaiting(("driver", key), ("notebook", board.notebook_version), build))
 
     async def notebook(self, request: web.BaseRequest) -> web.StreamResponse:
-        notebook = self._engine.notebook
+        """The whole notebook, streamed from the store in batches: a 100k notebook never sits in memory whole.
 
-        def prepare() -> Callable[[], object]:
-            records, catalogue = list(notebook.records()), notebook.catalogue  # records are immutable
-            return lambda: notebook_document(records, catalogue)
-
-        rendered = await self._cache.get_in_thread("notebook", self._engine.board.notebook_version, prepare)
-        return await _send_in_pieces(request, rendered)
+        `{"entries": {...}, "count": n}`: the count comes last, so it is the count of what was sent. The
+        first batch is read before anything is sent, so a store that fails answers a JSON 500.
+        """
+        tag = f'"notebook-{self._instance}-{self._engine.board.notebook_version}"'
+        headers = {"Content-Type": "application/json", "ETag": tag, "Cache-Control": "no-cache"}
+        if etag_matches(tag, request.headers.get("If-None-Match")):
+            return web.Response(status=304, headers=headers)
+        batches = aiter(self._engine.notebook_batches())
+        batch = await anext(batches, None) if request.method != "HEAD" else None
+        response = web.StreamResponse(headers=headers)
+        await response.prepare(request)
+        if request.method != "HEAD":
+            count = 0
+            await response.write(b'{"entries":{')
+            while batch is not None:
+                entries = orjson.dumps(notebook_entries(batch, self._engine.catalogue))
+                await response.write((b"," if count else b"") + entries[1:-1])
+                count += len(batch)
+                batch = await anext(batches, None)
+            await response.write(b'},"count":' + str(count).encode() + b"}")
+        await response.write_eof()
+        return response
 
     async def tags(self, request: web.BaseRequest) -> web.Response:
-        notebook = self._engine.notebook
-        return _send(request, self._cache.get("tags", self._engine.board.notebook_version, lambda: tags_document(notebook)))
+        engine = self._engine
+
+        async def build() -> object:
+            return tags_document(engine.catalogue, await engine.tag_uses())
+
+        return _send(request, await self._cache.get_awaiting("tags", engine.board.notebook_version, build))
 
     async def stream(self, request: web.BaseRequest) -> web.StreamResponse:
         return await event_stream(request, self.drivers_rendered, self._changes, heartbeat=self._heartbeat)
@@ -127,21 +154,6 @@ def driver_key(query: Mapping[str, str]) -> Key:
 
 
 def _send(request: web.BaseRequest, rendered: Rendered) -> web.Response:
-    if rendered.matches(request.headers.get("If-None-Match")):
+    if etag_matches(rendered.etag, request.headers.get("If-None-Match")):
         return web.Response(status=304, headers=rendered.headers)
     return web.Response(body=rendered.body, headers=rendered.headers)
-
-
-async def _send_in_pieces(request: web.BaseRequest, rendered: Rendered) -> web.StreamResponse:
-    """Send a big body (a 100k notebook is 50 MB) a piece at a time, so the loop serves others in between."""
-    if len(rendered.body) <= PIECE or rendered.matches(request.headers.get("If-None-Match")):
-        return _send(request, rendered)
-    response = web.StreamResponse(headers=rendered.headers)
-    response.content_length = len(rendered.body)
-    await response.prepare(request)
-    if request.method != "HEAD":
-        body = memoryview(rendered.body)
-        for start in range(0, len(body), PIECE):
-            await response.write(body[start : start + PIECE])
-    await response.write_eof()
-    return response

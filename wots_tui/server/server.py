@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 
 from aiohttp import web
 
-from wots_tui.engine import Engine
+from wots_tui.engine import Engine, ServiceUnavailable
 from wots_tui.server.guards import FrontDoor
 from wots_tui.server.routes import Routes
 from wots_tui.server.stream import HEARTBEAT, BoardChanges
@@ -25,7 +25,7 @@ SHUTDOWN_GRACE = 1.0  # seconds open requests get to finish when the app quits
 NO_SUCH_ADDRESS = {errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}  # a machine without IPv6 loopback
 
 
-class ApiUnavailable(Exception):
+class ApiUnavailable(ServiceUnavailable):
     """The API could not start; the message says why in one line, and the app goes on without it."""
 
 
@@ -36,7 +36,14 @@ def build_server(
     return web.Server(front_door, access_log=None)  # the log is for faults, not for 20k requests a second
 
 
+API_OFF = "API off"
+
+
 class ApiServer:
+    """The local API, as a service of the engine (in the TUI) or on its own (`serve`)."""
+
+    title = "Local API off"
+
     def __init__(
         self,
         engine: Engine,
@@ -56,6 +63,11 @@ class ApiServer:
     @property
     def url(self) -> str:
         return f"http://localhost:{self.port}"
+
+    @property
+    def status(self) -> str:
+        """For the header: where overlays find the API, or that it is off."""
+        return f"API {self.url.removeprefix('http://')}" if self.running else API_OFF
 
     @property
     def running(self) -> bool:

@@ -1,8 +1,9 @@
 """The iRacing source: pyirsdk in a thread, publishing SessionSnapshots.
 
-One thread per source, owned by the engine. Each poll reads a few header ints; the session-info
-YAML is parsed only when SessionInfoUpdate changes; telemetry is read (one frozen buffer, one
-unpack) at most `max_rate` times a second, or at once when the roster or the session changes.
+One thread per source, owned by the engine. It sleeps between publishes (no 60 Hz polling: the
+racer's CPU belongs to the sim) and on each wake freezes the latest buffer, reads every wanted
+variable in one unpack, and publishes only when the sim moved (its tick), the roster changed or the
+session changed. The session-info YAML is parsed only when SessionInfoUpdate changes.
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
-from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import irsdk
 import yaml
 
-from wots_tui.domain.models import CarState, Driver, SessionSnapshot
+from wots_tui.domain.events import Publish, SourceWaiting
+from wots_tui.domain.models import CarState, Driver, SessionFacts, SessionSnapshot
 from wots_tui.sources.session_info import (
     CorruptRoster,
     facts_from,
@@ -37,15 +38,16 @@ _YAML_TRANSLATE = bytes.maketrans(b"\x81\x8d\x8f\x90\x9d", b"     ")  # as pyirs
 _UTF8_MARK = b"---\nWeekendInfo:\n Encoding: UTF8"
 
 
-@dataclass(frozen=True, slots=True)
-class SourceWaiting:
-    """Published when there is no sim to read: the app shows a calm waiting state."""
+def subsession_meeting(facts: SessionFacts, at: datetime) -> str:
+    """An iRacing subsession (practice, qualifying and race together) is one meeting.
 
-    message: str
-
-
-SourceEvent = SessionSnapshot | SourceWaiting
-Publish = Callable[[SourceEvent], None]
+    Offline and test sessions have no subsession id; each track on each day counts once.
+    """
+    if facts.subsession_id:
+        return f"subsession:{facts.subsession_id}"
+    if facts.session_id:
+        return f"session:{facts.session_id}"
+    return f"offline:{at.date().isoformat()}:{facts.track_name}"
 
 
 class Connector(Protocol):
@@ -102,26 +104,19 @@ def _sim_running() -> bool:
 
 
 class IRacingSource:
-    """Reads one sim through pyirsdk in its own thread until stopped."""
+    """Reads one sim through pyirsdk in its own thread until stopped (the engine's Source)."""
 
-    def __init__(
-        self,
-        connector: Connector,
-        publish: Publish,
-        max_rate: float = 5.0,
-        poll_interval: float = 1 / 60,
-        retry_interval: float = 1.0,
-    ):
+    def __init__(self, connector: Connector, max_rate: float = 5.0, retry_interval: float = 1.0, label: str = "iRacing"):
+        self.label = label
         self._connector = connector
-        self._publish = publish
-        self._min_publish_gap = 1 / max_rate
-        self._poll_interval = poll_interval
+        self._publish_gap = 1 / max_rate
         self._retry_interval = retry_interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="iracing-source", daemon=True)
+    def start(self, publish: Publish) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, args=(publish,), name="iracing-source", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 2.0) -> None:
@@ -129,26 +124,28 @@ class IRacingSource:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def _run(self) -> None:
+    meeting_key = staticmethod(subsession_meeting)
+
+    def _run(self, publish: Publish) -> None:
         waiting_said = False
         while not self._stop.is_set():
             ir = self._connector.connect()
             if ir is None:
                 if not waiting_said:
-                    self._publish(SourceWaiting(self._connector.waiting_message))
+                    publish(SourceWaiting(self._connector.waiting_message))
                     waiting_said = True
                 self._stop.wait(self._retry_interval)
                 continue
             log.info("connected to %s", getattr(self._connector, "path", "iRacing"))
             try:
-                SimSession(ir).follow(self._publish, self._stop, self._min_publish_gap, self._poll_interval)
+                SimSession(ir).follow(publish, self._stop, self._publish_gap)
             except Exception:  # a sim that vanishes mid-read must not kill the thread
                 log.exception("lost the sim while reading")
             finally:
                 ir.shutdown()
             if not self._stop.is_set():
                 log.info("sim closed; waiting")
-                self._publish(SourceWaiting(self._connector.waiting_message))
+                publish(SourceWaiting(self._connector.waiting_message))
                 waiting_said = True
                 self._stop.wait(self._retry_interval)
 
@@ -166,40 +163,47 @@ class SimSession:
         self._player: int | None = None
         self._roster_version = 0
 
-    def follow(self, publish: Publish, stop: threading.Event, min_gap: float, poll: float) -> None:
-        last_publish = 0.0
-        last_session_num = None
+    def follow(self, publish: Publish, stop: threading.Event, gap: float) -> None:
+        """Publish what moved, waking every `gap` seconds, until the sim closes or `stop` is set.
+
+        A paused sim or a frozen dump publishes nothing new: its tick does not move. A new roster or
+        session shows at the next wake, within one publish interval.
+        """
         header = self._ir._header
-        has_session_num = "SessionNum" in self._layout.names
+        published: tuple[int, int, int] | None = None  # tick, roster version, session number
+        next_wake = time.monotonic()
         while not stop.is_set():
             if not header.status & irsdk.StatusField.status_connected:
                 return
-            structural = False
-            if header.session_info_update != self._info_update:
-                structural = self._reload_session_info(header.session_info_update)
-            session_num = self._ir["SessionNum"] if has_session_num else None
-            if session_num != last_session_num:  # practice -> qualify -> race: show the new session at once
-                structural = True
-                last_session_num = session_num
-            now = time.monotonic()
-            if structural or now - last_publish >= min_gap:
-                publish(self.read_snapshot())
-                last_publish = now
-            stop.wait(poll)
+            values, tick = self._read_latest()
+            moment = (tick, self._roster_version, values.get("SessionNum") or 0)
+            if moment != published:
+                publish(self._snapshot(values, tick))
+                published = moment
+            next_wake = max(next_wake + gap, time.monotonic())
+            stop.wait(next_wake - time.monotonic())
 
     def read_snapshot(self) -> SessionSnapshot:
+        """The sim as it is now: the latest tick joined with the last good roster."""
+        return self._snapshot(*self._read_latest())
+
+    def _read_latest(self) -> tuple[dict[str, Any], int]:
+        """Every wanted variable of the latest buffer, frozen so that one read is one tick, and its tick."""
         ir = self._ir
         if self._info_update != ir._header.session_info_update:
             self._reload_session_info(ir._header.session_info_update)
         ir.freeze_var_buffer_latest()
-        buffer = ir._var_buffer_latest
-        values = self._layout.read(buffer.get_memory(), buffer.buf_offset)
-        tick = buffer.tick_count
-        session_num = values.get("SessionNum") or 0
+        try:
+            buffer = ir._var_buffer_latest
+            return self._layout.read(buffer.get_memory(), buffer.buf_offset), buffer.tick_count
+        finally:
+            ir.unfreeze_var_buffer_latest()  # the next read (and pyirsdk's own) sees the live buffer
+
+    def _snapshot(self, values: dict[str, Any], tick: int) -> SessionSnapshot:
         facts = facts_from(
             self._weekend,
             self._sessions,
-            session_num,
+            values.get("SessionNum") or 0,
             values.get("SessionState"),
             values.get("SessionTime") or 0.0,
             values.get("PlayerCarMyIncidentCount"),

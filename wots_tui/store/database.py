@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
+# The app shares the racer's machine with the sim: DuckDB gets a bounded buffer pool and two threads,
+# which a search of a 100k-entry notebook needs no more than.
+LIMITS = {"memory_limit": "64MB", "threads": 2}
+
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
@@ -56,9 +60,13 @@ class Database:
         cursor.commit()
         return result
 
-    async def call(self, work: Callable[..., T], *args: object) -> T:
-        """`run` on the store's worker thread, off the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self.run, work, *args)
+    def call(self, work: Callable[..., T], *args: object) -> asyncio.Future[T]:
+        """`run` on the store's worker thread, off the event loop; awaitable.
+
+        The work is queued at once, not when the result is awaited, so calls run in the order they
+        were made: a search asked for after an edit sees the edit.
+        """
+        return asyncio.wrap_future(self._executor.submit(self.run, work, *args))
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
@@ -68,7 +76,7 @@ class Database:
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return duckdb.connect(str(path))
+        return duckdb.connect(str(path), config=LIMITS)
     except duckdb.IOException as error:
         holder = _LOCK_HOLDER.search(str(error))
         if holder:

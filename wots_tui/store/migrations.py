@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import duckdb
 
 from wots_tui.store.errors import StoreError
+from wots_tui.store.notebook import refresh_search_text
 from wots_tui.store.tags import install_builtin_tags
 from wots_tui.store.timestamps import to_db, utc_now
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS: tuple[tuple[int, str, str], ...] = (
-    (
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    what: str
+    sql: str
+    then: Callable[[duckdb.DuckDBPyConnection], None] | None = None  # a step SQL alone cannot take
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
         1,
         "notebook, drivers and tags",
         """
@@ -57,7 +68,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         """,
     ),
-    (
+    Migration(
         2,
         "sightings: one row per driver per session met",
         """
@@ -77,9 +88,25 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         """,
     ),
+    Migration(
+        3,
+        "the notebook searched in the file: a folded search text per entry, and a met summary per driver",
+        """
+        ALTER TABLE notebook ADD COLUMN search_text VARCHAR DEFAULT '';  -- name, nickname, note, folded
+        CREATE TABLE met (
+            platform VARCHAR NOT NULL,
+            driver_id BIGINT NOT NULL,
+            times INTEGER NOT NULL,                 -- sessions met (sightings)
+            last_met TIMESTAMP NOT NULL,
+            PRIMARY KEY (platform, driver_id)
+        );
+        INSERT INTO met SELECT platform, driver_id, count(*), max(seen_at) FROM sightings GROUP BY ALL;
+        """,
+        then=refresh_search_text,
+    ),
 )
 
-LATEST = MIGRATIONS[-1][0]
+LATEST = MIGRATIONS[-1].version
 
 
 def migrate(cursor: duckdb.DuckDBPyConnection, up_to: int = LATEST) -> int:
@@ -88,11 +115,13 @@ def migrate(cursor: duckdb.DuckDBPyConnection, up_to: int = LATEST) -> int:
     (current,) = cursor.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone() or (0,)
     if current > LATEST:
         raise StoreError(f"this notebook was written by a newer wots-tui (schema {current}; this one knows {LATEST}): update wots-tui")
-    for version, what, sql in MIGRATIONS:
-        if current < version <= up_to:
-            log.info("upgrading the notebook to schema %d: %s", version, what)
-            cursor.execute(sql)
-            cursor.execute("INSERT INTO schema_version VALUES (?, ?)", [version, to_db(utc_now())])
-            current = version
+    for step in MIGRATIONS:
+        if current < step.version <= up_to:
+            log.info("upgrading the notebook to schema %d: %s", step.version, step.what)
+            cursor.execute(step.sql)
+            if step.then is not None:
+                step.then(cursor)
+            cursor.execute("INSERT INTO schema_version VALUES (?, ?)", [step.version, to_db(utc_now())])
+            current = step.version
     install_builtin_tags(cursor)
     return current

@@ -1,53 +1,223 @@
-"""Notebook records in the file: load them all, save one whole record, delete one."""
+"""Notebook records in the file: read some or a page of a search, save many at once, delete.
+
+The notebook lives here, not in memory: the engine asks for the live roster's entries, the notebook
+screen for one page of a search, the API for one driver or for batches of the whole notebook.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import duckdb
 
-from wots_tui.domain.notebook import Key, NoteRecord, Tag
-from wots_tui.store.sightings import count_drivers_seen
-from wots_tui.store.tags import load_tags
+from wots_tui.domain.notebook import Key, NotebookQuery, NotebookSort, NoteRecord, RatingFilter, search_text
+from wots_tui.store.keys import key_columns
 from wots_tui.store.timestamps import from_db, to_db
 
-_LOAD = """
-    SELECT n.platform, n.driver_id, coalesce(d.name, ''), d.car_number, n.nickname, n.rep, n.note,
-           coalesce(t.tag_ids, []), n.voted_at, n.updated_at, n.session_id, n.subsession_id,
-           n.met_elsewhere, coalesce(s.times_met, 0), s.last_met
-    FROM notebook n
-    LEFT JOIN drivers d USING (platform, driver_id)
-    LEFT JOIN (
-        SELECT dt.platform, dt.driver_id, list(dt.tag_id ORDER BY tg.position, dt.tag_id) AS tag_ids
-        FROM driver_tags dt JOIN tags tg ON tg.id = dt.tag_id
-        GROUP BY ALL
-    ) t USING (platform, driver_id)
-    LEFT JOIN (
-        SELECT platform, driver_id, count(*) AS times_met, max(seen_at) AS last_met
-        FROM sightings GROUP BY ALL
-    ) s USING (platform, driver_id)
-"""
+_COLUMNS = """n.platform, n.driver_id, coalesce(d.name, ''), d.car_number, n.nickname, n.rep, n.note, n.voted_at,
+              n.updated_at, n.session_id, n.subsession_id, n.met_elsewhere, coalesce(m.times, 0), m.last_met"""
+_FROM = """notebook n LEFT JOIN drivers d USING (platform, driver_id) LEFT JOIN met m USING (platform, driver_id)"""
+_IN_KEYS = "(n.platform, n.driver_id) IN (SELECT (unnest(?), unnest(?)))"
+_SORTS = {
+    NotebookSort.LAST_MET: "coalesce(m.last_met, n.updated_at) DESC NULLS LAST, n.platform DESC, n.driver_id DESC",
+    NotebookSort.TIMES_MET: "coalesce(m.times, 0) + n.met_elsewhere DESC, n.platform DESC, n.driver_id DESC",
+    # the search text starts with the folded name, so this is by name, accents folded
+    NotebookSort.NAME: "n.search_text, n.platform, n.driver_id",
+}
+_RATINGS = {RatingFilter.UP: "n.rep = 1", RatingFilter.NEUTRAL: "n.rep = 0", RatingFilter.DOWN: "n.rep = -1",
+            RatingFilter.UNRATED: "n.rep IS NULL"}
+_HAS_TAG = "EXISTS (SELECT 1 FROM driver_tags dt WHERE dt.platform = n.platform AND dt.driver_id = n.driver_id AND {})"
 
 
-def load_notebook(cursor: duckdb.DuckDBPyConnection, keys: Iterable[Key] | None = None) -> list[NoteRecord]:
-    """Every entry with its tags and times met (or only those of `keys`)."""
-    sql, params = _LOAD, []
-    if keys is not None:
-        wanted = list(keys)
-        if not wanted:
-            return []
-        sql += " WHERE (n.platform, n.driver_id) IN (SELECT (unnest(?), unnest(?)))"
-        params = [[k[0] for k in wanted], [k[1] for k in wanted]]
-    return [_record(row) for row in cursor.execute(sql, params).fetchall()]
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a search, and how many entries the whole search finds."""
+
+    total: int
+    offset: int
+    records: tuple[NoteRecord, ...]
 
 
-def load_everything(cursor: duckdb.DuckDBPyConnection) -> tuple[list[NoteRecord], list[Tag], int]:
-    """What the engine keeps in memory: every entry, the tag catalogue, and how many drivers were seen."""
-    return load_notebook(cursor), load_tags(cursor), count_drivers_seen(cursor)
+def load_records(cursor: duckdb.DuckDBPyConnection, keys: Iterable[Key]) -> list[NoteRecord]:
+    """The entries of these drivers (those that have one), with their tags and times met."""
+    wanted = list(keys)
+    if not wanted:
+        return []
+    return _records(cursor, f"SELECT {_COLUMNS} FROM {_FROM} WHERE {_IN_KEYS}", key_columns(wanted))
 
 
-def _record(row: tuple) -> NoteRecord:
-    platform, driver_id, name, car_number, nickname, rep, note, tag_ids, voted, updated, session, subsession, elsewhere, met, last = row
+def load_record(cursor: duckdb.DuckDBPyConnection, key: Key) -> NoteRecord | None:
+    found = load_records(cursor, [key])
+    return found[0] if found else None
+
+
+def load_batch(cursor: duckdb.DuckDBPyConnection, after: Key | None, limit: int) -> list[NoteRecord]:
+    """Up to `limit` entries in key order, from just after `after`: the whole notebook, one batch at a time."""
+    where, params = ("TRUE", []) if after is None else (
+        "(n.platform > ? OR (n.platform = ? AND n.driver_id > ?))", [after[0], after[0], after[1]])
+    sql = f"SELECT {_COLUMNS} FROM {_FROM} WHERE {where} ORDER BY n.platform, n.driver_id LIMIT ?"
+    return _records(cursor, sql, [*params, limit])
+
+
+def load_all(cursor: duckdb.DuckDBPyConnection, batch: int = 10_000) -> list[NoteRecord]:
+    """Every entry, in key order (what an export writes; the API streams the batches instead)."""
+    records: list[NoteRecord] = []
+    while more := load_batch(cursor, records[-1].key if records else None, batch):
+        records += more
+    return records
+
+
+def search_page(
+    cursor: duckdb.DuckDBPyConnection,
+    query: NotebookQuery,
+    terms: Sequence[tuple[str, Sequence[str]]],
+    offset: int,
+    limit: int,
+) -> Page:
+    """One page of the entries that match every term of the search (`search_terms`) and the filters."""
+    clauses, params = [], []
+    if query.rating in _RATINGS:
+        clauses.append(_RATINGS[query.rating])
+    if query.tag_id is not None:
+        clauses.append(_HAS_TAG.format("dt.tag_id = ?"))
+        params.append(query.tag_id)
+    for word, tag_ids in terms:
+        if tag_ids:
+            clauses.append(f"(contains(n.search_text, ?) OR {_HAS_TAG.format('list_contains(?, dt.tag_id)')})")
+            params += [word, list(tag_ids)]
+        else:
+            clauses.append("contains(n.search_text, ?)")
+            params.append(word)
+    where = " AND ".join(clauses) or "TRUE"
+    sql = (f"SELECT {_COLUMNS}, count(*) OVER () FROM {_FROM} WHERE {where} "
+           f"ORDER BY {_SORTS[query.sort]} LIMIT ? OFFSET ?")
+    rows = cursor.execute(sql, [*params, limit, offset]).fetchall()
+    if not rows and offset:  # past the end: the count alone
+        (total,) = cursor.execute(f"SELECT count(*) FROM {_FROM} WHERE {where}", params).fetchone() or (0,)
+    else:
+        total = rows[0][-1] if rows else 0
+    return Page(int(total), offset, tuple(_with_tags(cursor, [row[:-1] for row in rows])))
+
+
+def count_entries(cursor: duckdb.DuckDBPyConnection) -> int:
+    (count,) = cursor.execute("SELECT count(*) FROM notebook").fetchone() or (0,)
+    return int(count)
+
+
+def tag_uses(cursor: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How many drivers carry each tag."""
+    return dict(cursor.execute("SELECT tag_id, count(*) FROM driver_tags GROUP BY tag_id").fetchall())
+
+
+def save_record(cursor: duckdb.DuckDBPyConnection, record: NoteRecord) -> None:
+    save_records(cursor, [record])
+
+
+def save_records(cursor: duckdb.DuckDBPyConnection, records: Sequence[NoteRecord]) -> None:
+    """Write whole records in a few bulk statements: identity, entry (with its search text) and tags.
+
+    Empty records are deleted. One statement per table, whatever the count: an import of 100k entries
+    takes seconds, not the minutes that one insert per entry took.
+    """
+    empty = [r.key for r in records if r.is_empty]
+    kept = list({r.key: r for r in records if not r.is_empty}.values())  # the last of a key wins
+    if empty:
+        delete_records(cursor, empty)
+    if not kept:
+        return
+    platforms, ids = key_columns([r.key for r in kept])
+    updated = [to_db(r.updated_at) for r in kept]
+    cursor.execute(
+        """INSERT INTO drivers SELECT * FROM (SELECT unnest(?) , unnest(?), unnest(?), unnest(?::VARCHAR[]),
+               unnest(?::TIMESTAMP[]))
+           ON CONFLICT (platform, driver_id) DO UPDATE SET
+               name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE drivers.name END,
+               car_number = coalesce(excluded.car_number, drivers.car_number),
+               updated_at = excluded.updated_at""",
+        [platforms, ids, [r.name for r in kept], [r.car_number for r in kept], updated],
+    )
+    cursor.execute(
+        """INSERT INTO notebook (platform, driver_id, nickname, rep, note, voted_at, updated_at, session_id,
+               subsession_id, met_elsewhere, search_text)
+           SELECT * FROM (SELECT unnest(?), unnest(?), unnest(?), unnest(?::TINYINT[]), unnest(?),
+               unnest(?::TIMESTAMP[]), unnest(?::TIMESTAMP[]), unnest(?::BIGINT[]), unnest(?::BIGINT[]),
+               unnest(?::INTEGER[]), unnest(?))
+           ON CONFLICT (platform, driver_id) DO UPDATE SET nickname = excluded.nickname, rep = excluded.rep,
+               note = excluded.note, voted_at = excluded.voted_at, updated_at = excluded.updated_at,
+               session_id = excluded.session_id, subsession_id = excluded.subsession_id,
+               met_elsewhere = excluded.met_elsewhere, search_text = excluded.search_text""",
+        [platforms, ids, [r.nickname for r in kept], [r.rating for r in kept], [r.note for r in kept],
+         [to_db(r.voted_at) for r in kept], updated, [r.session_id for r in kept], [r.subsession_id for r in kept],
+         [r.met_elsewhere for r in kept], [search_text(r) for r in kept]],
+    )
+    nameless = [r.key for r in kept if not r.name]
+    if nameless:  # their names are the ones the file knows
+        refresh_search_text(cursor, nameless)
+    cursor.execute(f"DELETE FROM driver_tags n WHERE {_IN_KEYS}", [platforms, ids])
+    tagged = [(r, tag_id) for r in kept for tag_id in r.tag_ids]
+    if tagged:
+        cursor.execute(
+            """INSERT INTO driver_tags SELECT * FROM (SELECT unnest(?), unnest(?), unnest(?), unnest(?::TIMESTAMP[]))
+               ON CONFLICT (platform, driver_id, tag_id) DO NOTHING""",
+            [[r.key[0] for r, _ in tagged], [r.key[1] for r, _ in tagged], [t for _, t in tagged],
+             [to_db(r.updated_at) for r, _ in tagged]],
+        )
+
+
+def delete_record(cursor: duckdb.DuckDBPyConnection, key: Key) -> None:
+    delete_records(cursor, [key])
+
+
+def delete_records(cursor: duckdb.DuckDBPyConnection, keys: Sequence[Key]) -> None:
+    """Remove the entries and their tags; identities and sightings stay (they are facts, not notes)."""
+    columns = key_columns(keys)
+    cursor.execute(f"DELETE FROM driver_tags n WHERE {_IN_KEYS}", columns)
+    cursor.execute(f"DELETE FROM notebook n WHERE {_IN_KEYS}", columns)
+
+
+def refresh_search_text(cursor: duckdb.DuckDBPyConnection, keys: Sequence[Key] | None = None) -> None:
+    """Write again the search text of these entries (all when None), after their names changed."""
+    where, params = ("TRUE", []) if keys is None else (_IN_KEYS, key_columns(keys))
+    rows = cursor.execute(
+        f"SELECT n.platform, n.driver_id, coalesce(d.name, ''), n.nickname, n.note, n.search_text "
+        f"FROM notebook n LEFT JOIN drivers d USING (platform, driver_id) WHERE {where}", params,
+    ).fetchall()
+    stale = []
+    for platform, driver_id, name, nickname, note, old in rows:
+        new = search_text(NoteRecord((platform, driver_id), name=name, nickname=nickname, note=note))
+        if new != old:
+            stale.append((platform, driver_id, new))
+    if stale:
+        cursor.execute(
+            """UPDATE notebook n SET search_text = s.text
+               FROM (SELECT unnest(?) AS platform, unnest(?) AS driver_id, unnest(?) AS text) s
+               WHERE n.platform = s.platform AND n.driver_id = s.driver_id""",
+            [list(column) for column in zip(*stale)],
+        )
+
+
+def _records(cursor: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> list[NoteRecord]:
+    return _with_tags(cursor, cursor.execute(sql, params).fetchall())
+
+
+def _with_tags(cursor: duckdb.DuckDBPyConnection, rows: list[tuple]) -> list[NoteRecord]:
+    """Records from rows of `_COLUMNS`, with their tags in catalogue order (one query for all the rows)."""
+    if not rows:
+        return []
+    tags = {
+        (platform, driver_id): tuple(tag_ids)
+        for platform, driver_id, tag_ids in cursor.execute(
+            f"""SELECT n.platform, n.driver_id, list(n.tag_id ORDER BY tg.position, n.tag_id)
+                FROM driver_tags n JOIN tags tg ON tg.id = n.tag_id WHERE {_IN_KEYS} GROUP BY ALL""",
+            key_columns([(row[0], row[1]) for row in rows]),
+        ).fetchall()
+    }
+    return [_record(row, tags.get((row[0], row[1]), ())) for row in rows]
+
+
+def _record(row: tuple, tag_ids: tuple[str, ...]) -> NoteRecord:
+    platform, driver_id, name, car_number, nickname, rep, note, voted, updated, session, subsession, elsewhere, met, last = row
     return NoteRecord(
         key=(platform, driver_id),
         name=name,
@@ -55,7 +225,7 @@ def _record(row: tuple) -> NoteRecord:
         nickname=nickname,
         rating=rep,
         note=note,
-        tag_ids=tuple(tag_ids),
+        tag_ids=tag_ids,
         voted_at=from_db(voted),
         updated_at=from_db(updated),
         session_id=session,
@@ -64,50 +234,3 @@ def _record(row: tuple) -> NoteRecord:
         times_met=met,
         last_met=from_db(last),
     )
-
-
-def save_record(cursor: duckdb.DuckDBPyConnection, record: NoteRecord) -> None:
-    """Write the whole record: the driver's identity, the entry and its tags. An empty record is deleted."""
-    if record.is_empty:
-        delete_record(cursor, record.key)
-        return
-    platform, driver_id = record.key
-    updated = to_db(record.updated_at)
-    cursor.execute(
-        """INSERT INTO drivers VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (platform, driver_id) DO UPDATE SET
-               name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE drivers.name END,
-               car_number = coalesce(excluded.car_number, drivers.car_number),
-               updated_at = excluded.updated_at""",
-        [platform, driver_id, record.name, record.car_number, updated],
-    )
-    cursor.execute(
-        """INSERT INTO notebook VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (platform, driver_id) DO UPDATE SET nickname = excluded.nickname, rep = excluded.rep,
-               note = excluded.note, voted_at = excluded.voted_at, updated_at = excluded.updated_at,
-               session_id = excluded.session_id, subsession_id = excluded.subsession_id,
-               met_elsewhere = excluded.met_elsewhere""",
-        [platform, driver_id, record.nickname, record.rating, record.note, to_db(record.voted_at), updated,
-         record.session_id, record.subsession_id, record.met_elsewhere],
-    )
-    kept = list(record.tag_ids)
-    cursor.execute(
-        "DELETE FROM driver_tags WHERE platform = ? AND driver_id = ? AND NOT list_contains(?, tag_id)",
-        [platform, driver_id, kept],
-    )
-    cursor.execute(
-        """INSERT INTO driver_tags SELECT ?, ?, unnest(?), ?
-           ON CONFLICT (platform, driver_id, tag_id) DO NOTHING""",
-        [platform, driver_id, kept, updated],
-    )
-
-
-def delete_record(cursor: duckdb.DuckDBPyConnection, key: Key) -> None:
-    """Remove the entry and its tags; the driver's identity and sightings stay (they are facts, not notes)."""
-    cursor.execute("DELETE FROM driver_tags WHERE platform = ? AND driver_id = ?", list(key))
-    cursor.execute("DELETE FROM notebook WHERE platform = ? AND driver_id = ?", list(key))
-
-
-def count_entries(cursor: duckdb.DuckDBPyConnection) -> int:
-    (count,) = cursor.execute("SELECT count(*) FROM notebook").fetchone() or (0,)
-    return int(count)

@@ -1,4 +1,8 @@
-"""Sightings in the file, written in batches (many tiny DuckDB transactions are slow)."""
+"""Sightings in the file, written in batches (many tiny DuckDB transactions are slow).
+
+Each batch also keeps the met summary (times met, last met per driver) up to date, so that neither
+the live join nor the notebook's sort by "last met" counts sightings again.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ import duckdb
 
 from wots_tui.domain.notebook import Key
 from wots_tui.domain.sightings import Sighting
+from wots_tui.store.keys import key_columns
+from wots_tui.store.notebook import refresh_search_text
 from wots_tui.store.timestamps import from_db, to_db
 
 Met = dict[Key, tuple[int, datetime]]
@@ -44,18 +50,21 @@ def record_sightings(cursor: duckdb.DuckDBPyConnection, sightings: Sequence[Sigh
                name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE drivers.name END,
                car_number = coalesce(excluded.car_number, drivers.car_number), updated_at = excluded.updated_at"""
     )
-    met = times_met(cursor, [s.key for s in sightings])
+    cursor.execute(
+        """INSERT INTO met SELECT platform, driver_id, count(*), max(seen_at) FROM sightings
+           WHERE (platform, driver_id) IN (SELECT (platform, driver_id) FROM seen) GROUP BY ALL
+           ON CONFLICT (platform, driver_id) DO UPDATE SET times = excluded.times, last_met = excluded.last_met"""
+    )
     cursor.execute("DROP TABLE seen")
-    return met, count_drivers_seen(cursor)
+    keys = [s.key for s in sightings]
+    refresh_search_text(cursor, keys)  # a driver who changed their name is found by the new one
+    return times_met(cursor, keys), count_drivers_seen(cursor)
 
 
 def times_met(cursor: duckdb.DuckDBPyConnection, keys: Iterable[Key]) -> Met:
-    wanted = list(keys)
     rows = cursor.execute(
-        """SELECT platform, driver_id, count(*), max(seen_at) FROM sightings
-           WHERE (platform, driver_id) IN (SELECT (unnest(?), unnest(?)))
-           GROUP BY ALL""",
-        [[k[0] for k in wanted], [k[1] for k in wanted]],
+        "SELECT platform, driver_id, times, last_met FROM met WHERE (platform, driver_id) IN (SELECT (unnest(?), unnest(?)))",
+        key_columns(keys),
     ).fetchall()
     return {(platform, driver_id): (count, from_db(last)) for platform, driver_id, count, last in rows}
 
@@ -76,5 +85,5 @@ def sightings_of(cursor: duckdb.DuckDBPyConnection, key: Key, limit: int = 20) -
 
 
 def count_drivers_seen(cursor: duckdb.DuckDBPyConnection) -> int:
-    (count,) = cursor.execute("SELECT count(DISTINCT (platform, driver_id)) FROM sightings").fetchone() or (0,)
+    (count,) = cursor.execute("SELECT count(*) FROM met").fetchone() or (0,)
     return int(count)

@@ -8,15 +8,13 @@ from textual.app import App, SystemCommand
 from textual.screen import ModalScreen, Screen
 
 from wots_tui.domain.board import Board
-from wots_tui.engine import Engine
-from wots_tui.server import ApiServer, ApiUnavailable
+from wots_tui.engine import Engine, Notice
 from wots_tui.ui.screens.driver_actions import DriverActions
 from wots_tui.ui.screens.help import HelpScreen
 from wots_tui.ui.screens.live import LiveScreen
 from wots_tui.ui.screens.notebook import NotebookScreen
 from wots_tui.ui.screens.tags import TagsScreen
 from wots_tui.ui.styles import styles_dir
-from wots_tui.ui.widgets.session_header import API_OFF
 
 MAIN_SCREENS = ("live", "notebook", "tags")
 
@@ -26,10 +24,9 @@ class WotsApp(App[None]):
     CSS_PATH = [styles_dir() / f"{name}.tcss" for name in ("app", "live", "help", "notebook", "tags", "dialogs")]
     SCREENS = {"help": HelpScreen}
 
-    def __init__(self, engine: Engine, api: ApiServer | None = None) -> None:
+    def __init__(self, engine: Engine) -> None:
         super().__init__()
         self.engine = engine
-        self.api = api
         self.live = LiveScreen()
         self.notebook_screen = NotebookScreen()
         self.tags_screen = TagsScreen()
@@ -39,20 +36,9 @@ class WotsApp(App[None]):
         for name, screen in zip(MAIN_SCREENS, (self.live, self.notebook_screen, self.tags_screen)):
             self.install_screen(screen, name)
         await self.push_screen("live")
-        self.engine.subscribe(self._on_board, self._on_store_error)
-        await self.engine.start()
-        if self.api is not None:
-            await self._start_api(self.api)
-
-    async def _start_api(self, api: ApiServer) -> None:
-        """Serve overlays from this loop; a taken port costs the API, never the app."""
-        try:
-            await api.start()
-        except ApiUnavailable as error:
-            self.live.show_api_status(API_OFF)
-            self.notify(str(error), title="Local API off", severity="warning", timeout=15)
-            return
-        self.live.show_api_status(f"API {api.url.removeprefix('http://')}")
+        self.engine.subscribe(self._on_board, self._on_notice)
+        await self.engine.start()  # and its services (the local API): one that cannot start is a notice
+        self.live.show_statuses(self.engine.statuses)
 
     def _on_board(self, board: Board) -> None:
         self.live.show_board(board)
@@ -61,12 +47,10 @@ class WotsApp(App[None]):
             self.notebook_screen.notebook_changed(board.notebook_version)
             self.tags_screen.catalogue_changed()
 
-    def _on_store_error(self, message: str) -> None:
-        self.notify(message, severity="error", timeout=10)
+    def _on_notice(self, notice: Notice) -> None:
+        self.notify(notice.text, title=notice.title, severity=notice.severity, timeout=15 if notice.severity == "warning" else 10)  # type: ignore[arg-type]
 
     async def on_unmount(self) -> None:
-        if self.api is not None:
-            await self.api.stop()
         await self.engine.stop()
 
     def action_show(self, name: str) -> None:
@@ -103,7 +87,7 @@ class WotsApp(App[None]):
         yield SystemCommand(f"Note on {name}", "Write or edit your note", screen.action_note)
         yield SystemCommand(f"Nickname for {name}", "What you call them", screen.action_nickname)
         yield SystemCommand(f"Card of {name}", "Everything known about them, editable", lambda: self.run_action_on(screen, "card"))
-        for tag in self.engine.notebook.catalogue:
+        for tag in self.engine.catalogue:
             key = f" (key {tag.hotkey})" if tag.hotkey else ""
             yield SystemCommand(f"Tag {name}: {tag.icon} {tag.name}", f"Add or remove this tag{key}", lambda t=tag.id: self.run_action_on(screen, f"toggle_tag_id({t!r})"))
 

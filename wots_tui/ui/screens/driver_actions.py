@@ -35,8 +35,8 @@ class DriverActions(EngineScreen):
         """The key and name of the driver under the cursor, if any (`quiet`: do not tell the racer why not)."""
         raise NotImplementedError
 
-    def _record(self, key: Key, name: str) -> NoteRecord:
-        record = self.engine.notebook.get(key)
+    async def _record(self, key: Key, name: str) -> NoteRecord:
+        record = await self.engine.record(key)
         return record if record is not None else NoteRecord(key, name=name)
 
     async def action_rate(self, rating: int) -> None:
@@ -49,27 +49,27 @@ class DriverActions(EngineScreen):
     async def action_tag(self, hotkey: int) -> None:
         if self.selected() is None:
             return
-        tag = self.engine.notebook.tag_for_hotkey(hotkey)
+        tag = self.engine.catalogue.for_hotkey(hotkey)
         if tag is None:
             self.notify(f"No tag on key {hotkey}: give it one on the tags screen (F3)", severity="warning", timeout=3)
             return
         await self.action_toggle_tag_id(tag.id)
 
     async def action_toggle_tag_id(self, tag_id: str) -> None:
-        if (chosen := self.selected()) is None or (tag := self.engine.notebook.tag(tag_id)) is None:
+        if (chosen := self.selected()) is None or (tag := self.engine.catalogue.get(tag_id)) is None:
             return
         key, name = chosen
         record = await self.engine.toggle_tag(key, tag.id)
         state = "tagged" if tag.id in record.tag_ids else "untagged"
         self.notify(f"{name}: {state} {tag.icon} {tag.name}", timeout=2)
 
-    def action_note(self) -> None:
-        self._edit_text("note", NoteEditor)
+    async def action_note(self) -> None:
+        await self._edit_text("note", NoteEditor)
 
-    def action_nickname(self) -> None:
-        self._edit_text("nickname", lambda name, value: TextPrompt(f"Nickname for {name}", value, "what you call them", 24))
+    async def action_nickname(self) -> None:
+        await self._edit_text("nickname", lambda name, value: TextPrompt(f"Nickname for {name}", value, "what you call them", 24))
 
-    def _edit_text(self, field: str, dialog: Callable[[str, str], Screen[str | None]]) -> None:
+    async def _edit_text(self, field: str, dialog: Callable[[str, str], Screen[str | None]]) -> None:
         """Open `dialog(name, current text)` on one text field of the entry; save what it returns (None: cancelled)."""
         if (chosen := self.selected()) is None:
             return
@@ -79,13 +79,13 @@ class DriverActions(EngineScreen):
             if text is not None:
                 await self.engine.edit(key, **{field: text})
 
-        self.app.push_screen(dialog(name, getattr(self._record(key, name), field)), save)
+        self.app.push_screen(dialog(name, getattr(await self._record(key, name), field)), save)
 
     async def action_card(self) -> None:
         if (chosen := self.selected()) is None:
             return
         key, name = chosen
-        record = self._record(key, name)
+        record = await self._record(key, name)
         row = next((r for r in self.engine.board.rows if r.key == key), None)
         met = await self.engine.sightings_of(key)
 
@@ -94,7 +94,7 @@ class DriverActions(EngineScreen):
                 await self.engine.edit(key, **changes)
                 self.notify(f"{name}: saved", timeout=2)
 
-        self.app.push_screen(DriverCard(_with_live_name(record, row), row, self.engine.notebook.catalogue, met), save)
+        self.app.push_screen(DriverCard(_with_live_name(record, row), row, self.engine.catalogue, met), save)
 
 
 def _with_live_name(record: NoteRecord, row: BoardRow | None) -> NoteRecord:

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioButton, RadioSet, SelectionList, Static, TextArea
 
 from wots_tui.domain.board import BoardRow
-from wots_tui.domain.notebook import NoteRecord, Tag, in_catalogue_order
+from wots_tui.domain.notebook import Catalogue, NoteRecord, in_catalogue_order
 from wots_tui.domain.sightings import Sighting
 from wots_tui.domain.wots_shape import entry_id
 
@@ -28,7 +28,7 @@ class DriverCard(ModalScreen[dict[str, Any] | None]):
 
     BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, record: NoteRecord, row: BoardRow | None, catalogue: tuple[Tag, ...], met: list[Sighting]) -> None:
+    def __init__(self, record: NoteRecord, row: BoardRow | None, catalogue: Catalogue, met: list[Sighting]) -> None:
         super().__init__()
         self.record = record
         self.row = row

@@ -12,7 +12,7 @@ from wots_tui.domain.notebook import Key
 from wots_tui.ui.screens.base import SCREEN_KEYS
 from wots_tui.ui.screens.driver_actions import DRIVER_KEYS, DriverActions
 from wots_tui.ui.widgets.driver_board import DriverBoard
-from wots_tui.ui.widgets.session_header import SessionHeader
+from wots_tui.ui.widgets.session_header import SessionHeader, Statuses
 
 WAITING_HINT = (
     "Start iRacing and join a session: this screen fills in by itself.\n"
@@ -35,7 +35,7 @@ class LiveScreen(DriverActions):
         self.board: Board = waiting_board(0, "starting")
         self.class_filter: CarClass | None = None
         self.sort = SortOrder.POSITION
-        self.api_status = ""  # where the local API listens, for the header
+        self.statuses: Statuses = ()  # how the services beside the engine are, for the header
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="session-header")
@@ -47,14 +47,19 @@ class LiveScreen(DriverActions):
         self.query_one(DriverBoard).focus()
         self._render_board()
 
+    def on_screen_resume(self) -> None:
+        self._render_board()  # what came while another screen was on top
+
     def show_board(self, board: Board) -> None:
+        """Keep the newest Board; draw it only while this screen is the one on top."""
         self.board = board
         if self.class_filter is not None and self.class_filter not in board.classes:
             self.class_filter = None
-        self._render_board()
+        if self.is_current:
+            self._render_board()
 
-    def show_api_status(self, status: str) -> None:
-        self.api_status = status
+    def show_statuses(self, statuses: Statuses) -> None:
+        self.statuses = statuses
         if self.is_mounted:
             self._render_board()
 
@@ -83,5 +88,5 @@ class LiveScreen(DriverActions):
         self.query_one("#waiting").display = waiting
         drivers = self.query_one(DriverBoard)
         drivers.display = not waiting
-        self.query_one(SessionHeader).show(self.board, self.class_filter, self.sort, len(rows), self.api_status)
+        self.query_one(SessionHeader).show(self.board, self.class_filter, self.sort, len(rows), self.statuses)
         drivers.show(rows)

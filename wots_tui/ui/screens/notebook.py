@@ -1,18 +1,33 @@
-"""The notebook screen: everyone the racer ever noted; search, filter, sort, edit, delete with undo."""
+"""The notebook screen: everyone the racer ever noted; search, filter, sort, edit, delete with undo.
+
+The notebook lives in DuckDB: each search asks the engine for its first page (debounced while the
+racer types, on the store's thread), and the table asks for further pages as it scrolls. An answer
+to a search that is no longer the current one is dropped.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import replace
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState
 
 from wots_tui.domain.notebook import Key, NotebookQuery, NoteRecord, RatingFilter
 from wots_tui.ui.screens.base import SCREEN_KEYS
 from wots_tui.ui.screens.driver_actions import DRIVER_KEYS, DriverActions
 from wots_tui.ui.widgets.notebook_table import NotebookTable
+from wots_tui.ui.widgets.paged_rows import PagedRows
+
+log = logging.getLogger(__name__)
+
+PAGE = 100  # entries per query: a few screenfuls
+TYPING_PAUSE = 0.04  # seconds a search waits for the next keystroke before it asks the store
 
 
 class NotebookScreen(DriverActions):
@@ -32,14 +47,16 @@ class NotebookScreen(DriverActions):
     def __init__(self) -> None:
         super().__init__()
         self.query_state = NotebookQuery()
-        self.results: list[NoteRecord] = []
+        self.results: PagedRows[NoteRecord] = PagedRows(0, PAGE, (), lambda offset: None)
         self.deleted: list[NoteRecord] = []  # undo stack, newest last
         self._shown_version = -1
+        self._asked = 0  # searches asked for; only the answer to the newest is shown
+        self.searches_shown = 0  # answers shown (tests wait on it)
 
     def compose(self) -> ComposeResult:
         yield Static(id="notebook-header")
         yield Input(placeholder="search names, nicknames, notes and tags   ( / )", id="notebook-search")
-        yield NotebookTable(lambda tag_id: self.engine.notebook.tag(tag_id), id="notebook-table")
+        yield NotebookTable(lambda tag_id: self.engine.catalogue.get(tag_id), id="notebook-table")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -52,7 +69,6 @@ class NotebookScreen(DriverActions):
         """Search again when the notebook changed; only while on screen (it is searched on resume anyway)."""
         if version != self._shown_version and self.is_current:
             self._shown_version = version
-            self.query_one(NotebookTable).redraw()
             self._search()
 
     def selected(self, quiet: bool = False) -> tuple[Key, str] | None:
@@ -61,7 +77,7 @@ class NotebookScreen(DriverActions):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_state = replace(self.query_state, text=event.value)
-        self._search()
+        self._search(pause=TYPING_PAUSE)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one(NotebookTable).focus()
@@ -77,7 +93,7 @@ class NotebookScreen(DriverActions):
         self._search()
 
     def action_cycle_tag(self) -> None:
-        choices: list[str | None] = [None, *(t.id for t in self.engine.notebook.catalogue)]
+        choices: list[str | None] = [None, *(t.id for t in self.engine.catalogue)]
         current = self.query_state.tag_id if self.query_state.tag_id in choices else None
         self.query_state = replace(self.query_state, tag_id=choices[(choices.index(current) + 1) % len(choices)])
         self._search()
@@ -102,17 +118,47 @@ class NotebookScreen(DriverActions):
         record = await self.engine.restore(self.deleted.pop())
         self.notify(f"Restored {record.name or 'entry'}", timeout=2)
 
-    def _search(self) -> None:
-        self.results = self.engine.notebook.search(self.query_state)
+    # asking the store
+
+    def _search(self, pause: float = 0.0) -> None:
+        self._asked += 1
+        self._first_page(self.query_state, self._asked, pause)
+
+    @work(exclusive=True, group="notebook-search", exit_on_error=False)
+    async def _first_page(self, query: NotebookQuery, asked: int, pause: float) -> None:
+        """The first page of a search (a newer search cancels this one while it waits for typing to pause)."""
+        if pause:
+            await asyncio.sleep(pause)
+        page = await self.engine.search(query, 0, PAGE)
+        if asked != self._asked:  # the racer asked something else meanwhile
+            return
+        self.results = PagedRows(page.total, PAGE, page.records, self._next_page)
         self.query_one(NotebookTable).show(self.results)
         self.query_one("#notebook-header", Static).update(self._describe())
+        self.searches_shown += 1
+
+    def _next_page(self, offset: int) -> None:
+        self._page(self.results, self.query_state, offset)
+
+    @work(group="notebook-pages", exit_on_error=False)
+    async def _page(self, results: PagedRows[NoteRecord], query: NotebookQuery, offset: int) -> None:
+        page = await self.engine.search(query, offset, PAGE)
+        if results is self.results:
+            results.arrived(offset, page.records)
+            self.query_one(NotebookTable).refresh_rows(offset, offset + len(page.records))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A search that failed is said in one line (and logged); the table keeps what it showed."""
+        if event.state is WorkerState.ERROR and event.worker.group.startswith("notebook-"):
+            log.error("a notebook search failed", exc_info=event.worker.error)
+            self.notify(f"The notebook could not be searched: {event.worker.error}", severity="error", timeout=8)
 
     def _describe(self) -> Text:
         query = self.query_state
-        tag = self.engine.notebook.tag(query.tag_id) if query.tag_id else None
+        tag = self.engine.catalogue.get(query.tag_id) if query.tag_id else None
         text = Text()
         text.append("Notebook", style="bold")
-        text.append(f"  {len(self.engine.notebook):,} entries · showing {len(self.results):,}")
+        text.append(f"  {self.engine.entry_count:,} entries · showing {len(self.results):,}")
         text.append(" · ")
         text.append(query.rating.value, style="bold" if query.rating is not RatingFilter.ANY else "")
         text.append(" · tag: ")

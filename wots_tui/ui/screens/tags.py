@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Static
@@ -50,24 +51,29 @@ class TagsScreen(EngineScreen):
 
     def catalogue_changed(self) -> None:
         if self.is_current:
-            self._uses = self.engine.notebook.tag_uses()
-            table = self.query_one(TagTable)
-            table.show(self.engine.notebook.catalogue)
-            table.redraw()
+            self._show_catalogue()
+
+    @work(exclusive=True, group="tag-uses", exit_on_error=False)
+    async def _show_catalogue(self) -> None:
+        """The catalogue at once; how many drivers carry each tag once the store has counted."""
+        table = self.query_one(TagTable)
+        table.show(self.engine.catalogue.tags)
+        self._uses = await self.engine.tag_uses()
+        table.redraw()
 
     @property
     def selected(self) -> Tag | None:
         return self.query_one(TagTable).cursor_row
 
     def action_add(self) -> None:
-        catalogue = self.engine.notebook.catalogue
+        catalogue = self.engine.catalogue
         order = max((t.order for t in catalogue), default=0) + 1
         blank = Tag(id="", name="", icon="🔖", category=OWN_CATEGORY, colour="#a1a1aa", order=order)
 
         async def save(tag: Tag | None) -> None:
             if tag is not None:
                 await self.engine.save_tags([replace(tag, id=_new_id(tag.name, {t.id for t in catalogue}))])
-                self.query_one(TagTable).move_to(len(self.engine.notebook.catalogue) - 1)
+                self.query_one(TagTable).move_to(len(self.engine.catalogue) - 1)
 
         self.app.push_screen(TagEditor(blank, is_new=True), save)
 
@@ -87,7 +93,7 @@ class TagsScreen(EngineScreen):
 
     async def action_move(self, step: int) -> None:
         tag = self.selected
-        catalogue = list(self.engine.notebook.catalogue)
+        catalogue = list(self.engine.catalogue.tags)
         if tag is None:
             return
         index = catalogue.index(tag)
@@ -103,7 +109,7 @@ class TagsScreen(EngineScreen):
         if tag is None:
             return
         hotkey = key or None
-        changed = [replace(t, hotkey=None) for t in self.engine.notebook.catalogue if hotkey and t.hotkey == hotkey and t.id != tag.id]
+        changed = [replace(t, hotkey=None) for t in self.engine.catalogue if hotkey and t.hotkey == hotkey and t.id != tag.id]
         changed.append(replace(tag, hotkey=hotkey))
         await self.engine.save_tags(changed)
 

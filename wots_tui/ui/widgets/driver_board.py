@@ -6,7 +6,7 @@ from rich.style import Style
 
 from wots_tui.domain.board import BoardRow
 from wots_tui.domain.timefmt import gap, lap_time, signed_int
-from wots_tui.ui.widgets.row_table import Cell, Column, RowTable
+from wots_tui.ui.widgets.row_table import Cell, Column, RowTable, coloured
 
 _PLAIN: Style | None = None
 _GAIN = Style(color="#4ade80")
@@ -33,13 +33,13 @@ def _nickname(row: BoardRow) -> Cell:
 
 
 def _class(row: BoardRow) -> Cell:
-    return (row.car_class.name, Style(color=row.car_class.colour, bold=True))
+    return (row.car_class.name, coloured(row.car_class.colour, bold=True))
 
 
 def _licence(row: BoardRow) -> Cell:
     if row.licence is None:
         return ("", _PLAIN)
-    return (row.licence.label, Style(color=row.licence.colour, bold=True))
+    return (row.licence.label, coloured(row.licence.colour, bold=True))
 
 
 def _irating(row: BoardRow) -> Cell:
@@ -48,7 +48,7 @@ def _irating(row: BoardRow) -> Cell:
 
 def _irating_change(row: BoardRow) -> Cell:
     text = signed_int(row.irating_change)
-    if row.irating_change is None or text == "0":
+    if not row.irating_change:
         return (text, _PLAIN)
     return (text, _GAIN if row.irating_change > 0 else _LOSS)
 
@@ -68,7 +68,7 @@ def _rating(row: BoardRow) -> Cell:
 
 
 def _tags(row: BoardRow) -> Cell:
-    return ("".join(row.notebook.tags) if row.notebook else "", _PLAIN)
+    return ("".join(row.notebook.icons) if row.notebook else "", _PLAIN)
 
 
 def _met(row: BoardRow) -> Cell:

@@ -38,4 +38,4 @@ def notebook_columns(tag: Callable[[str], Tag | None]) -> tuple[Column[NoteRecor
 
 class NotebookTable(RowTable[NoteRecord]):
     def __init__(self, tag: Callable[[str], Tag | None], *, id: str | None = None) -> None:
-        super().__init__(notebook_columns(tag), key=lambda record: record.key, id=id)
+        super().__init__(notebook_columns(tag), key=lambda record: record.key, follow=False, id=id)

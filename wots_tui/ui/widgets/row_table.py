@@ -1,8 +1,9 @@
 """A table of immutable rows drawn with Textual's line API: only the lines (and cells) that change repaint.
 
-DataTable re-lays out cells on every update; a racer's CPU belongs to the sim, so this widget keeps one
-cached Strip per visible row and asks Textual to repaint just the cells whose text or style changed.
-It draws only the visible window, so a notebook of 100k entries scrolls as fast as a grid of 60 cars.
+DataTable re-lays out cells on every update; a racer's CPU belongs to the sim, so this widget keeps the
+cells and the Strip of each row it drew, and asks Textual to repaint just the cells whose text or style
+changed. It draws only the visible window, and asks its rows for nothing else: the rows may be a list
+(the 60 cars of the live board) or a `PagedRows` over a query (a notebook of 100k entries).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -23,7 +24,16 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 Cell = tuple[str, Style | None]
+
+
+class Rows(Protocol[R_co]):
+    """What the table asks of its rows: how many, and one by index (None while it is still being fetched)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int) -> R_co | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +44,18 @@ class Column(Generic[R]):
     right: bool = False
 
 
+@lru_cache(maxsize=256)
+def coloured(colour: str, bold: bool = False) -> Style:
+    """One Style per colour, made once: cells of class and licence colours are drawn at every change."""
+    return Style(color=colour, bold=bold)
+
+
 class RowTable(Widget, Generic[R], can_focus=True):
-    """One header line, then one line per row; the cursor follows its row (by key) when rows move."""
+    """One header line, then one line per row.
+
+    With `follow`, the cursor follows its row (by key) when the rows move, as on the live board; without
+    it, the cursor keeps its place, as a paged table must (it cannot look for a key it has not fetched).
+    """
 
     COMPONENT_CLASSES = {"row-table--header", "row-table--highlight", "row-table--cursor"}
     BINDINGS = [
@@ -63,56 +83,93 @@ class RowTable(Widget, Generic[R], can_focus=True):
         key: Callable[[R], Hashable],
         highlight: Callable[[R], bool] = lambda row: False,
         *,
+        follow: bool = True,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.columns = tuple(columns)
         self._key = key
         self._highlight = highlight
-        self._rows: list[R] = []
+        self._follow = follow
+        self._rows: Rows[R] = []
         self._cursor = 0
         self._top = 0
-        self._strips: dict[int, tuple[tuple[R, bool, int], Strip]] = {}
+        self._cells: dict[int, tuple[R, tuple[Cell, ...]]] = {}  # by id(row): the row and its cells
+        self._strips: dict[int, tuple[R, bool, int, Strip]] = {}  # by row index: row, selected, width, strip
 
     @property
-    def rows(self) -> list[R]:
+    def rows(self) -> Rows[R]:
         return self._rows
 
     @property
     def cursor_row(self) -> R | None:
         return self._rows[self._cursor] if 0 <= self._cursor < len(self._rows) else None
 
-    def show(self, rows: Sequence[R]) -> None:
-        """Show a new list of rows; the cursor stays on its row; only the visible cells that changed repaint."""
+    @property
+    def cursor_index(self) -> int:
+        return self._cursor
+
+    def show(self, rows: Rows[R]) -> None:
+        """Show new rows; the cursor stays on its row (or its place); only the visible cells that changed repaint."""
         old_rows, old_cursor, old_top = self._rows, self._cursor, self._top
         selected = self.cursor_row
-        self._rows = list(rows)
-        if selected is not None:
+        self._rows = rows
+        if selected is not None and self._follow:
             self._cursor = self._index_of(self._key(selected), self._cursor)
-        self._cursor = max(0, min(self._cursor, len(self._rows) - 1))
+        self._cursor = max(0, min(self._cursor, len(rows) - 1))
         self._scroll_to_cursor()
-        if len(old_rows) != len(self._rows) or old_top != self._top:
+        visible = range(self._top, min(len(rows), self._top + self._visible_rows()))
+        if len(old_rows) != len(rows) or old_top != self._top:
+            self._cells.clear()
             self._strips.clear()
             self.refresh()
         else:
-            for index in range(self._top, min(len(self._rows), self._top + self._visible_rows())):
-                old, new = old_rows[index], self._rows[index]
-                if index in (old_cursor, self._cursor):
-                    self._refresh_row(index)
-                elif old is not new and old != new:
-                    self._refresh_changed_cells(index, old, new)
-        if selected is None or self.cursor_row is None or self._key(selected) != self._key(self.cursor_row):
-            self.post_message(self.CursorMoved(self, self.cursor_row))
+            cells = {}
+            for index in visible:
+                old, new = old_rows[index], rows[index]
+                cells.update(self._carried(old, new, index))
+            self._cells = cells
+            if old_cursor != self._cursor:
+                self._refresh_row(old_cursor)
+                self._refresh_row(self._cursor)
+        current = self.cursor_row
+        if (selected is None) != (current is None) or (
+            selected is not None and current is not None and self._key(selected) != self._key(current)
+        ):
+            self.post_message(self.CursorMoved(self, current))
+
+    def refresh_rows(self, start: int, stop: int) -> None:
+        """Repaint the rows in [start, stop) (a page that arrived, say)."""
+        for index in range(max(start, self._top), min(stop, self._top + self._visible_rows())):
+            self._strips.pop(index, None)
+            self._refresh_row(index)
 
     def redraw(self) -> None:
         """Draw every line afresh (after something the rows do not carry changed, such as a tag's icon)."""
+        self._cells.clear()
         self._strips.clear()
         self.refresh()
 
+    def _carried(self, old: R | None, new: R | None, index: int) -> dict[int, tuple[R, tuple[Cell, ...]]]:
+        """The new row's cells, carried over when it shows the same as the old one; repaint what differs."""
+        if new is None:
+            self._refresh_row(index)
+            return {}
+        if old is None:
+            self._refresh_row(index)
+            return {id(new): (new, self._cells_of(new))}
+        if old is new or old == new:
+            known = self._cells.get(id(old))
+            return {id(new): (new, known[1])} if known is not None and known[0] is old else {}
+        old_cells, new_cells = self._cells_of(old), self._cells_of(new)
+        self._refresh_changed_cells(index, old_cells, new_cells)
+        return {id(new): (new, new_cells)}
+
     def _index_of(self, key: Hashable, hint: int) -> int:
-        if 0 <= hint < len(self._rows) and self._key(self._rows[hint]) == key:
+        rows = self._rows
+        if 0 <= hint < len(rows) and (row := rows[hint]) is not None and self._key(row) == key:
             return hint
-        return next((i for i, row in enumerate(self._rows) if self._key(row) == key), hint)
+        return next((i for i in range(len(rows)) if (row := rows[i]) is not None and self._key(row) == key), hint)
 
     # keys and mouse
 
@@ -144,7 +201,7 @@ class RowTable(Widget, Generic[R], can_focus=True):
         self._scroll_to_cursor()
 
     def _move_to(self, index: int) -> None:
-        if not self._rows:
+        if not len(self._rows):
             return
         index = max(0, min(index, len(self._rows) - 1))
         if index == self._cursor:
@@ -153,7 +210,7 @@ class RowTable(Widget, Generic[R], can_focus=True):
         top = self._top
         self._scroll_to_cursor()
         if top != self._top:
-            self._strips.clear()
+            self._prune_strips()
             self.refresh()
         else:
             self._refresh_row(previous)
@@ -171,12 +228,18 @@ class RowTable(Widget, Generic[R], can_focus=True):
             self._top = self._cursor - visible + 1
         self._top = max(0, min(self._top, max(0, len(self._rows) - visible)))
 
+    def _prune_strips(self) -> None:
+        """Keep the strips of the rows on screen and a screenful either side (scrolling back costs nothing)."""
+        visible = self._visible_rows()
+        keep = range(self._top - visible, self._top + 2 * visible)
+        self._strips = {i: s for i, s in self._strips.items() if i in keep}
+
     def _refresh_row(self, index: int) -> None:
         y = index - self._top + 1
         if 1 <= y < self.size.height:
             self.refresh(Region(0, y, self.size.width, 1))
 
-    def _refresh_changed_cells(self, index: int, old: R, new: R) -> None:
+    def _refresh_changed_cells(self, index: int, old: tuple[Cell, ...], new: tuple[Cell, ...]) -> None:
         """Repaint only the span of cells whose text or style changed: at race pace, usually Gap and Last.
 
         Most updates change one or two cells of a row; repainting those, not the whole 160-column line,
@@ -185,7 +248,7 @@ class RowTable(Widget, Generic[R], can_focus=True):
         y = index - self._top + 1
         if not 1 <= y < self.size.height:
             return
-        changed = [i for i, column in enumerate(self.columns) if column.cell(old) != column.cell(new)]
+        changed = [i for i, (a, b) in enumerate(zip(old, new)) if a != b]
         if not changed:
             return
         width = self.size.width
@@ -204,13 +267,23 @@ class RowTable(Widget, Generic[R], can_focus=True):
         if index >= len(self._rows):
             return Strip.blank(width, self.rich_style)
         row = self._rows[index]
-        key = (row, index == self._cursor, width)
-        cached = self._strips.get(y)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        strip = self._row_strip(row, index == self._cursor, width)
-        self._strips[y] = (key, strip)
+        if row is None:  # its page is on its way
+            return Strip.blank(width, self.rich_style)
+        selected = index == self._cursor
+        cached = self._strips.get(index)
+        if cached is not None and cached[1] == selected and cached[2] == width and (cached[0] is row or cached[0] == row):
+            return cached[3]
+        strip = self._row_strip(row, selected, width)
+        self._strips[index] = (row, selected, width, strip)
         return strip
+
+    def _cells_of(self, row: R) -> tuple[Cell, ...]:
+        known = self._cells.get(id(row))
+        if known is not None and known[0] is row:
+            return known[1]
+        cells = tuple(column.cell(row) for column in self.columns)
+        self._cells[id(row)] = (row, cells)
+        return cells
 
     def _header_strip(self, width: int) -> Strip:
         style = self.get_component_rich_style("row-table--header")
@@ -222,9 +295,9 @@ class RowTable(Widget, Generic[R], can_focus=True):
             style += self.get_component_rich_style("row-table--highlight")
         if selected:
             style += self.get_component_rich_style("row-table--cursor")
-        return self._line([c.cell(row) for c in self.columns], style, width)
+        return self._line(self._cells_of(row), style, width)
 
-    def _line(self, cells: list[Cell], base: Style, width: int) -> Strip:
+    def _line(self, cells: Sequence[Cell], base: Style, width: int) -> Strip:
         segments = [Segment(" ", base)]
         used = 1
         for column, (text, style) in zip(self.columns, cells):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from wots_tui.domain.board import Board, SortOrder
 from wots_tui.domain.models import CarClass, LinkState
+
+Statuses = Sequence[tuple[str, bool]]  # a service's few words for the header, and whether it runs
 
 
 def _clock(seconds: float) -> str:
@@ -14,25 +18,32 @@ def _clock(seconds: float) -> str:
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
-class SessionHeader(Static):
-    _shown: tuple[str, list] | None = None
+class SessionHeader(Widget):
+    """Three lines of a fixed height (styles/live.tcss): a new text repaints them, and never relayouts the screen."""
 
-    def show(self, board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int, api: str = "") -> None:
-        """Update only when the text differs: the header changes about once a second, boards come 5 times."""
-        text = self.describe(board, class_filter, sort, shown, api)
-        if (text.plain, text.spans) != self._shown:
-            self._shown = (text.plain, text.spans)
-            self.update(text)
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._text = Text()
+
+    def render(self) -> Text:
+        return self._text
+
+    def show(self, board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int, statuses: Statuses = ()) -> None:
+        """Repaint only when the text differs: the header changes about once a second, boards come 5 times."""
+        text = self.describe(board, class_filter, sort, shown, statuses)
+        if (text.plain, text.spans) != (self._text.plain, self._text.spans):
+            self._text = text
+            self.refresh()
 
     @staticmethod
-    def describe(board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int, api: str = "") -> Text:
-        """The header's text; `api` is where the local API listens ("" when the app runs without one)."""
+    def describe(board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int, statuses: Statuses = ()) -> Text:
+        """The header's text; `statuses` say how the services beside the engine are (where the local API listens)."""
         text = Text()
         facts = board.facts
         if board.link is LinkState.WAITING or facts is None:
             text.append("◌ ", style="bold #fbbf24")
             text.append(board.link_message.capitalize() or "Waiting", style="bold")
-            _append_api(text, api)
+            _append_statuses(text, statuses)
             return text
         text.append(facts.track_name or "Unknown track", style="bold")
         if facts.track_config:
@@ -49,7 +60,7 @@ class SessionHeader(Static):
         text.append("  │  ")
         text.append("● ", style="bold #4ade80")
         text.append(board.link_message or "connected")
-        _append_api(text, api)
+        _append_statuses(text, statuses)
         text.append("\nSOF ")
         for car_class in board.classes:
             sof = board.sof.get(car_class.name)
@@ -65,10 +76,7 @@ class SessionHeader(Static):
         return text
 
 
-def _append_api(text: Text, api: str) -> None:
-    if api:
+def _append_statuses(text: Text, statuses: Statuses) -> None:
+    for status, running in statuses:
         text.append("  │  ")
-        text.append(api, style="bold #fbbf24" if api == API_OFF else "")
-
-
-API_OFF = "API off"
+        text.append(status, style="" if running else "bold #fbbf24")

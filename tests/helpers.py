@@ -16,8 +16,8 @@ from textual.pilot import Pilot
 
 from wots_tui.domain.models import LinkState
 from wots_tui.engine import Engine
-from wots_tui.sources.factory import SourceSpec, build_source
 from wots_tui.server import ApiServer
+from wots_tui.sources.factory import SourceSpec, build_source
 from wots_tui.sources.fakesim.memmap import IrsdkFileWriter
 from wots_tui.sources.fakesim.sim import VARIABLES
 from wots_tui.store import Database

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from helpers import FIXTURES, SNAPSHOT_CLOCK, in_session, running_api, until, write_race_moment
 
+from wots_tui.annotators.notebook import BATCH
 from wots_tui.domain.models import LinkState
 from wots_tui.domain.notebook import NoteRecord
 from wots_tui.engine import Engine
 from wots_tui.sources.factory import SourceSpec
-from wots_tui.annotators.notebook import BATCH
 from wots_tui.store import Database
 from wots_tui.store.notebook import save_records
 

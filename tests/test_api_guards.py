@@ -11,9 +11,9 @@ import pytest
 from helpers import running_api, until, write_race_moment
 
 from wots_tui.domain.models import LinkState
-from wots_tui.sources.factory import SourceSpec
 from wots_tui.server import ApiServer, ApiUnavailable
 from wots_tui.server.guards import host_name, is_loopback
+from wots_tui.sources.factory import SourceSpec
 
 ALLOWED = "http://localhost:3000"
 

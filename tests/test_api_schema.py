@@ -13,10 +13,10 @@ from helpers import api_in_thread, write_race_moment
 from hypothesis import HealthCheck, settings
 
 from wots_tui.engine import Engine
-from wots_tui.sources.factory import SourceSpec
 from wots_tui.server.routes import Routes
 from wots_tui.server.spec import endpoint_paths, help_document, openapi_document
 from wots_tui.server.stream import BoardChanges
+from wots_tui.sources.factory import SourceSpec
 
 NOTED = ("iracing", 123456)
 

@@ -81,5 +81,5 @@ def test_snapshot_api_off(snap_compare, tmp_path: Path):
         await pilot.pause()
 
     with port_taken(TAKEN_PORT):
-        app, api = make_app_with_api(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path, port=TAKEN_PORT)
+        app, _ = make_app_with_api(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path, port=TAKEN_PORT)
         assert snap_compare(app, terminal_size=(160, 50), run_before=started)

@@ -6,11 +6,11 @@ import queue
 import time
 from pathlib import Path
 
+from wots_tui.domain.events import SourceEvent, SourceWaiting
 from wots_tui.domain.models import SessionSnapshot
 from wots_tui.sources.fakesim.race import ScriptedRace
 from wots_tui.sources.fakesim.roster import PLAYER_CUST_ID
 from wots_tui.sources.fakesim.sim import FakeSim
-from wots_tui.domain.events import SourceEvent, SourceWaiting
 from wots_tui.sources.iracing import FileConnector, IRacingSource
 
 

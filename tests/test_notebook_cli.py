@@ -12,8 +12,7 @@ from wots_tui.cli import main
 from wots_tui.domain.notebook import NoteRecord, Tag
 from wots_tui.store import Database
 from wots_tui.store.notebook import load_all, save_record
-from wots_tui.store.tags import load_tags
-from wots_tui.store.tags import save_tags
+from wots_tui.store.tags import load_tags, save_tags
 
 T0 = datetime(2026, 11, 20, 19, 30, tzinfo=UTC)
 
@@ -65,7 +64,7 @@ def test_dry_run_prints_the_changes_and_writes_nothing(tmp_path: Path):
     fill(tmp_path / "a.duckdb")
     newer = {"entries": {"2": {"custId": 2, "name": "Aoife O'Brien", "userRep": 1, "userNote": "apologised, fair",
                                "updatedAt": (T0 + timedelta(days=1)).isoformat()},
-                         "3": {"custId": 3, "name": "New Person"}}}
+                         "3": {"custId": 3, "name": "New Person", "userNote": "new in GT4", "updatedAt": T0.isoformat()}}}
     file = tmp_path / "theirs.json"
     file.write_text(json.dumps(newer), encoding="utf-8")
     result = run("notebook", "import", str(file), "--dry-run", "--db", str(tmp_path / "a.duckdb"))
@@ -74,10 +73,13 @@ def test_dry_run_prints_the_changes_and_writes_nothing(tmp_path: Path):
     db = Database(tmp_path / "a.duckdb")
     assert {r.key[1]: r.rating for r in db.run(load_all)} == {1: 1, 2: -1}
     db.close()
-    run("notebook", "import", str(file), "--db", str(tmp_path / "a.duckdb"))
+    done = run("notebook", "import", str(file), "--db", str(tmp_path / "a.duckdb"))
+    assert done.output.strip().splitlines() == [f"{file.name}: added 1, updated 1, kept 0 (ours as new or newer), 0 new tags"]
     db = Database(tmp_path / "a.duckdb")
-    assert {r.key[1]: r.rating for r in db.run(load_all)} == {1: 1, 2: 1}
+    assert {r.key[1]: r.rating for r in db.run(load_all)} == {1: 1, 2: 1, 3: None}
     db.close()
+    again = run("notebook", "import", str(file), "--verbose", "--db", str(tmp_path / "a.duckdb"))
+    assert "added 0, updated 0, kept 2" in again.output and "add " not in again.output
 
 
 def test_a_truncated_or_wrong_file_is_one_line_and_writes_nothing(tmp_path: Path):

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from wots_tui.domain.notebook import Catalogue, NotebookQuery, NotebookSort, NoteRecord, RatingFilter, search_terms
+from wots_tui.domain.notebook import (
+    Catalogue,
+    NotebookQuery,
+    NotebookSort,
+    NoteRecord,
+    RatingFilter,
+    search_terms,
+)
 from wots_tui.domain.sightings import Sighting
 from wots_tui.store import Database
 from wots_tui.store.notebook import load_batch, save_records, search_page

@@ -15,11 +15,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from wots_tui.domain.notebook import BUILTIN_TAGS, NoteRecord, Tag
+from wots_tui.domain.notebook import BUILTIN_TAGS, Catalogue, NotebookQuery, NoteRecord, Tag, search_terms
 from wots_tui.domain.sightings import Sighting
 from wots_tui.store import Database, StoreError, StoreLocked
 from wots_tui.store.migrations import LATEST, migrate
-from wots_tui.store.notebook import delete_record, load_all, save_record
+from wots_tui.store.notebook import delete_record, load_all, save_record, search_page
 from wots_tui.store.sightings import count_drivers_seen, record_sightings, sightings_of
 from wots_tui.store.tags import delete_tag, load_tags, save_tags
 
@@ -121,6 +121,31 @@ def test_an_old_file_is_upgraded_with_its_notes_intact(tmp_path: Path):
     assert back == save_record_v1
     db.run(record_sightings, [Sighting(("iracing", 123456), "subsession:1", T0)])  # the new table works
     assert db.run(count_drivers_seen) == 1
+    db.close()
+
+
+def test_schema_3_gives_old_entries_their_search_text_and_met_summary(tmp_path: Path):
+    path = tmp_path / "v2.duckdb"
+    connection = duckdb.connect(str(path))
+    cursor = connection.cursor()
+    assert migrate(cursor, up_to=2) == 2
+    naive = T0.replace(tzinfo=None)
+    cursor.execute("INSERT INTO drivers VALUES ('iracing', 1, 'Jörg Þórsson', NULL, ?)", [naive])
+    cursor.execute("INSERT INTO notebook VALUES ('iracing', 1, 'Thor', 1, 'late brakes', ?, ?, NULL, NULL, 0)", [naive, naive])
+    cursor.execute(
+        "INSERT INTO sightings VALUES ('iracing', 1, 'subsession:1', ?, NULL, 1, '', '', '', '', NULL), "
+        "('iracing', 1, 'subsession:2', ?, NULL, 2, '', '', '', '', NULL), ('iracing', 9, 'subsession:2', ?, NULL, 2, '', '', '', '', NULL)",
+        [naive, naive + timedelta(days=1), naive + timedelta(days=1)],
+    )
+    connection.close()
+
+    db = Database(path)
+    assert db.schema_version == LATEST
+    [back] = db.run(load_all)
+    assert (back.times_met, back.last_met) == (2, T0 + timedelta(days=1))
+    assert db.run(count_drivers_seen) == 2
+    q = NotebookQuery(text="thorsson jorg")
+    assert [r.key for r in db.run(search_page, q, search_terms(q.text, Catalogue()), 0, 10).records] == [("iracing", 1)]
     db.close()
 
 

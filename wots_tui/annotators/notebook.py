@@ -32,6 +32,7 @@ from wots_tui.domain.notebook import (
 )
 from wots_tui.domain.sightings import Sighting, sightings_from
 from wots_tui.store import Database
+from wots_tui.store.errors import first_line
 from wots_tui.store.notebook import (
     Page,
     count_entries,
@@ -113,7 +114,7 @@ class NotebookAnnotator:
         self.drivers_seen = seen
         self._met.update((k, m) for k, m in met.items() if k in self._roster)
         for record in records:  # an edit made while this load ran is newer than what it read
-            if record.key in self._roster and self._last_edit.get(record.key, -1) < started:
+            if record.key in self._roster and not self._edited_since(record.key, started):
                 self._records[record.key] = record
         self._loaded |= {k for k in new if k in self._roster}
         self._bump()
@@ -196,8 +197,8 @@ class NotebookAnnotator:
         done = await self._commit((), _tag_deleted, tag_id, list(self._loaded))
         if done is not None:
             self.entry_count, records = done
-            self._records = {k: r for k, r in self._records.items() if self._last_edit.get(k, -1) >= started}
-            self._records.update((r.key, r) for r in records if self._last_edit.get(r.key, -1) < started)
+            self._records = {k: r for k, r in self._records.items() if self._edited_since(k, started)}
+            self._records.update((r.key, r) for r in records if not self._edited_since(r.key, started))
             self._bump()
 
     # the machinery
@@ -222,6 +223,10 @@ class NotebookAnnotator:
             session_id=live.session_id or record.session_id,
             subsession_id=live.subsession_id or record.subsession_id,
         )
+
+    def _edited_since(self, key: Key, edits: int) -> bool:
+        """Whether the driver was edited after the first `edits` edits (while a read that began then ran)."""
+        return self._last_edit.get(key, 0) > edits
 
     def _put(self, record: NoteRecord) -> None:
         """Memory first: the next Board shows the edit while the store writes it."""
@@ -252,7 +257,7 @@ class NotebookAnnotator:
         return written.result() if written.exception() is None else None
 
     def _report(self, error: BaseException) -> None:
-        self._failed(f"Not saved to the notebook: {error}")
+        self._failed(f"Not saved to the notebook: {first_line(error)}")
 
     def _bump(self) -> None:
         self.version += 1

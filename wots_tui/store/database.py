@@ -18,7 +18,7 @@ from typing import ParamSpec, TypeVar
 
 import duckdb
 
-from wots_tui.store.errors import StoreError, StoreLocked
+from wots_tui.store.errors import StoreError, StoreLocked, first_line
 from wots_tui.store.migrations import migrate
 
 log = logging.getLogger(__name__)
@@ -86,10 +86,7 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
             ) from None
         if "lock" in str(error).lower():
             raise StoreLocked(f"{path} is open in another program: close it, or pass --db to use another notebook") from None
-        raise StoreError(f"{path}: cannot open the notebook ({_first_line(error)})") from None
+        raise StoreError(f"{path}: cannot open the notebook ({first_line(error)})") from None
     except (duckdb.Error, OSError) as error:
-        raise StoreError(f"{path}: cannot open the notebook ({_first_line(error)})") from None
+        raise StoreError(f"{path}: cannot open the notebook ({first_line(error)})") from None
 
-
-def _first_line(error: BaseException) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

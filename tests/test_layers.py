@@ -1,0 +1,54 @@
+"""The layering the architecture promises, checked in a fresh interpreter: what each part loads."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "wots_tui"
+HEAVY = ("textual", "aiohttp", "duckdb", "httpx", "asyncpg")
+
+
+def loaded_by(module: str) -> set[str]:
+    code = f"import sys, {module}; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, encoding="utf-8")
+    return set(result.stdout.split())
+
+
+@pytest.mark.parametrize("module", [f"wots_tui.domain.{p.stem}" for p in sorted((PACKAGE / "domain").glob("*.py")) if p.stem != "__init__"])
+def test_the_domain_is_pure(module: str):
+    assert not loaded_by(module) & set(HEAVY)
+
+
+def test_the_engine_and_the_server_run_without_textual():
+    assert "textual" not in loaded_by("wots_tui.engine") | loaded_by("wots_tui.server")
+
+
+def imports_of(folder: str) -> set[str]:
+    found = set()
+    for path in (PACKAGE / folder).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                found.add(node.module)
+            elif isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_ui_asks_the_engine_and_never_reaches_the_server_or_the_store():
+    reached = {m for m in imports_of("ui") if m.startswith(("wots_tui.server", "wots_tui.store", "wots_tui.annotators"))}
+    assert reached == set()
+
+
+def test_nothing_imports_the_ui_but_the_command_line():
+    for folder in ("domain", "sources", "store", "annotators", "server"):
+        assert not {m for m in imports_of(folder) if m.startswith("wots_tui.ui")}, folder
+
+
+def test_no_posix_only_module_in_the_app():
+    """Racers run iRacing on Windows."""
+    assert not imports_of(".") & {"fcntl", "termios", "pty", "resource", "grp", "pwd"}

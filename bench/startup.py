@@ -1,6 +1,6 @@
 """Start to first frame: `wots-tui --irsdk-file` on a fixed race moment vs a bare Textual app, in a real pty.
 
-The first frame is the moment the driver rows reach the terminal. Budget (DESIGN.md): <= 1.5 s.
+The first frame is the moment the driver rows reach the terminal. Budget (ARCHITECTURE.md): <= 1.5 s.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Telemetry read cost per tick, all cars' live fields: our compiled single unpack vs naive per-variable reads.
 
 Both read the same frozen buffer of a live-format memory map (the fake sim's, 64-wide CarIdx arrays)
-through the real pyirsdk, in the same process. Budget (DESIGN.md): <= 50 us median per tick.
+through the real pyirsdk, in the same process. Budget (ARCHITECTURE.md): <= 50 us median per tick.
 """
 
 from __future__ import annotations

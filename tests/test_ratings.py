@@ -1,4 +1,4 @@
-"""Rating maths against known values (../shared/reference/peers-and-formulas.md)."""
+"""Rating maths against known values (iRacing's SOF; the community iRating-change formula of SIMRacingApps #209 and Turbo87/irating-rs)."""
 
 import pytest
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -103,7 +104,7 @@ def build_board(
 
     rows = []
     for driver in drivers:
-        car = cars.get(driver.car_idx, CarState(driver.car_idx))
+        car = cars.get(driver.car_idx) or CarState(driver.car_idx)
         gap_seconds, gap_laps = _gap(driver, car, cars, leaders, class_best, snapshot.facts.is_race)
         rows.append(
             BoardRow(
@@ -129,11 +130,8 @@ def build_board(
         )
     rows.sort(key=_position_key)
     classes = _classes_fastest_first(rows)
-    sof = {}
-    for car_class in classes:
-        value = strength_of_field([d.irating for d in drivers if d.car_class == car_class])
-        if value is not None:
-            sof[car_class.name] = value
+    field_sof = _sof_by_class(drivers)
+    sof = {c.name: field_sof[c.class_id] for c in classes if c.class_id in field_sof}
     return Board(
         version=version,
         link=LinkState.CONNECTED,
@@ -144,6 +142,15 @@ def build_board(
         sof=sof,
         versions=versions,
     )
+
+
+@lru_cache(maxsize=8)
+def _sof_by_class(drivers: tuple[Driver, ...]) -> Mapping[int, int]:
+    """SOF per class id: it depends on the roster alone, so a race computes it once per roster."""
+    iratings: dict[int, list[int]] = {}
+    for d in drivers:
+        iratings.setdefault(d.car_class.class_id, []).append(d.irating)
+    return MappingProxyType({c: v for c, ratings in iratings.items() if (v := strength_of_field(ratings)) is not None})
 
 
 def _position_key(row: BoardRow) -> tuple[int, int, int]:
@@ -168,7 +175,7 @@ def filter_rows(rows: Iterable[BoardRow], car_class: CarClass | None) -> list[Bo
 
 def _overall_positions(drivers: Sequence[Driver], cars: Mapping[int, CarState], is_race: bool) -> dict[int, int]:
     """Positions from telemetry when the sim gives them; derived from race progress when it cannot (old SDKs)."""
-    given = {d.car_idx: p for d in drivers if (p := cars.get(d.car_idx, CarState(d.car_idx)).position)}
+    given = {d.car_idx: p for d in drivers if (car := cars.get(d.car_idx)) is not None and (p := car.position)}
     if given or not is_race:
         return given
     progress = [(car.progress, d.car_idx) for d in drivers if (car := cars.get(d.car_idx)) and car.progress is not None]
@@ -182,10 +189,10 @@ def _class_positions(
     given = {d.car_idx: p for d in drivers if (car := cars.get(d.car_idx)) and (p := car.class_position)}
     if given:
         return given
-    ranked: dict[CarClass, list[tuple[int, int]]] = {}
+    ranked: dict[int, list[tuple[int, int]]] = {}
     for d in drivers:
         if d.car_idx in overall:
-            ranked.setdefault(d.car_class, []).append((overall[d.car_idx], d.car_idx))
+            ranked.setdefault(d.car_class.class_id, []).append((overall[d.car_idx], d.car_idx))
     result = {}
     for entries in ranked.values():
         for rank, (_, car_idx) in enumerate(sorted(entries), start=1):
@@ -193,17 +200,19 @@ def _class_positions(
     return result
 
 
-def _class_leaders(drivers: Sequence[Driver], by_class: Mapping[int, int]) -> dict[CarClass, int]:
-    return {d.car_class: d.car_idx for d in drivers if by_class.get(d.car_idx) == 1}
+def _class_leaders(drivers: Sequence[Driver], by_class: Mapping[int, int]) -> dict[int, int]:
+    """Class id -> the car index of its leader. (Classes are keyed by id here: hashing CarClass costs.)"""
+    return {d.car_class.class_id: d.car_idx for d in drivers if by_class.get(d.car_idx) == 1}
 
 
-def _class_best_laps(drivers: Sequence[Driver], cars: Mapping[int, CarState]) -> dict[CarClass, float]:
-    best: dict[CarClass, float] = {}
+def _class_best_laps(drivers: Sequence[Driver], cars: Mapping[int, CarState]) -> dict[int, float]:
+    best: dict[int, float] = {}
     for d in drivers:
         car = cars.get(d.car_idx)
         if car and car.best_lap and car.best_lap > 0:
-            current = best.get(d.car_class)
-            best[d.car_class] = car.best_lap if current is None else min(current, car.best_lap)
+            class_id = d.car_class.class_id
+            current = best.get(class_id)
+            best[class_id] = car.best_lap if current is None else min(current, car.best_lap)
     return best
 
 
@@ -211,16 +220,16 @@ def _gap(
     driver: Driver,
     car: CarState,
     cars: Mapping[int, CarState],
-    leaders: Mapping[CarClass, int],
-    class_best: Mapping[CarClass, float],
+    leaders: Mapping[int, int],
+    class_best: Mapping[int, float],
     is_race: bool,
 ) -> tuple[float | None, int]:
     if not is_race:
-        best = class_best.get(driver.car_class)
+        best = class_best.get(driver.car_class.class_id)
         if best is None or not car.best_lap or car.best_lap <= 0:
             return None, 0
         return car.best_lap - best, 0  # changes only when a lap ends
-    leader_idx = leaders.get(driver.car_class)
+    leader_idx = leaders.get(driver.car_class.class_id)
     if leader_idx is None:
         return None, 0
     if leader_idx == driver.car_idx:
@@ -238,10 +247,10 @@ def _gap(
 
 
 def _irating_changes(drivers: Sequence[Driver], by_class: Mapping[int, int]) -> dict[int, float]:
-    per_class: dict[CarClass, list[Driver]] = {}
+    per_class: dict[int, list[Driver]] = {}
     for d in drivers:
         if d.car_idx in by_class and d.irating > 0:
-            per_class.setdefault(d.car_class, []).append(d)
+            per_class.setdefault(d.car_class.class_id, []).append(d)
     result = {}
     for members in per_class.values():
         members.sort(key=lambda d: by_class[d.car_idx])
@@ -253,9 +262,10 @@ def _irating_changes(drivers: Sequence[Driver], by_class: Mapping[int, int]) -> 
 
 def _classes_fastest_first(rows: Iterable[BoardRow]) -> tuple[CarClass, ...]:
     """Classes in the order their best-placed car runs, so the fastest class comes first."""
-    best: dict[CarClass, tuple[int, int]] = {}
+    best: dict[int, tuple[int, int, CarClass]] = {}
     for row in rows:
-        rank = (row.position or 10_000, row.car_idx)
-        if row.car_class not in best or rank < best[row.car_class]:
-            best[row.car_class] = rank
-    return tuple(sorted(best, key=best.__getitem__))
+        rank = (row.position or 10_000, row.car_idx, row.car_class)
+        class_id = row.car_class.class_id
+        if class_id not in best or rank[:2] < best[class_id][:2]:
+            best[class_id] = rank
+    return tuple(rank[2] for rank in sorted(best.values(), key=lambda r: r[:2]))

@@ -61,10 +61,10 @@ class Driver:
     licence: Licence | None
     team_name: str = ""
     platform: Platform = Platform.IRACING
+    key: tuple[str, int] = field(init=False, repr=False, compare=False)  # made once: the Board asks it often
 
-    @property
-    def key(self) -> tuple[str, int]:
-        return (self.platform.value, self.driver_id)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", (self.platform.value, self.driver_id))
 
 
 @dataclass(frozen=True, slots=True)

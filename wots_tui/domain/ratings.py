@@ -1,6 +1,6 @@
 """Rating maths racers expect on a live screen: strength of field, iRating change, licence.
 
-Sources (see ../shared/reference/peers-and-formulas.md): SOF as iRacing's exponential mean;
+Sources: SOF as iRacing's exponential mean;
 the iRating change is the community spreadsheet formula (SIMRacingApps #209 -> Turbo87/irating-rs).
 """
 

@@ -74,19 +74,31 @@ def session_of_64(moment: float):
     return replace(snapshot, drivers=tuple(drivers), cars=cars)
 
 
-async def serve_wots(port: int) -> None:
-    from wots_tui.engine import Engine, SourceSpec
+async def serve_wots(port: int, folder: Path) -> None:
+    from wots_tui.engine import Engine
     from wots_tui.server import ApiServer
+    from wots_tui.sources.factory import SourceSpec, build_source
     from wots_tui.store import Database
 
     sessions = [session_of_64(900.0 + k / BOARDS_PER_SECOND) for k in range(50)]
-    folder = Path(tempfile.mkdtemp(prefix="wots-bench-"))
-    engine = Engine(SourceSpec(irsdk_file=folder / "no-sim.irsdk"), Database(folder / "notebook.duckdb"))
+    source = build_source(SourceSpec.of("file", path=folder / "no-sim.irsdk"), max_rate=5.0)
+    engine = Engine(source, Database(folder / "notebook.duckdb"))
     await engine.start()  # no sim file: the source says "waiting" once and stays quiet; the sessions below are fed by hand
+    for _ in range(500):  # let that "waiting" arrive first, or it would blank the session fed below
+        if engine.board.version > 0:
+            break
+        await asyncio.sleep(0.01)
     engine.accept(sessions[0])
+    before = engine.board.notebook_version
+    for _ in range(500):  # and let the roster's entries load first: an edit made while they load is lost from the live rows
+        if engine.board.notebook_version > before:
+            break
+        await asyncio.sleep(0.01)
     for n, driver in enumerate(d for d in sessions[0].drivers if d.car_idx != sessions[0].player_car_idx):
         if n % 3 == 0:
             await engine.edit(driver.key, rating=n % 2, note=f"note {n}", tag_ids=("clean", "fast")[: n % 3 + 1], nickname=f"nick{n}")
+    noted = sum(1 for row in engine.board.rows if row.notebook is not None and row.notebook.note)
+    assert noted >= DRIVERS // 3, f"only {noted} rows of the Board carry a note"  # the noting really happened
     server = ApiServer(engine, port=port, hosts=("127.0.0.1",))
     await server.start()
     print("ready", flush=True)
@@ -121,7 +133,9 @@ def load(url: str, seconds: int, headers: list[str] = ()) -> dict[str, float]:
 
 def measure(kind: str, path: str, seconds: int, headers: list[str] = ()) -> dict[str, float]:
     port = free_port()
-    server = subprocess.Popen(pinned(0, [sys.executable, __file__, "--serve", kind, str(port)]), stdout=subprocess.PIPE, text=True)
+    folder = tempfile.TemporaryDirectory(prefix="wots-bench-")  # the notebook's; gone when the server is
+    server = subprocess.Popen(pinned(0, [sys.executable, __file__, "--serve", kind, str(port), "--folder", folder.name]),
+                              stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout.readline().strip() == "ready"
         url = f"http://127.0.0.1:{port}{path}"
@@ -130,17 +144,19 @@ def measure(kind: str, path: str, seconds: int, headers: list[str] = ()) -> dict
     finally:
         server.kill()
         server.wait()
+        folder.cleanup()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--serve", nargs=2, metavar=("KIND", "PORT"))
+    parser.add_argument("--folder", type=Path, help="with --serve wots: where the notebook file goes")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if args.serve:
         kind, port = args.serve[0], int(args.serve[1])
-        asyncio.run(serve_bare(port) if kind == "bare" else serve_wots(port))
+        asyncio.run(serve_bare(port) if kind == "bare" else serve_wots(port, args.folder))
         return
     if not shutil.which("wrk"):
         sys.exit("needs wrk (Debian: apt-get install wrk)")

@@ -31,8 +31,34 @@ from wots_tui.store.timestamps import utc_now
 ENTRIES = 100_000
 LIVE = 64  # a full iRacing field
 CLONE_IDS = 9_000_000  # driver ids of the clones that fill the frozen moment up to LIVE
-FIRST = ["Aoife", "Björn", "Callum", "Chloé", "Diego", "Elif", "Émile", "Grace", "Hannah", "Inês", "Jonas", "Marek", "Siobhán"]
-LAST = ["Schröder", "O'Brien", "Kowalczyk", "Þórsson", "Ødegaard", "García", "Nakamura", "Weiß", "D'Angelo", "Silva", "Müller"]
+FIRST = [
+    "Aoife",
+    "Björn",
+    "Callum",
+    "Chloé",
+    "Diego",
+    "Elif",
+    "Émile",
+    "Grace",
+    "Hannah",
+    "Inês",
+    "Jonas",
+    "Marek",
+    "Siobhán",
+]
+LAST = [
+    "Schröder",
+    "O'Brien",
+    "Kowalczyk",
+    "Þórsson",
+    "Ødegaard",
+    "García",
+    "Nakamura",
+    "Weiß",
+    "D'Angelo",
+    "Silva",
+    "Müller",
+]
 NOTES = [
     "late on the brakes into La Source",
     "clean, gives space",
@@ -44,8 +70,19 @@ NOTES = [
     "weaves on the Kemmel straight",
     "très propre, always leaves a car's width",
 ]
-TAG_SETS = [(), ("clean",), ("clean", "gives_space"), ("divebomber",), ("fast",), ("wrecker", "toxic"), ("friend",), (),
-            ("rival", "fast"), ("blocker",), ()]
+TAG_SETS = [
+    (),
+    ("clean",),
+    ("clean", "gives_space"),
+    ("divebomber",),
+    ("fast",),
+    ("wrecker", "toxic"),
+    ("friend",),
+    (),
+    ("rival", "fast"),
+    ("blocker",),
+    (),
+]
 RATINGS = [None, 1, 0, -1, 1, None, 1]
 
 
@@ -63,8 +100,15 @@ def live_snapshot(moment: Path) -> SessionSnapshot:
     for n in range(LIVE - len(drivers)):
         model = drivers[n]
         car_idx = top + 1 + n
-        drivers.append(replace(model, car_idx=car_idx, driver_id=CLONE_IDS + n, name=f"{model.name} II",
-                               car_number=str(900 + n)))
+        drivers.append(
+            replace(
+                model,
+                car_idx=car_idx,
+                driver_id=CLONE_IDS + n,
+                name=f"{model.name} II",
+                car_number=str(900 + n),
+            )
+        )
         if model.car_idx in cars:
             cars[car_idx] = replace(cars[model.car_idx], car_idx=car_idx)
     return replace(snapshot, drivers=tuple(drivers), cars=cars)
@@ -79,7 +123,9 @@ def records_for(snapshot: SessionSnapshot) -> list[NoteRecord]:
             key, name, number = live[i].key, live[i].name, live[i].car_number
         else:
             key = ("iracing", 10_000_000 + i)
-            name = f"{FIRST[i % len(FIRST)]} {LAST[(i // len(FIRST)) % len(LAST)]}" + (str(i % 10) if i % 5 == 0 else "")
+            name = f"{FIRST[i % len(FIRST)]} {LAST[(i // len(FIRST)) % len(LAST)]}" + (
+                str(i % 10) if i % 5 == 0 else ""
+            )
             number = str(i % 999)
         rating = RATINGS[i % len(RATINGS)]
         note = NOTES[i % len(NOTES)]
@@ -88,11 +134,21 @@ def records_for(snapshot: SessionSnapshot) -> list[NoteRecord]:
         if rating is None and not note and not tags and not nickname:
             note = "met once, nothing to say"
         updated = now - timedelta(minutes=i)
-        records.append(NoteRecord(
-            key=key, name=name, car_number=number, nickname=nickname, rating=rating, note=note, tag_ids=tags,
-            voted_at=updated if rating is not None else None, updated_at=updated,
-            session_id=250_000_000 + i % 5000, subsession_id=80_000_000 + i % 5000,
-        ))
+        records.append(
+            NoteRecord(
+                key=key,
+                name=name,
+                car_number=number,
+                nickname=nickname,
+                rating=rating,
+                note=note,
+                tag_ids=tags,
+                voted_at=updated if rating is not None else None,
+                updated_at=updated,
+                session_id=250_000_000 + i % 5000,
+                subsession_id=80_000_000 + i % 5000,
+            )
+        )
     return records
 
 
@@ -100,11 +156,23 @@ def sightings_for(records: list[NoteRecord]) -> list[Sighting]:
     """Three meetings each for a quarter of the entries."""
     now = utc_now()
     return [
-        Sighting(r.key, f"subsession:{70_000_000 + i % 5000 + k}", now - timedelta(hours=i + k), name=r.name,
-                 car_number=r.car_number, session_id=250_000_000 + i % 5000, subsession_id=70_000_000 + i % 5000 + k,
-                 track="Circuit de Spa-Francorchamps", session_type="Race", car="Porsche 911 GT3 R", car_class="GT3",
-                 irating=1000 + i % 4000)
-        for i, r in enumerate(records) if i % 4 == 0 for k in range(3)
+        Sighting(
+            r.key,
+            f"subsession:{70_000_000 + i % 5000 + k}",
+            now - timedelta(hours=i + k),
+            name=r.name,
+            car_number=r.car_number,
+            session_id=250_000_000 + i % 5000,
+            subsession_id=70_000_000 + i % 5000 + k,
+            track="Circuit de Spa-Francorchamps",
+            session_type="Race",
+            car="Porsche 911 GT3 R",
+            car_class="GT3",
+            irating=1000 + i % 4000,
+        )
+        for i, r in enumerate(records)
+        if i % 4 == 0
+        for k in range(3)
     ]
 
 
@@ -120,8 +188,11 @@ def build_file(path: Path, moment: Path) -> None:
         done = time.perf_counter()
     finally:
         database.close()
-    print(f"build: save_records of {len(records):,} entries {saved - start:.1f} s, "
-          f"record_sightings of {len(sightings):,} sightings {done - saved:.1f} s", file=sys.stderr)
+    print(
+        f"build: save_records of {len(records):,} entries {saved - start:.1f} s, "
+        f"record_sightings of {len(sightings):,} sightings {done - saved:.1f} s",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

@@ -6,11 +6,12 @@ import asyncio
 from pathlib import Path
 
 import duckdb
-from helpers import SNAPSHOT_CLOCK, in_session, make_engine, write_race_moment
+from helpers import SNAPSHOT_CLOCK, in_session, make_engine, until, write_race_moment
 
 from wots_tui.domain.notebook import NotebookQuery, NoteRecord, Tag
 from wots_tui.engine import Engine, Notice
 from wots_tui.sources.factory import SourceSpec
+from wots_tui.sources.iracing import read_once
 from wots_tui.store import Database
 from wots_tui.store.notebook import load_record, save_records
 
@@ -59,6 +60,24 @@ async def test_an_edit_shows_on_the_next_board_before_it_is_written(tmp_path: Pa
         await editing
         stored = await engine.database.call(load_record, row.key)
         assert stored.rating == -1 and stored.name == row.name and stored.subsession_id == engine.board.facts.subsession_id
+    finally:
+        await engine.stop()
+
+
+async def test_an_edit_made_while_the_roster_loads_is_kept(tmp_path: Path):
+    engine = make_engine(SourceSpec.of("file", path=tmp_path / "no-sim.irsdk"), tmp_path, clock=lambda: SNAPSHOT_CLOCK)
+    await engine.start()
+    try:
+        await until(lambda: engine.board.version)  # the source has said it waits for a sim: it says nothing more
+        snapshot = read_once(write_race_moment(tmp_path))
+        engine.accept(snapshot)  # a new roster: its entries start loading
+        key = next(d.key for d in snapshot.drivers if d.car_idx != snapshot.player_car_idx)
+        await engine.edit(key, rating=1, note="fast in the wet")
+        await until(lambda: engine.drivers_seen)  # the load has finished
+        await asyncio.sleep(0.05)
+        row = next(r for r in engine.board.rows if r.key == key)
+        assert (row.notebook.rating, row.notebook.note) == (1, "fast in the wet")
+        assert (await engine.record(key)).note == "fast in the wet"
     finally:
         await engine.stop()
 

@@ -43,10 +43,10 @@ from wots_tui.store.notebook import (
     search_page,
     tag_uses,
 )
-from wots_tui.store.sightings import Met, count_drivers_seen, record_sightings, sightings_of, times_met
+from wots_tui.store.sightings import Met, count_drivers_seen, record_sightings, sightings_of
 from wots_tui.store.tags import delete_tag, load_tags, save_tags
 
-BATCH = 2000  # entries per read when the whole notebook is streamed
+BATCH = 1000  # entries per read when the whole notebook is streamed: about 10 ms of JSON on the loop
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +233,7 @@ class NotebookAnnotator:
         self._edits += 1
         self._last_edit[record.key] = self._edits
         self._pending[record.key] = record
-        if record.key in self._loaded:
+        if record.key in self._roster:  # loaded or not: a load that began before this edit will not undo it
             self._records[record.key] = record
 
     async def _save(self, record: NoteRecord) -> None:
@@ -271,8 +271,7 @@ def _opened(cursor: duckdb.DuckDBPyConnection) -> tuple[list[Tag], int, int]:
 
 def _roster_loaded(cursor: duckdb.DuckDBPyConnection, fresh: list[Sighting], new: list[Key]) -> tuple[Met, int, list[NoteRecord]]:
     """One call per roster change: the sightings written, and the entries and times met of the new drivers."""
-    met, seen = record_sightings(cursor, fresh)
-    met = {**times_met(cursor, new), **met}
+    met, seen = record_sightings(cursor, fresh, also=new)
     return met, seen, load_records(cursor, new)
 
 

@@ -7,6 +7,7 @@ that sends back its ETag gets 304 until then.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 from collections.abc import Callable, Mapping
@@ -114,10 +115,15 @@ class Routes:
             count = 0
             await response.write(b'{"entries":{')
             while batch is not None:
-                entries = orjson.dumps(notebook_entries(batch, self._engine.catalogue))
-                await response.write((b"," if count else b"") + entries[1:-1])
+                following = asyncio.ensure_future(anext(batches, None))  # the store reads the next one meanwhile
+                try:
+                    entries = orjson.dumps(notebook_entries(batch, self._engine.catalogue))
+                    await response.write((b"," if count else b"") + entries[1:-1])
+                except BaseException:  # the client went away: no read is left behind
+                    following.cancel()
+                    raise
                 count += len(batch)
-                batch = await anext(batches, None)
+                batch = await following
             await response.write(b'},"count":' + str(count).encode() + b"}")
         await response.write_eof()
         return response

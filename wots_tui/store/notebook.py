@@ -15,9 +15,11 @@ from wots_tui.domain.notebook import Key, NotebookQuery, NotebookSort, NoteRecor
 from wots_tui.store.keys import key_columns
 from wots_tui.store.timestamps import from_db, to_db
 
-_COLUMNS = """n.platform, n.driver_id, coalesce(d.name, ''), d.car_number, n.nickname, n.rep, n.note, n.voted_at,
-              n.updated_at, n.session_id, n.subsession_id, n.met_elsewhere, coalesce(m.times, 0), m.last_met"""
-_FROM = """notebook n LEFT JOIN drivers d USING (platform, driver_id) LEFT JOIN met m USING (platform, driver_id)"""
+# Entries are read from the notebook and the met summary; names and tags are added for the rows read only
+# (`_completed`): joining all 100k drivers to name one page was most of a search's time.
+_COLUMNS = """n.platform, n.driver_id, n.nickname, n.rep, n.note, n.voted_at, n.updated_at, n.session_id,
+              n.subsession_id, n.met_elsewhere, coalesce(m.times, 0), m.last_met"""
+_FROM = "notebook n LEFT JOIN met m USING (platform, driver_id)"
 _IN_KEYS = "(n.platform, n.driver_id) IN (SELECT (unnest(?), unnest(?)))"
 _SORTS = {
     NotebookSort.LAST_MET: "coalesce(m.last_met, n.updated_at) DESC NULLS LAST, n.platform DESC, n.driver_id DESC",
@@ -53,10 +55,14 @@ def load_record(cursor: duckdb.DuckDBPyConnection, key: Key) -> NoteRecord | Non
 
 
 def load_batch(cursor: duckdb.DuckDBPyConnection, after: Key | None, limit: int) -> list[NoteRecord]:
-    """Up to `limit` entries in key order, from just after `after`: the whole notebook, one batch at a time."""
+    """Up to `limit` entries in key order, from just after `after`: the whole notebook, one batch at a time.
+
+    The batch is cut from the notebook before anything is joined to it, so each costs the same.
+    """
     where, params = ("TRUE", []) if after is None else (
-        "(n.platform > ? OR (n.platform = ? AND n.driver_id > ?))", [after[0], after[0], after[1]])
-    sql = f"SELECT {_COLUMNS} FROM {_FROM} WHERE {where} ORDER BY n.platform, n.driver_id LIMIT ?"
+        "(platform > ? OR (platform = ? AND driver_id > ?))", [after[0], after[0], after[1]])
+    batch = f"(SELECT * FROM notebook WHERE {where} ORDER BY platform, driver_id LIMIT ?)"
+    sql = f"SELECT {_COLUMNS} FROM {batch} n LEFT JOIN met m USING (platform, driver_id) ORDER BY n.platform, n.driver_id"
     return _records(cursor, sql, [*params, limit])
 
 
@@ -90,14 +96,9 @@ def search_page(
             clauses.append("contains(n.search_text, ?)")
             params.append(word)
     where = " AND ".join(clauses) or "TRUE"
-    sql = (f"SELECT {_COLUMNS}, count(*) OVER () FROM {_FROM} WHERE {where} "
-           f"ORDER BY {_SORTS[query.sort]} LIMIT ? OFFSET ?")
-    rows = cursor.execute(sql, [*params, limit, offset]).fetchall()
-    if not rows and offset:  # past the end: the count alone
-        (total,) = cursor.execute(f"SELECT count(*) FROM {_FROM} WHERE {where}", params).fetchone() or (0,)
-    else:
-        total = rows[0][-1] if rows else 0
-    return Page(int(total), offset, tuple(_with_tags(cursor, [row[:-1] for row in rows])))
+    (total,) = cursor.execute(f"SELECT count(*) FROM notebook n WHERE {where}", params).fetchone() or (0,)
+    sql = f"SELECT {_COLUMNS} FROM {_FROM} WHERE {where} ORDER BY {_SORTS[query.sort]} LIMIT ? OFFSET ?"
+    return Page(int(total), offset, tuple(_records(cursor, sql, [*params, limit, offset])))
 
 
 def count_entries(cursor: duckdb.DuckDBPyConnection) -> int:
@@ -198,30 +199,42 @@ def refresh_search_text(cursor: duckdb.DuckDBPyConnection, keys: Sequence[Key] |
 
 
 def _records(cursor: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> list[NoteRecord]:
-    return _with_tags(cursor, cursor.execute(sql, params).fetchall())
+    return _completed(cursor, cursor.execute(sql, params).fetchall())
 
 
-def _with_tags(cursor: duckdb.DuckDBPyConnection, rows: list[tuple]) -> list[NoteRecord]:
-    """Records from rows of `_COLUMNS`, with their tags in catalogue order (one query for all the rows)."""
+def _completed(cursor: duckdb.DuckDBPyConnection, rows: list[tuple]) -> list[NoteRecord]:
+    """Records from rows of `_COLUMNS`, with their drivers' names and their tags in catalogue order.
+
+    One read of drivers and one of driver_tags for all the rows, by driver id alone (a filter DuckDB
+    pushes into the scan, where a (platform, id) pair is a join); the platform is checked here.
+    """
     if not rows:
         return []
-    tags = {
-        (platform, driver_id): tuple(tag_ids)
-        for platform, driver_id, tag_ids in cursor.execute(
-            f"""SELECT n.platform, n.driver_id, list(n.tag_id ORDER BY tg.position, n.tag_id)
-                FROM driver_tags n JOIN tags tg ON tg.id = n.tag_id WHERE {_IN_KEYS} GROUP BY ALL""",
-            key_columns([(row[0], row[1]) for row in rows]),
+    wanted = {(row[0], row[1]) for row in rows}
+    ids = [[driver_id for _, driver_id in wanted]]
+    names = {
+        (platform, driver_id): (name, number)
+        for platform, driver_id, name, number in cursor.execute(
+            "SELECT platform, driver_id, name, car_number FROM drivers WHERE driver_id = ANY(?)", ids
         ).fetchall()
     }
-    return [_record(row, tags.get((row[0], row[1]), ())) for row in rows]
+    tags: dict[Key, list[tuple[int, str]]] = {}
+    for platform, driver_id, tag_id, position in cursor.execute(
+        "SELECT dt.platform, dt.driver_id, dt.tag_id, tg.position FROM driver_tags dt JOIN tags tg ON tg.id = dt.tag_id "
+        "WHERE dt.driver_id = ANY(?)",
+        ids,
+    ).fetchall():
+        if (platform, driver_id) in wanted:
+            tags.setdefault((platform, driver_id), []).append((position, tag_id))
+    return [_record(row, names.get(row[:2], ("", None)), tuple(t for _, t in sorted(tags.get(row[:2], ())))) for row in rows]
 
 
-def _record(row: tuple, tag_ids: tuple[str, ...]) -> NoteRecord:
-    platform, driver_id, name, car_number, nickname, rep, note, voted, updated, session, subsession, elsewhere, met, last = row
+def _record(row: tuple, name: tuple[str, str | None], tag_ids: tuple[str, ...]) -> NoteRecord:
+    platform, driver_id, nickname, rep, note, voted, updated, session, subsession, elsewhere, met, last = row
     return NoteRecord(
         key=(platform, driver_id),
-        name=name,
-        car_number=car_number,
+        name=name[0],
+        car_number=name[1],
         nickname=nickname,
         rating=rep,
         note=note,

@@ -20,13 +20,22 @@ from wots_tui.store.timestamps import from_db, to_db
 Met = dict[Key, tuple[int, datetime]]
 
 
-def record_sightings(cursor: duckdb.DuckDBPyConnection, sightings: Sequence[Sighting]) -> tuple[Met, int]:
+def record_sightings(
+    cursor: duckdb.DuckDBPyConnection, sightings: Sequence[Sighting], also: Iterable[Key] = ()
+) -> tuple[Met, int]:
     """Record each driver once per session and refresh their last known name and number.
 
-    Returns their times met, and how many drivers the notebook has seen in all.
+    Returns the times met of the drivers sighted (and of the drivers in `also`), and how many drivers
+    the notebook has seen in all. The met summary grows by the sightings that are new, so no batch
+    counts the whole sightings table again.
     """
-    if not sightings:
-        return {}, count_drivers_seen(cursor)
+    keys = {s.key for s in sightings} | set(also)
+    if sightings:
+        _record(cursor, sightings)
+    return times_met(cursor, keys), count_drivers_seen(cursor)
+
+
+def _record(cursor: duckdb.DuckDBPyConnection, sightings: Sequence[Sighting]) -> None:
     columns = list(zip(*(
         (s.key[0], s.key[1], s.session_key, to_db(s.seen_at), s.session_id, s.subsession_id, s.track,
          s.session_type, s.car, s.car_class, s.irating, s.name, s.car_number)
@@ -39,26 +48,33 @@ def record_sightings(cursor: duckdb.DuckDBPyConnection, sightings: Sequence[Sigh
                unnest(?) AS car_class, unnest(?::INTEGER[]) AS irating, unnest(?) AS name, unnest(?::VARCHAR[]) AS car_number)""",
         [list(c) for c in columns],
     )
-    cursor.execute(
+    new = cursor.execute(
         """INSERT INTO sightings SELECT platform, driver_id, session_key, seen_at, session_id, subsession_id, track,
                session_type, car, car_class, irating FROM seen
-           ON CONFLICT (platform, driver_id, session_key) DO NOTHING"""
-    )
+           ON CONFLICT (platform, driver_id, session_key) DO NOTHING
+           RETURNING platform, driver_id, seen_at"""
+    ).fetchall()
+    if new:
+        cursor.execute(
+            """INSERT INTO met SELECT platform, driver_id, count(*), max(seen_at)
+                   FROM (SELECT unnest(?) AS platform, unnest(?) AS driver_id, unnest(?::TIMESTAMP[]) AS seen_at) GROUP BY ALL
+               ON CONFLICT (platform, driver_id) DO UPDATE SET times = met.times + excluded.times,
+                   last_met = greatest(met.last_met, excluded.last_met)""",
+            [list(c) for c in zip(*new)],
+        )
+    renamed = cursor.execute(
+        """SELECT s.platform, s.driver_id FROM seen s JOIN drivers d USING (platform, driver_id)
+           WHERE s.name <> '' AND s.name <> d.name"""
+    ).fetchall()
     cursor.execute(
         """INSERT INTO drivers SELECT platform, driver_id, name, car_number, seen_at FROM seen
            ON CONFLICT (platform, driver_id) DO UPDATE SET
                name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE drivers.name END,
                car_number = coalesce(excluded.car_number, drivers.car_number), updated_at = excluded.updated_at"""
     )
-    cursor.execute(
-        """INSERT INTO met SELECT platform, driver_id, count(*), max(seen_at) FROM sightings
-           WHERE (platform, driver_id) IN (SELECT (platform, driver_id) FROM seen) GROUP BY ALL
-           ON CONFLICT (platform, driver_id) DO UPDATE SET times = excluded.times, last_met = excluded.last_met"""
-    )
     cursor.execute("DROP TABLE seen")
-    keys = [s.key for s in sightings]
-    refresh_search_text(cursor, keys)  # a driver who changed their name is found by the new one
-    return times_met(cursor, keys), count_drivers_seen(cursor)
+    if renamed:
+        refresh_search_text(cursor, renamed)  # a driver who changed their name is found by the new one
 
 
 def times_met(cursor: duckdb.DuckDBPyConnection, keys: Iterable[Key]) -> Met:

@@ -6,14 +6,18 @@ then behaviour: in and out of session, the player left out, notebook edits showi
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import httpx
 import pytest
 from helpers import FIXTURES, SNAPSHOT_CLOCK, in_session, running_api, until, write_race_moment
 
+import wots_tui.annotators.notebook as annotator
 from wots_tui.annotators.notebook import BATCH
 from wots_tui.domain.models import LinkState
 from wots_tui.domain.notebook import NoteRecord
@@ -282,3 +286,36 @@ async def test_a_big_notebook_is_streamed_whole_in_batches_and_answers_304_too(t
         head = await client.head("/api/notebook")
         assert head.content == b"" and head.headers["ETag"] == response.headers["ETag"]
         assert (await client.get("/api/notebook", headers={"If-None-Match": response.headers["ETag"]})).status_code == 304
+
+
+async def test_the_streamed_notebook_carries_cors_and_a_failure_mid_way_cuts_the_connection(tmp_path: Path, monkeypatch, caplog):
+    database = Database(tmp_path / "notebook.duckdb")
+    database.run(save_records, [NoteRecord(("iracing", 10 + n), name=f"N{n}", note="x", updated_at=SNAPSHOT_CLOCK) for n in range(BATCH + 5)])
+    database.close()
+    spec = SourceSpec.of("file", path=tmp_path / "no-sim.irsdk")
+    async with running_api(spec, tmp_path, cors_origins=["http://overlay.local"]) as (_, server, client):
+        allowed = await client.get("/api/notebook", headers={"Origin": "http://overlay.local"})
+        assert allowed.headers["Access-Control-Allow-Origin"] == "http://overlay.local" and allowed.json()["count"] == BATCH + 5
+
+        real, reads = annotator.load_batch, []
+
+        def second_read_fails(cursor, after, limit):  # type: ignore[no-untyped-def]
+            reads.append(after)
+            if len(reads) == 2:
+                raise duckdb.IOException("the disk went away")
+            return real(cursor, after, limit)
+
+        monkeypatch.setattr(annotator, "load_batch", second_read_fails)
+        with pytest.raises(httpx.RemoteProtocolError):  # not a whole document that is short of entries
+            await client.get("/api/notebook")
+        monkeypatch.setattr(annotator, "load_batch", real)
+        assert "the connection is cut" in caplog.text and (await client.get("/api/status")).status_code == 200
+
+        caplog.clear()
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)  # a client that leaves half-way
+        writer.write(b"GET /api/notebook HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        await writer.drain()
+        await reader.read(2000)
+        writer.transport.abort()
+        await asyncio.sleep(0.3)
+        assert "ERROR" not in caplog.text

@@ -85,6 +85,7 @@ def test_sort_and_filter():
 
 
 def test_time_formats():
+    assert gap(119.97, 0) == "+2:00.0" and gap(105.3, 0) == "+1:45.3" and gap(99.94, 0) == "+99.9"
     assert lap_time(83.4567) == "1:23.457"
     assert lap_time(59.1) == "59.100"
     assert lap_time(-1) == "" and lap_time(None) == ""

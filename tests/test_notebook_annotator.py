@@ -127,6 +127,41 @@ async def test_deleting_a_tag_takes_it_off_the_roster_too(tmp_path: Path):
         await engine.stop()
 
 
+async def test_deleting_a_tag_while_the_roster_loads_keeps_every_other_word(tmp_path: Path):
+    engine = make_engine(SourceSpec.of("file", path=tmp_path / "no-sim.irsdk"), tmp_path, clock=lambda: SNAPSHOT_CLOCK)
+    snapshot = read_once(write_race_moment(tmp_path))
+    key = next(d.key for d in snapshot.drivers if d.car_idx != snapshot.player_car_idx)
+    database = Database(tmp_path / "notebook.duckdb")
+    database.run(save_records, [NoteRecord(key, name="Bomber", rating=-1, note="divebombs T1", tag_ids=("clean",), updated_at=SNAPSHOT_CLOCK)])
+    database.close()
+    await engine.start()
+    try:
+        await engine.save_tags([Tag("mine_x", "Mine", "🦥", "mine", "#123456", None, 99)])
+        await until(lambda: engine.board.version)
+        engine.accept(snapshot)  # the roster's entries start loading...
+        await engine.delete_tag("mine_x")  # ...while a tag is deleted
+        await until(lambda: engine.drivers_seen)
+        await engine.edit(key, nickname="B2")
+        stored = await engine.database.call(load_record, key)
+        assert (stored.rating, stored.note, stored.tag_ids, stored.nickname) == (-1, "divebombs T1", ("clean",), "B2")
+    finally:
+        await engine.stop()
+
+
+async def test_an_edit_that_still_carries_a_deleted_tag_does_not_write_it_back(tmp_path: Path):
+    engine = await started(tmp_path)
+    try:
+        row = next(r for r in engine.board.rows if not r.is_player)
+        await engine.save_tags([Tag("mine_x", "Mine", "🦥", "mine", "#123456", None, 99)])
+        await engine.edit(row.key, tag_ids=("clean", "mine_x"), note="x")
+        await engine.delete_tag("mine_x")
+        await engine.restore(NoteRecord(row.key, name=row.name, note="x", tag_ids=("clean", "mine_x"), updated_at=SNAPSHOT_CLOCK))
+        assert (await engine.database.call(load_record, row.key)).tag_ids == ("clean",)
+        assert await engine.tag_uses() == {"clean": 1}
+    finally:
+        await engine.stop()
+
+
 def test_the_file_stays_readable_by_duckdb_itself(tmp_path: Path):
     """Power users query the notebook with plain SQL: the search text and met summary are ordinary columns."""
     noted_file(tmp_path)

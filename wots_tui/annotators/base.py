@@ -31,7 +31,7 @@ class Roster:
     @property
     def player(self) -> Key | None:
         """The racer's own key, when the source knows which car is theirs."""
-        return next((d.key for d in self.snapshot.drivers if d.car_idx == self.snapshot.player_car_idx), None)
+        return self.snapshot.player_key
 
 
 class Annotator(Protocol):

@@ -98,7 +98,6 @@ class NotebookAnnotator:
     async def roster_changed(self, roster: Roster) -> None:
         """Record who was met, load the entries of drivers new to the roster, then show them."""
         fresh = [s for s in sightings_from(roster.snapshot, roster.meeting, roster.at) if (roster.meeting, s.key) not in self._sighted]
-        self._sighted.update((roster.meeting, s.key) for s in fresh)
         keys = frozenset(roster.keys)
         new = [k for k in keys if k not in self._roster]
         self._roster = keys
@@ -111,6 +110,7 @@ class NotebookAnnotator:
         if loaded.exception() is not None:
             return
         met, seen, records = loaded.result()
+        self._sighted.update((roster.meeting, s.key) for s in fresh)  # written: not sent again (a failed batch is)
         self.drivers_seen = seen
         self._met.update((k, m) for k, m in met.items() if k in self._roster)
         for record in records:  # an edit made while this load ran is newer than what it read
@@ -155,23 +155,21 @@ class NotebookAnnotator:
     async def edit(self, key: Key, live: Live | None = None, **changes: Any) -> NoteRecord:
         """Change one driver's entry: `rating`, `note`, `nickname` or `tag_ids`."""
         async with self._edit_lock:
-            record = (await self._base(key, live)).edited(self._clock(), **changes)
-            self._put(record)
+            record = self._put((await self._base(key, live)).edited(self._clock(), **changes))
         await self._save(record)
         return record
 
     async def toggle_tag(self, key: Key, tag_id: str, live: Live | None = None) -> NoteRecord:
         async with self._edit_lock:
             base = await self._base(key, live)
-            record = base.edited(self._clock(), tag_ids=toggled(base.tag_ids, tag_id, self.catalogue))
-            self._put(record)
+            record = self._put(base.edited(self._clock(), tag_ids=toggled(base.tag_ids, tag_id, self.catalogue)))
         await self._save(record)
         return record
 
     async def restore(self, record: NoteRecord) -> NoteRecord:
         """Put back an entry exactly as it was (undo of a delete)."""
         async with self._edit_lock:
-            self._put(record)
+            record = self._put(record)
         await self._save(record)
         return record
 
@@ -181,8 +179,8 @@ class NotebookAnnotator:
             removed = await self.record(key)
             if removed is None:
                 return None
-            self._put(NoteRecord(key, times_met=removed.times_met, last_met=removed.last_met))
-        await self._save(self._pending[key])
+            emptied = self._put(NoteRecord(key, times_met=removed.times_met, last_met=removed.last_met))
+        await self._save(emptied)
         return removed
 
     async def save_tags(self, tags: Sequence[Tag]) -> None:
@@ -191,14 +189,18 @@ class NotebookAnnotator:
         await self._commit((), save_tags, list(tags))
 
     async def delete_tag(self, tag_id: str) -> None:
-        """Delete a racer-made tag from the catalogue and from every driver (the roster's entries reloaded)."""
+        """Delete a racer-made tag from the catalogue and from every driver.
+
+        Memory drops it from the roster's entries (one left with nothing written is gone), as the store
+        does; nothing is read back, so no load or edit in flight is undone.
+        """
         self.catalogue = self.catalogue.without(tag_id)
-        started = self._edits
-        done = await self._commit((), _tag_deleted, tag_id, list(self._loaded))
-        if done is not None:
-            self.entry_count, records = done
-            self._records = {k: r for k, r in self._records.items() if self._edited_since(k, started)}
-            self._records.update((r.key, r) for r in records if not self._edited_since(r.key, started))
+        for key, record in list(self._records.items()):  # edits in flight were queued before: the store strips them
+            if tag_id in record.tag_ids:
+                self._records[key] = replace(record, tag_ids=tuple(t for t in record.tag_ids if t != tag_id))
+        entries = await self._commit((), _tag_deleted, tag_id)
+        if entries is not None:
+            self.entry_count = entries
             self._bump()
 
     # the machinery
@@ -228,13 +230,19 @@ class NotebookAnnotator:
         """Whether the driver was edited after the first `edits` edits (while a read that began then ran)."""
         return self._last_edit.get(key, 0) > edits
 
-    def _put(self, record: NoteRecord) -> None:
-        """Memory first: the next Board shows the edit while the store writes it."""
+    def _put(self, record: NoteRecord) -> NoteRecord:
+        """Memory first: the next Board shows the edit while the store writes it.
+
+        Tags the catalogue no longer has (deleted while the edit was made) are not written back.
+        """
+        if any(self.catalogue.get(t) is None for t in record.tag_ids):
+            record = replace(record, tag_ids=tuple(t for t in record.tag_ids if self.catalogue.get(t) is not None))
         self._edits += 1
         self._last_edit[record.key] = self._edits
         self._pending[record.key] = record
         if record.key in self._roster:  # loaded or not: a load that began before this edit will not undo it
             self._records[record.key] = record
+        return record
 
     async def _save(self, record: NoteRecord) -> None:
         entries = await self._commit((record,), _saved, [record])
@@ -280,6 +288,6 @@ def _saved(cursor: duckdb.DuckDBPyConnection, records: list[NoteRecord]) -> int:
     return count_entries(cursor)
 
 
-def _tag_deleted(cursor: duckdb.DuckDBPyConnection, tag_id: str, loaded: list[Key]) -> tuple[int, list[NoteRecord]]:
+def _tag_deleted(cursor: duckdb.DuckDBPyConnection, tag_id: str) -> int:
     delete_tag(cursor, tag_id)
-    return count_entries(cursor), load_records(cursor, loaded)
+    return count_entries(cursor)

@@ -120,3 +120,8 @@ class SessionSnapshot:
     player_car_idx: int | None = None
     tick: int = 0
     roster_version: int = 0  # bumps when the roster (session YAML) changes
+
+    @property
+    def player_key(self) -> tuple[str, int] | None:
+        """The racer's own key, when the source knows which car is theirs (an AMS2 server may not)."""
+        return next((d.key for d in self.drivers if d.car_idx == self.player_car_idx), None)

@@ -22,8 +22,8 @@ def gap(seconds: float | None, laps: int) -> str:
         return "-"
     if seconds < 100:
         return f"+{seconds:.1f}"
-    minutes, rest = divmod(seconds, 60)
-    return f"+{int(minutes)}:{rest:04.1f}"  # gaps are kept to a tenth: +1:45.3
+    minutes, rest = divmod(round(seconds, 1), 60)  # rounded first: 119.97 is +2:00.0, not +1:60.0
+    return f"+{int(minutes)}:{rest:04.1f}"
 
 
 def signed_int(value: float | None) -> str:

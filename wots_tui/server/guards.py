@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
+CORS = web.RequestKey("cors", dict)  # a request's CORS headers: a streamed answer sends them before it returns
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
@@ -45,6 +46,7 @@ class FrontDoor:
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         origin = request.headers.get("Origin")
+        self._cors(request, origin)
         try:
             refuse_if_not_local(request)
             response = await self._answer(request, origin)
@@ -53,8 +55,8 @@ class FrontDoor:
         except Exception:
             log.exception("the API failed on %s %s", request.method, request.path_qs)
             return error_response(500, "internal error; the details are in the wots-tui log")
-        if origin is not None and origin in self._allowed:
-            response.headers.update(_cors_headers(origin))
+        if not response.prepared:  # a streamed response sent its headers, CORS ones included, itself
+            response.headers.update(request.get(CORS, {}))
         return response
 
     async def _answer(self, request: web.BaseRequest, origin: str | None) -> web.StreamResponse:
@@ -70,6 +72,10 @@ class FrontDoor:
             raise web.HTTPForbidden(text=f"pages from {origin} may not read the API; add the origin to cors_origins to allow it")
         return await endpoint(request)
 
+    def _cors(self, request: web.BaseRequest, origin: str | None) -> None:
+        """The CORS headers this request's answer carries (none but for an allowed origin)."""
+        request[CORS] = _cors_headers(origin) if origin is not None and origin in self._allowed else {}
+
 
 def refuse_if_not_local(request: web.BaseRequest) -> None:
     if not is_loopback(request.remote):
@@ -77,20 +83,6 @@ def refuse_if_not_local(request: web.BaseRequest) -> None:
         raise web.HTTPForbidden(text="only this computer may use the API")
     if not is_local_host(request.host):
         raise web.HTTPMisdirectedRequest(text=f"Host {request.host!r} is not this computer; use localhost")
-
-
-async def _answer(request: web.Request, handler: Handler, origin: str | None, allowed: frozenset[str]) -> web.StreamResponse:
-    method = request.method
-    if method not in READ_METHODS:
-        raise web.HTTPMethodNotAllowed(method, READ_METHODS)
-    if method == "OPTIONS":  # a browser's preflight; CORS headers follow for allowed origins only
-        missing = request.match_info.http_exception
-        if missing is not None and missing.status == 404:
-            raise missing
-        return web.Response(status=204, headers={"Allow": ", ".join(READ_METHODS)})
-    if origin is not None and origin not in allowed:
-        raise web.HTTPForbidden(text=f"pages from {origin} may not read the API; add the origin to cors_origins to allow it")
-    return await handler(request)
 
 
 def _cors_headers(origin: str) -> dict[str, str]:

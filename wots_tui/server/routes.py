@@ -8,9 +8,10 @@ that sends back its ETag gets 304 until then.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 
 import orjson
 from aiohttp import web
@@ -25,13 +26,15 @@ from wots_tui.domain.api_documents import (
     tags_document,
 )
 from wots_tui.domain.models import Platform
-from wots_tui.domain.notebook import Key
+from wots_tui.domain.notebook import Key, NoteRecord
 from wots_tui.domain.wots_shape import driver_object, iso, notebook_entries
 from wots_tui.engine import Engine
-from wots_tui.server.guards import Handler
+from wots_tui.server.guards import CORS, Handler
 from wots_tui.server.rendered import RenderCache, Rendered, etag_matches
 from wots_tui.server.spec import help_document, openapi_document, version_document
 from wots_tui.server.stream import HEARTBEAT, BoardChanges, event_stream
+
+log = logging.getLogger(__name__)
 
 CUSTOMER_ID = re.compile(r"[0-9]{1,19}")
 LARGEST_ID = 2**63 - 1  # Steam ids are 64-bit; iRacing customer ids are far smaller
@@ -101,32 +104,48 @@ class Routes:
         """The whole notebook, streamed from the store in batches: a 100k notebook never sits in memory whole.
 
         `{"entries": {...}, "count": n}`: the count comes last, so it is the count of what was sent. The
-        first batch is read before anything is sent, so a store that fails answers a JSON 500.
+        first batch is read before anything is sent, so a store that fails then answers a JSON 500; one
+        that fails later cuts the connection, so the client knows the document is not whole.
         """
         tag = f'"notebook-{self._instance}-{self._engine.board.notebook_version}"'
-        headers = {"Content-Type": "application/json", "ETag": tag, "Cache-Control": "no-cache"}
+        headers = {"Content-Type": "application/json", "ETag": tag, "Cache-Control": "no-cache", **request.get(CORS, {})}
         if etag_matches(tag, request.headers.get("If-None-Match")):
             return web.Response(status=304, headers=headers)
         batches = aiter(self._engine.notebook_batches())
-        batch = await anext(batches, None) if request.method != "HEAD" else None
+        first = await anext(batches, None) if request.method != "HEAD" else None
         response = web.StreamResponse(headers=headers)
         await response.prepare(request)
-        if request.method != "HEAD":
-            count = 0
-            await response.write(b'{"entries":{')
-            while batch is not None:
-                following = asyncio.ensure_future(anext(batches, None))  # the store reads the next one meanwhile
-                try:
-                    entries = orjson.dumps(notebook_entries(batch, self._engine.catalogue))
-                    await response.write((b"," if count else b"") + entries[1:-1])
-                except BaseException:  # the client went away: no read is left behind
-                    following.cancel()
-                    raise
-                count += len(batch)
-                batch = await following
-            await response.write(b'},"count":' + str(count).encode() + b"}")
-        await response.write_eof()
+        if request.method == "HEAD":
+            await response.write_eof()
+            return response
+        try:
+            await self._stream_entries(response, first, batches)
+        except ConnectionError:
+            log.info("a client left while /api/notebook was being sent")
+        except Exception:
+            log.exception("the notebook could not be read while /api/notebook was being sent; the connection is cut")
+            if request.transport is not None:
+                request.transport.close()
+        else:
+            await response.write_eof()
         return response
+
+    async def _stream_entries(
+        self, response: web.StreamResponse, batch: list[NoteRecord] | None, batches: AsyncIterator[list[NoteRecord]]
+    ) -> None:
+        count = 0
+        await response.write(b'{"entries":{')
+        while batch is not None:
+            following = asyncio.ensure_future(anext(batches, None))  # the store reads the next one meanwhile
+            try:
+                entries = orjson.dumps(notebook_entries(batch, self._engine.catalogue))
+                await response.write((b"," if count else b"") + entries[1:-1])
+            except BaseException:  # no read is left behind
+                following.cancel()
+                raise
+            count += len(batch)
+            batch = await following
+        await response.write(b'},"count":' + str(count).encode() + b"}")
 
     async def tags(self, request: web.BaseRequest) -> web.Response:
         engine = self._engine

@@ -115,8 +115,9 @@ class IRacingSource:
         self._thread: threading.Thread | None = None
 
     def start(self, publish: Publish) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, args=(publish,), name="iracing-source", daemon=True)
+        """Read in a new thread, with a stop signal of its own: a thread that outlived a slow stop stays stopped."""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(publish, self._stop), name="iracing-source", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 2.0) -> None:
@@ -126,28 +127,28 @@ class IRacingSource:
 
     meeting_key = staticmethod(subsession_meeting)
 
-    def _run(self, publish: Publish) -> None:
+    def _run(self, publish: Publish, stop: threading.Event) -> None:
         waiting_said = False
-        while not self._stop.is_set():
+        while not stop.is_set():
             ir = self._connector.connect()
             if ir is None:
                 if not waiting_said:
                     publish(SourceWaiting(self._connector.waiting_message))
                     waiting_said = True
-                self._stop.wait(self._retry_interval)
+                stop.wait(self._retry_interval)
                 continue
             log.info("connected to %s", getattr(self._connector, "path", "iRacing"))
             try:
-                SimSession(ir).follow(publish, self._stop, self._publish_gap)
+                SimSession(ir).follow(publish, stop, self._publish_gap)
             except Exception:  # a sim that vanishes mid-read must not kill the thread
                 log.exception("lost the sim while reading")
             finally:
                 ir.shutdown()
-            if not self._stop.is_set():
+            if not stop.is_set():
                 log.info("sim closed; waiting")
                 publish(SourceWaiting(self._connector.waiting_message))
                 waiting_said = True
-                self._stop.wait(self._retry_interval)
+                stop.wait(self._retry_interval)
 
 
 class SimSession:

@@ -69,7 +69,8 @@ class NotebookScreen(DriverActions):
         """Search again when the notebook changed; only while on screen (it is searched on resume anyway)."""
         if version != self._shown_version and self.is_current:
             self._shown_version = version
-            self._search()
+            self._forget_deleted_tag()
+            self._search(keep_place=True)
 
     def selected(self, quiet: bool = False) -> tuple[Key, str] | None:
         record = self.query_one(NotebookTable).cursor_row
@@ -120,32 +121,44 @@ class NotebookScreen(DriverActions):
 
     # asking the store
 
-    def _search(self, pause: float = 0.0) -> None:
+    def _search(self, pause: float = 0.0, keep_place: bool = False) -> None:
+        """Ask for the first page of the search as it stands: a new search shows its best match first."""
         self._asked += 1
-        self._first_page(self.query_state, self._asked, pause)
+        self._first_page(self.query_state, self._asked, pause, keep_place)
 
     @work(exclusive=True, group="notebook-search", exit_on_error=False)
-    async def _first_page(self, query: NotebookQuery, asked: int, pause: float) -> None:
+    async def _first_page(self, query: NotebookQuery, asked: int, pause: float, keep_place: bool) -> None:
         """The first page of a search (a newer search cancels this one while it waits for typing to pause)."""
         if pause:
             await asyncio.sleep(pause)
         page = await self.engine.search(query, 0, PAGE)
         if asked != self._asked:  # the racer asked something else meanwhile
             return
-        self.results = PagedRows(page.total, PAGE, page.records, self._next_page)
-        self.query_one(NotebookTable).show(self.results)
+        results: PagedRows[NoteRecord] = PagedRows(page.total, PAGE, page.records, lambda offset: self._page(results, query, offset))
+        self.results = results
+        table = self.query_one(NotebookTable)
+        if not keep_place:
+            table.move_to(0)
+        table.show(results)
         self.query_one("#notebook-header", Static).update(self._describe())
         self.searches_shown += 1
 
-    def _next_page(self, offset: int) -> None:
-        self._page(self.results, self.query_state, offset)
-
     @work(group="notebook-pages", exit_on_error=False)
     async def _page(self, results: PagedRows[NoteRecord], query: NotebookQuery, offset: int) -> None:
-        page = await self.engine.search(query, offset, PAGE)
+        """A further page of `query`, the search these rows belong to (not the one being typed)."""
+        try:
+            page = await self.engine.search(query, offset, PAGE)
+        except BaseException:
+            results.failed(offset)  # asked again when it is next shown
+            raise
         if results is self.results:
             results.arrived(offset, page.records)
             self.query_one(NotebookTable).refresh_rows(offset, offset + len(page.records))
+
+    def _forget_deleted_tag(self) -> None:
+        """A filter on a tag deleted meanwhile (on the tags screen) would show nothing: it is let go."""
+        if self.query_state.tag_id is not None and self.engine.catalogue.get(self.query_state.tag_id) is None:
+            self.query_state = replace(self.query_state, tag_id=None)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A search that failed is said in one line (and logged); the table keeps what it showed."""

@@ -40,6 +40,10 @@ class PagedRows(Generic[R]):
         self._pages.move_to_end(number)
         return page[within] if within < len(page) else None
 
+    def failed(self, offset: int) -> None:
+        """The page at `offset` did not come: it is asked for again the next time one of its rows is."""
+        self._asked.discard(offset // self._size)
+
     def arrived(self, offset: int, rows: Sequence[R]) -> None:
         number = offset // self._size
         self._asked.discard(number)

@@ -155,7 +155,8 @@ class RowTable(Widget, Generic[R], can_focus=True):
         if new is None:
             self._refresh_row(index)
             return {}
-        if old is None:
+        if old is None or self._highlight(old) != self._highlight(new):  # the whole line's background changes
+            self._strips.pop(index, None)
             self._refresh_row(index)
             return {id(new): (new, self._cells_of(new))}
         if old is new or old == new:

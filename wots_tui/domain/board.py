@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from wots_tui.domain.models import (
     CarClass,
@@ -32,8 +32,10 @@ NOTEBOOK = "notebook"  # the annotator whose data the live screen's own columns 
 EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class BoardRow:
+class BoardRow(NamedTuple):
+    """One driver on the Board. A named tuple, not a dataclass: 60 are made five times a second and
+    compared as often, and a tuple is made and compared in C."""
+
     key: tuple[str, int]
     car_idx: int
     is_player: bool
@@ -51,7 +53,7 @@ class BoardRow:
     last_lap: float | None
     best_lap: float | None
     on_pit_road: bool
-    annotations: Mapping[str, Any] = field(default_factory=lambda: EMPTY)  # annotator name -> what it knows of this driver; never mutated
+    annotations: Mapping[str, Any] = EMPTY  # annotator name -> what it knows of this driver; never mutated
 
     @property
     def notebook(self) -> NotebookEntry | None:
@@ -246,7 +248,7 @@ def _gap(
     return round(max(0.0, car.gap_to_leader - leader.gap_to_leader), 1), 0
 
 
-def _irating_changes(drivers: Sequence[Driver], by_class: Mapping[int, int]) -> dict[int, float]:
+def _irating_changes(drivers: Sequence[Driver], by_class: Mapping[int, int]) -> dict[int, int]:
     per_class: dict[int, list[Driver]] = {}
     for d in drivers:
         if d.car_idx in by_class and d.irating > 0:
@@ -254,10 +256,15 @@ def _irating_changes(drivers: Sequence[Driver], by_class: Mapping[int, int]) -> 
     result = {}
     for members in per_class.values():
         members.sort(key=lambda d: by_class[d.car_idx])
-        entrants = [Entrant(d.irating, rank) for rank, d in enumerate(members, start=1)]
-        for d, change in zip(members, irating_changes(entrants)):
-            result[d.car_idx] = round(change)
+        for d, change in zip(members, _changes_in_order(tuple(d.irating for d in members))):
+            result[d.car_idx] = change
     return result
+
+
+@lru_cache(maxsize=64)
+def _changes_in_order(iratings: tuple[int, ...]) -> tuple[int, ...]:
+    """Whole-point changes of a class running in this order: the same until someone in it changes place."""
+    return tuple(round(c) for c in irating_changes([Entrant(ir, rank) for rank, ir in enumerate(iratings, start=1)]))
 
 
 def _classes_fastest_first(rows: Iterable[BoardRow]) -> tuple[CarClass, ...]:

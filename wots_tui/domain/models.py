@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 
 class Cycling(Enum):
@@ -67,9 +68,11 @@ class Driver:
         object.__setattr__(self, "key", (self.platform.value, self.driver_id))
 
 
-@dataclass(frozen=True, slots=True)
-class CarState:
-    """What the telemetry says about one car at one tick. None where the sim did not tell."""
+class CarState(NamedTuple):
+    """What the telemetry says about one car at one tick. None where the sim did not tell.
+
+    A named tuple: a source makes one per car per publish, and a tuple is made in C.
+    """
 
     car_idx: int
     position: int | None = None  # overall, 1-based

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from rich.text import Text
 from textual.widget import Widget
@@ -24,12 +25,22 @@ class SessionHeader(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._text = Text()
+        self._shows: tuple[object, ...] = ()
 
     def render(self) -> Text:
         return self._text
 
     def show(self, board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int, statuses: Statuses = ()) -> None:
-        """Repaint only when the text differs: the header changes about once a second, boards come 5 times."""
+        """Repaint only when the text differs: the header changes about once a second, boards come 5 times.
+
+        What it shows is compared first (the clock to the second), so most Boards cost no text at all.
+        """
+        facts = board.facts
+        shows = (board.link, board.link_message, board.classes, tuple(board.sof.items()), class_filter, sort, shown,
+                 tuple(statuses), facts and replace(facts, session_time=int(facts.session_time)))
+        if shows == self._shows:
+            return
+        self._shows = shows
         text = self.describe(board, class_filter, sort, shown, statuses)
         if (text.plain, text.spans) != (self._text.plain, self._text.spans):
             self._text = text

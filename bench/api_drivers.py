@@ -70,7 +70,7 @@ def session_of_64(moment: float):
         model = others[n]
         clone_idx = 100 + n
         drivers.append(replace(model, car_idx=clone_idx, driver_id=9_000_000 + n, name=f"{model.name} II", car_number=str(900 + n)))
-        cars[clone_idx] = replace(cars[model.car_idx], car_idx=clone_idx)
+        cars[clone_idx] = cars[model.car_idx]._replace(car_idx=clone_idx)
     return replace(snapshot, drivers=tuple(drivers), cars=cars)
 
 

@@ -110,7 +110,7 @@ def live_snapshot(moment: Path) -> SessionSnapshot:
             )
         )
         if model.car_idx in cars:
-            cars[car_idx] = replace(cars[model.car_idx], car_idx=car_idx)
+            cars[car_idx] = cars[model.car_idx]._replace(car_idx=car_idx)
     return replace(snapshot, drivers=tuple(drivers), cars=cars)
 
 

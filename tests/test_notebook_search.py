@@ -102,3 +102,11 @@ def test_the_whole_notebook_in_batches(db: Database):
     first = db.run(load_batch, None, 3)
     rest = db.run(load_batch, first[-1].key, 3)
     assert [r.key[1] for r in first + rest] == [1, 2, 3, 4, 5] and db.run(load_batch, rest[-1].key, 3) == []
+
+
+def test_a_driver_noted_after_being_met_keeps_the_meetings(db: Database):
+    db.run(record_sightings, [Sighting(("iracing", 6), f"subsession:6-{k}", T0 - timedelta(days=k), name="Late Note") for k in range(9)])
+    db.run(save_records, [rec(6, "Late Note", note="noted at last")])
+    assert ids(db, sort=NotebookSort.TIMES_MET)[0] == 6
+    [found] = db.run(search_page, NotebookQuery(text="at last"), search_terms("at last", Catalogue()), 0, 10).records
+    assert (found.times_met, found.last_met) == (9, T0)

@@ -90,9 +90,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         3,
-        "the notebook searched in the file: a folded search text per entry, and a met summary per driver",
+        "the notebook searched in the file: a folded search text per entry, a met summary per driver",
         """
         ALTER TABLE notebook ADD COLUMN search_text VARCHAR DEFAULT '';  -- name, nickname, note, folded
+        ALTER TABLE notebook ADD COLUMN times_met INTEGER DEFAULT 0;     -- the met summary's, copied: a search
+        ALTER TABLE notebook ADD COLUMN last_met TIMESTAMP;              -- sorts by them without a join
         CREATE TABLE met (
             platform VARCHAR NOT NULL,
             driver_id BIGINT NOT NULL,
@@ -101,6 +103,8 @@ MIGRATIONS: tuple[Migration, ...] = (
             PRIMARY KEY (platform, driver_id)
         );
         INSERT INTO met SELECT platform, driver_id, count(*), max(seen_at) FROM sightings GROUP BY ALL;
+        UPDATE notebook n SET times_met = m.times, last_met = m.last_met FROM met m
+            WHERE n.platform = m.platform AND n.driver_id = m.driver_id;
         """,
         then=refresh_search_text,
     ),

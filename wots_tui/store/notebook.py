@@ -15,15 +15,15 @@ from wots_tui.domain.notebook import Key, NotebookQuery, NotebookSort, NoteRecor
 from wots_tui.store.keys import key_columns
 from wots_tui.store.timestamps import from_db, to_db
 
-# Entries are read from the notebook and the met summary; names and tags are added for the rows read only
-# (`_completed`): joining all 100k drivers to name one page was most of a search's time.
+# Entries are read from the notebook alone (it keeps a copy of each entry's met summary); names and tags
+# are added for the rows read only (`_completed`): joins over all 100k rows were most of a search's time.
 _COLUMNS = """n.platform, n.driver_id, n.nickname, n.rep, n.note, n.voted_at, n.updated_at, n.session_id,
-              n.subsession_id, n.met_elsewhere, coalesce(m.times, 0), m.last_met"""
-_FROM = "notebook n LEFT JOIN met m USING (platform, driver_id)"
+              n.subsession_id, n.met_elsewhere, n.times_met, n.last_met"""
+_FROM = "notebook n"
 _IN_KEYS = "(n.platform, n.driver_id) IN (SELECT (unnest(?), unnest(?)))"
 _SORTS = {
-    NotebookSort.LAST_MET: "coalesce(m.last_met, n.updated_at) DESC NULLS LAST, n.platform DESC, n.driver_id DESC",
-    NotebookSort.TIMES_MET: "coalesce(m.times, 0) + n.met_elsewhere DESC, n.platform DESC, n.driver_id DESC",
+    NotebookSort.LAST_MET: "coalesce(n.last_met, n.updated_at) DESC NULLS LAST, n.platform DESC, n.driver_id DESC",
+    NotebookSort.TIMES_MET: "n.times_met + n.met_elsewhere DESC, n.platform DESC, n.driver_id DESC",
     # the search text starts with the folded name, so this is by name, accents folded
     NotebookSort.NAME: "n.search_text, n.platform, n.driver_id",
 }
@@ -55,14 +55,11 @@ def load_record(cursor: duckdb.DuckDBPyConnection, key: Key) -> NoteRecord | Non
 
 
 def load_batch(cursor: duckdb.DuckDBPyConnection, after: Key | None, limit: int) -> list[NoteRecord]:
-    """Up to `limit` entries in key order, from just after `after`: the whole notebook, one batch at a time.
-
-    The batch is cut from the notebook before anything is joined to it, so each costs the same.
-    """
+    """Up to `limit` entries in key order, from just after `after`: the whole notebook, one batch at a time."""
     where, params = ("TRUE", []) if after is None else (
         "(platform > ? OR (platform = ? AND driver_id > ?))", [after[0], after[0], after[1]])
     batch = f"(SELECT * FROM notebook WHERE {where} ORDER BY platform, driver_id LIMIT ?)"
-    sql = f"SELECT {_COLUMNS} FROM {batch} n LEFT JOIN met m USING (platform, driver_id) ORDER BY n.platform, n.driver_id"
+    sql = f"SELECT {_COLUMNS} FROM {batch} n ORDER BY n.platform, n.driver_id"
     return _records(cursor, sql, [*params, limit])
 
 
@@ -152,6 +149,7 @@ def save_records(cursor: duckdb.DuckDBPyConnection, records: Sequence[NoteRecord
          [to_db(r.voted_at) for r in kept], updated, [r.session_id for r in kept], [r.subsession_id for r in kept],
          [r.met_elsewhere for r in kept], [search_text(r) for r in kept]],
     )
+    copy_met(cursor, [r.key for r in kept])
     nameless = [r.key for r in kept if not r.name]
     if nameless:  # their names are the ones the file knows
         refresh_search_text(cursor, nameless)
@@ -175,6 +173,17 @@ def delete_records(cursor: duckdb.DuckDBPyConnection, keys: Sequence[Key]) -> No
     columns = key_columns(keys)
     cursor.execute(f"DELETE FROM driver_tags n WHERE {_IN_KEYS}", columns)
     cursor.execute(f"DELETE FROM notebook n WHERE {_IN_KEYS}", columns)
+
+
+def copy_met(cursor: duckdb.DuckDBPyConnection, keys: Sequence[Key] | None = None) -> None:
+    """Copy the met summary of these drivers (all when None) into their entries, where searches sort by it."""
+    few = keys is not None and len(keys) <= 1000  # a long list of ids costs more than the join it spares
+    cursor.execute(
+        f"""UPDATE notebook n SET times_met = m.times, last_met = m.last_met
+            FROM (SELECT * FROM met{' WHERE driver_id = ANY(?)' if few else ''}) m
+            WHERE n.platform = m.platform AND n.driver_id = m.driver_id""",
+        [[driver_id for _, driver_id in keys]] if few and keys is not None else [],
+    )
 
 
 def refresh_search_text(cursor: duckdb.DuckDBPyConnection, keys: Sequence[Key] | None = None) -> None:

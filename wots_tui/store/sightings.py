@@ -14,7 +14,7 @@ import duckdb
 from wots_tui.domain.notebook import Key
 from wots_tui.domain.sightings import Sighting
 from wots_tui.store.keys import key_columns
-from wots_tui.store.notebook import refresh_search_text
+from wots_tui.store.notebook import copy_met, refresh_search_text
 from wots_tui.store.timestamps import from_db, to_db
 
 Met = dict[Key, tuple[int, datetime]]
@@ -62,6 +62,7 @@ def _record(cursor: duckdb.DuckDBPyConnection, sightings: Sequence[Sighting]) ->
                    last_met = greatest(met.last_met, excluded.last_met)""",
             [list(c) for c in zip(*new)],
         )
+        copy_met(cursor, list({(platform, driver_id) for platform, driver_id, _ in new}))
     renamed = cursor.execute(
         """SELECT s.platform, s.driver_id FROM seen s JOIN drivers d USING (platform, driver_id)
            WHERE s.name <> '' AND s.name <> d.name"""

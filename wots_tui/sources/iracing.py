@@ -220,8 +220,8 @@ class SimSession:
             roster_version=self._roster_version,
         )
 
-    def _reload_session_info(self, update: int) -> bool:
-        """Parse the sections we use; True when the roster changed. A section that will not parse keeps its last value."""
+    def _reload_session_info(self, update: int) -> None:
+        """Parse the sections we use; a new roster bumps the roster version. A section that will not parse keeps its last value."""
         self._info_update = update
         weekend = self.section("WeekendInfo")
         sessions = self.section("SessionInfo")
@@ -231,19 +231,18 @@ class SimSession:
         if sessions is not None:
             self._sessions = sessions
         if driver_info is None:
-            return False
+            return
         try:
             drivers, player = roster_from(driver_info)
         except CorruptRoster as error:
             log.warning("session info DriverInfo is corrupt (%s); keeping the last good roster", error)
-            return False
+            return
         if player is not None:
             self._player = player
         if drivers == self._drivers:
-            return False
+            return
         self._drivers = drivers
         self._roster_version += 1
-        return True
 
     def section(self, key: str) -> Any:
         """One parsed session-info section, tolerantly re-parsed when pyirsdk raises; None if absent or hopeless."""

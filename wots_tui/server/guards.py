@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
-CORS = web.RequestKey("cors", dict)  # a request's CORS headers: a streamed answer sends them before it returns
+CORS = web.RequestKey("cors", dict)  # the CORS headers of a request from an allowed origin
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
@@ -46,7 +46,9 @@ class FrontDoor:
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         origin = request.headers.get("Origin")
-        self._cors(request, origin)
+        cors = origin is not None and origin in self._allowed
+        if cors:  # a streamed answer sends its headers itself, before it returns: it finds them here
+            request[CORS] = _cors_headers(origin)
         try:
             refuse_if_not_local(request)
             response = await self._answer(request, origin)
@@ -55,8 +57,8 @@ class FrontDoor:
         except Exception:
             log.exception("the API failed on %s %s", request.method, request.path_qs)
             return error_response(500, "internal error; the details are in the wots-tui log")
-        if not response.prepared:  # a streamed response sent its headers, CORS ones included, itself
-            response.headers.update(request.get(CORS, {}))
+        if cors and not response.prepared:
+            response.headers.update(request[CORS])
         return response
 
     async def _answer(self, request: web.BaseRequest, origin: str | None) -> web.StreamResponse:
@@ -71,10 +73,6 @@ class FrontDoor:
         if origin is not None and origin not in self._allowed:
             raise web.HTTPForbidden(text=f"pages from {origin} may not read the API; add the origin to cors_origins to allow it")
         return await endpoint(request)
-
-    def _cors(self, request: web.BaseRequest, origin: str | None) -> None:
-        """The CORS headers this request's answer carries (none but for an allowed origin)."""
-        request[CORS] = _cors_headers(origin) if origin is not None and origin in self._allowed else {}
 
 
 def refuse_if_not_local(request: web.BaseRequest) -> None:

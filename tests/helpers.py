@@ -15,6 +15,7 @@ import httpx
 from textual.pilot import Pilot
 
 from wots_tui.domain.models import LinkState
+from wots_tui.domain.notebook import NoteRecord
 from wots_tui.engine import Engine
 from wots_tui.server import ApiServer
 from wots_tui.sources.factory import SourceSpec, build_source
@@ -58,6 +59,11 @@ def write_race_moment(folder: Path, t: float = 900.0) -> Path:
 
 
 SNAPSHOT_CLOCK = datetime(2026, 11, 20, 19, 30, tzinfo=UTC)
+
+
+def noted(driver_id: int, name: str, **fields: Any) -> NoteRecord:
+    """An iRacing driver's notebook record, last edited at SNAPSHOT_CLOCK unless `fields` say otherwise."""
+    return NoteRecord(("iracing", driver_id), name=name, **{"updated_at": SNAPSHOT_CLOCK, **fields})
 
 
 def make_engine(spec: SourceSpec, folder: Path, clock: Callable[[], datetime] = utc_now, **options: Any) -> Engine:

@@ -8,6 +8,8 @@ from pathlib import Path
 import duckdb
 from helpers import SNAPSHOT_CLOCK, in_session, make_engine, until, write_race_moment
 
+from wots_tui.domain.board import BoardRow
+from wots_tui.domain.models import SessionSnapshot
 from wots_tui.domain.notebook import NotebookQuery, NoteRecord, Tag
 from wots_tui.engine import Engine, Notice
 from wots_tui.sources.factory import SourceSpec
@@ -25,6 +27,28 @@ def noted_file(folder: Path) -> None:
         for n in range(STRANGERS)
     ])
     database.close()
+
+
+MINE = Tag("mine_x", "Mine", "🦥", "mine", "#123456", None, 99)
+
+
+def shown(engine: Engine, key: tuple[str, int]) -> BoardRow:
+    """The driver's row on the engine's current Board."""
+    return next(r for r in engine.board.rows if r.key == key)
+
+
+async def loading(folder: Path) -> tuple[Engine, SessionSnapshot]:
+    """A started engine whose source has nothing to read, and the race moment to hand it: accepting it
+    starts the roster's load, which a test can race with an edit."""
+    engine = make_engine(SourceSpec.of("file", path=folder / "no-sim.irsdk"), folder, clock=lambda: SNAPSHOT_CLOCK)
+    snapshot = read_once(write_race_moment(folder))
+    await engine.start()
+    await until(lambda: engine.board.version)  # the source has said it waits for a sim: it says nothing more
+    return engine, snapshot
+
+
+def other_driver(snapshot: SessionSnapshot) -> tuple[str, int]:
+    return next(d.key for d in snapshot.drivers if d.car_idx != snapshot.player_car_idx)
 
 
 async def started(folder: Path) -> Engine:
@@ -55,8 +79,7 @@ async def test_an_edit_shows_on_the_next_board_before_it_is_written(tmp_path: Pa
         row = next(r for r in engine.board.rows if not r.is_player)
         editing = asyncio.ensure_future(engine.edit(row.key, rating=-1, note="late on the brakes"))
         await asyncio.sleep(0)  # the edit has run up to its write
-        shown = next(r for r in engine.board.rows if r.key == row.key)
-        assert shown.notebook.rating == -1 and shown.notebook.note == "late on the brakes"
+        assert (shown(engine, row.key).notebook.rating, shown(engine, row.key).notebook.note) == (-1, "late on the brakes")
         await editing
         stored = await engine.database.call(load_record, row.key)
         assert stored.rating == -1 and stored.name == row.name and stored.subsession_id == engine.board.facts.subsession_id
@@ -65,18 +88,14 @@ async def test_an_edit_shows_on_the_next_board_before_it_is_written(tmp_path: Pa
 
 
 async def test_an_edit_made_while_the_roster_loads_is_kept(tmp_path: Path):
-    engine = make_engine(SourceSpec.of("file", path=tmp_path / "no-sim.irsdk"), tmp_path, clock=lambda: SNAPSHOT_CLOCK)
-    await engine.start()
+    engine, snapshot = await loading(tmp_path)
     try:
-        await until(lambda: engine.board.version)  # the source has said it waits for a sim: it says nothing more
-        snapshot = read_once(write_race_moment(tmp_path))
         engine.accept(snapshot)  # a new roster: its entries start loading
-        key = next(d.key for d in snapshot.drivers if d.car_idx != snapshot.player_car_idx)
+        key = other_driver(snapshot)
         await engine.edit(key, rating=1, note="fast in the wet")
         await until(lambda: engine.drivers_seen)  # the load has finished
         await asyncio.sleep(0.05)
-        row = next(r for r in engine.board.rows if r.key == key)
-        assert (row.notebook.rating, row.notebook.note) == (1, "fast in the wet")
+        assert (shown(engine, key).notebook.rating, shown(engine, key).notebook.note) == (1, "fast in the wet")
         assert (await engine.record(key)).note == "fast in the wet"
     finally:
         await engine.stop()
@@ -105,7 +124,7 @@ async def test_a_write_that_fails_is_told_in_one_line_and_the_edit_stays_on_scre
         await engine.database.call(lambda cursor: cursor.execute("DROP TABLE driver_tags"))  # a broken file
         await engine.toggle_tag(row.key, "clean")
         assert len(notices) == 1 and notices[0].text.startswith("Not saved to the notebook:") and "\n" not in notices[0].text
-        assert next(r for r in engine.board.rows if r.key == row.key).notebook.icons == ("✨",)
+        assert shown(engine, row.key).notebook.icons == ("✨",)
         assert engine.board.link.value == "connected"  # and the app goes on
     finally:
         await engine.stop()
@@ -115,12 +134,12 @@ async def test_deleting_a_tag_takes_it_off_the_roster_too(tmp_path: Path):
     engine = await started(tmp_path)
     try:
         row = next(r for r in engine.board.rows if not r.is_player)
-        await engine.save_tags([Tag("mine_x", "Mine", "🦥", "mine", "#123456", None, 99)])
-        await engine.toggle_tag(row.key, "mine_x")
-        assert next(r for r in engine.board.rows if r.key == row.key).notebook.icons == ("🦥",)
-        await engine.delete_tag("mine_x")
-        assert next(r for r in engine.board.rows if r.key == row.key).notebook is not None  # still met once
-        assert next(r for r in engine.board.rows if r.key == row.key).notebook.icons == ()
+        await engine.save_tags([MINE])
+        await engine.toggle_tag(row.key, MINE.id)
+        assert shown(engine, row.key).notebook.icons == ("🦥",)
+        await engine.delete_tag(MINE.id)
+        assert shown(engine, row.key).notebook is not None  # still met once
+        assert shown(engine, row.key).notebook.icons == ()
         assert engine.catalogue.get("mine_x") is None
         assert await engine.record(row.key) is None  # its only tag went, and the entry with it
     finally:
@@ -128,18 +147,16 @@ async def test_deleting_a_tag_takes_it_off_the_roster_too(tmp_path: Path):
 
 
 async def test_deleting_a_tag_while_the_roster_loads_keeps_every_other_word(tmp_path: Path):
-    engine = make_engine(SourceSpec.of("file", path=tmp_path / "no-sim.irsdk"), tmp_path, clock=lambda: SNAPSHOT_CLOCK)
     snapshot = read_once(write_race_moment(tmp_path))
-    key = next(d.key for d in snapshot.drivers if d.car_idx != snapshot.player_car_idx)
+    key = other_driver(snapshot)
     database = Database(tmp_path / "notebook.duckdb")
     database.run(save_records, [NoteRecord(key, name="Bomber", rating=-1, note="divebombs T1", tag_ids=("clean",), updated_at=SNAPSHOT_CLOCK)])
     database.close()
-    await engine.start()
+    engine, snapshot = await loading(tmp_path)
     try:
-        await engine.save_tags([Tag("mine_x", "Mine", "🦥", "mine", "#123456", None, 99)])
-        await until(lambda: engine.board.version)
+        await engine.save_tags([MINE])
         engine.accept(snapshot)  # the roster's entries start loading...
-        await engine.delete_tag("mine_x")  # ...while a tag is deleted
+        await engine.delete_tag(MINE.id)  # ...while a tag is deleted
         await until(lambda: engine.drivers_seen)
         await engine.edit(key, nickname="B2")
         stored = await engine.database.call(load_record, key)
@@ -152,10 +169,10 @@ async def test_an_edit_that_still_carries_a_deleted_tag_does_not_write_it_back(t
     engine = await started(tmp_path)
     try:
         row = next(r for r in engine.board.rows if not r.is_player)
-        await engine.save_tags([Tag("mine_x", "Mine", "🦥", "mine", "#123456", None, 99)])
-        await engine.edit(row.key, tag_ids=("clean", "mine_x"), note="x")
-        await engine.delete_tag("mine_x")
-        await engine.restore(NoteRecord(row.key, name=row.name, note="x", tag_ids=("clean", "mine_x"), updated_at=SNAPSHOT_CLOCK))
+        await engine.save_tags([MINE])
+        await engine.edit(row.key, tag_ids=("clean", MINE.id), note="x")
+        await engine.delete_tag(MINE.id)
+        await engine.restore(NoteRecord(row.key, name=row.name, note="x", tag_ids=("clean", MINE.id), updated_at=SNAPSHOT_CLOCK))
         assert (await engine.database.call(load_record, row.key)).tag_ids == ("clean",)
         assert await engine.tag_uses() == {"clean": 1}
     finally:

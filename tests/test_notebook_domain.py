@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from helpers import SNAPSHOT_CLOCK
+from helpers import noted as rec
 
 from wots_tui.domain.notebook import (
     BUILTIN_TAGS,
@@ -23,11 +25,8 @@ from wots_tui.domain.notebook import (
 from wots_tui.domain.notebook_csv import from_csv, to_csv
 from wots_tui.domain.wots_shape import ShapeError, notebook_document, records_from_document
 
-T0 = datetime(2026, 11, 20, 19, 30, tzinfo=UTC)
+T0 = SNAPSHOT_CLOCK
 
-
-def rec(driver_id: int, name: str, **fields) -> NoteRecord:
-    return NoteRecord(("iracing", driver_id), name=name, **{"updated_at": T0, **fields})
 
 
 def test_folding_finds_names_as_racers_type_them():

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from helpers import SNAPSHOT_CLOCK
+from helpers import noted as rec
 
 from wots_tui.domain.notebook import (
     Catalogue,
@@ -20,11 +22,8 @@ from wots_tui.store import Database
 from wots_tui.store.notebook import load_batch, save_records, search_page
 from wots_tui.store.sightings import record_sightings
 
-T0 = datetime(2026, 11, 20, 19, 30, tzinfo=UTC)
+T0 = SNAPSHOT_CLOCK
 
-
-def rec(driver_id: int, name: str, **fields) -> NoteRecord:
-    return NoteRecord(("iracing", driver_id), name=name, **{"updated_at": T0, **fields})
 
 
 @pytest.fixture

@@ -136,10 +136,7 @@ class NotebookScreen(DriverActions):
             return
         results: PagedRows[NoteRecord] = PagedRows(page.total, PAGE, page.records, lambda offset: self._page(results, query, offset))
         self.results = results
-        table = self.query_one(NotebookTable)
-        if not keep_place:
-            table.move_to(0)
-        table.show(results)
+        self.query_one(NotebookTable).show(results, cursor=None if keep_place else 0)
         self.query_one("#notebook-header", Static).update(self._describe())
         self.searches_shown += 1
 

@@ -109,12 +109,15 @@ class RowTable(Widget, Generic[R], can_focus=True):
     def cursor_index(self) -> int:
         return self._cursor
 
-    def show(self, rows: Rows[R]) -> None:
-        """Show new rows; the cursor stays on its row (or its place); only the visible cells that changed repaint."""
+    def show(self, rows: Rows[R], cursor: int | None = None) -> None:
+        """Show new rows; the cursor goes to `cursor`, or stays on its row (or its place); only the visible
+        cells that changed repaint."""
         old_rows, old_cursor, old_top = self._rows, self._cursor, self._top
         selected = self.cursor_row
         self._rows = rows
-        if selected is not None and self._follow:
+        if cursor is not None:
+            self._cursor = cursor
+        elif selected is not None and self._follow:
             self._cursor = self._index_of(self._key(selected), self._cursor)
         self._cursor = max(0, min(self._cursor, len(rows) - 1))
         self._scroll_to_cursor()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from helpers import SNAPSHOT_CLOCK
@@ -13,7 +13,6 @@ from wots_tui.domain.notebook import (
     BUILTIN_TAGS,
     Catalogue,
     MergeAction,
-    NoteRecord,
     Tag,
     entry_of,
     fold,

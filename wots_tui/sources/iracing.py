@@ -172,15 +172,19 @@ class SimSession:
         """
         header = self._ir._header
         published: tuple[int, int, int] | None = None  # tick, roster version, session number
+        seen: tuple[int, int] | None = None  # the newest buffer's tick and the session info's update, as last read
         next_wake = time.monotonic()
         while not stop.is_set():
             if not header.status & irsdk.StatusField.status_connected:
                 return
-            values, tick = self._read_latest()
-            moment = (tick, self._roster_version, values.get("SessionNum") or 0)
-            if moment != published:
-                publish(self._snapshot(values, tick))
-                published = moment
+            now_seen = (max(buffer.tick_count for buffer in header.var_buf), header.session_info_update)
+            if now_seen != seen:  # a paused sim costs a look at the header: no copy of the buffer, no unpack
+                seen = now_seen
+                values, tick = self._read_latest()
+                moment = (tick, self._roster_version, values.get("SessionNum") or 0)
+                if moment != published:
+                    publish(self._snapshot(values, tick))
+                    published = moment
             next_wake = max(next_wake + gap, time.monotonic())
             stop.wait(next_wake - time.monotonic())
 

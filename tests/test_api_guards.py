@@ -16,23 +16,51 @@ from wots_tui.server.guards import host_name, is_loopback
 from wots_tui.sources.factory import SourceSpec
 
 ALLOWED = "http://localhost:3000"
+FOREIGN = "https://some-forum.example"
+
+
+def refused_origin(origin: str) -> str:
+    return f"pages from {origin} may not read the API; add the origin to cors_origins to allow it"
 
 
 def race(tmp_path: Path, **options):
     return running_api(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path, **options)
 
 
-def this_machines_address() -> str | None:
-    """An address of this machine that is not loopback (the one its default route leaves from)."""
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+# Documentation addresses (RFC 5737, RFC 3849): connecting a UDP socket to one sends nothing, it only picks a route.
+ROUTE_PROBES = {socket.AF_INET: "203.0.113.1", socket.AF_INET6: "2001:db8::1"}
+
+
+def this_machines_address(family: socket.AddressFamily = socket.AF_INET) -> str | None:
+    """An address of this machine in `family` that is not loopback (the one its default route leaves from)."""
+    probe = socket.socket(family, socket.SOCK_DGRAM)
     try:
-        probe.connect(("203.0.113.1", 9))  # no packet is sent: connecting a UDP socket only picks a route
+        probe.connect((ROUTE_PROBES[family], 9))
         address = probe.getsockname()[0]
     except OSError:
         return None
     finally:
         probe.close()
     return None if is_loopback(address) else address
+
+
+def url_of(address: str, port: int, path: str) -> str:
+    return f"http://[{address}]:{port}{path}" if ":" in address else f"http://{address}:{port}{path}"
+
+
+def require_ipv6_loopback() -> None:
+    """Skip unless this machine itself can listen on ::1: asked of a socket of our own, not of the server."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError as error:
+        pytest.skip(f"this machine has no IPv6 loopback (binding ::1 failed: {error.strerror}), so ::1 is not checked")
+
+
+def assert_nothing_listens(address: str, port: int) -> None:
+    """A connection to `address`:`port` is refused: the address exists here, and no socket is on that port."""
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((address, port), timeout=1).close()
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "TRACE"])
@@ -66,7 +94,7 @@ async def test_other_host_headers_are_refused_against_dns_rebinding(tmp_path: Pa
     async with race(tmp_path) as (_, _, client):
         response = await client.get("/api/notebook", headers={"Host": host})
         assert response.status_code == 421
-        assert "not this computer" in response.json()["error"]
+        assert response.json() == {"error": f"Host {host!r} is not this computer; use localhost"}
 
 
 async def test_browser_pages_read_only_from_allowed_origins(tmp_path: Path):
@@ -78,35 +106,48 @@ async def test_browser_pages_read_only_from_allowed_origins(tmp_path: Path):
         assert (await client.get("/api/drivers", headers={"Origin": "null"})).headers["Access-Control-Allow-Origin"] == "null"
         preflight = await client.options("/api/drivers", headers={"Origin": ALLOWED, "Access-Control-Request-Method": "GET"})
         assert preflight.status_code == 204 and preflight.headers["Access-Control-Allow-Origin"] == ALLOWED
+        assert preflight.headers["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
 
-        foreign = await client.get("/api/notebook", headers={"Origin": "https://some-forum.example"})
-        assert foreign.status_code == 403 and "cors_origins" in foreign.json()["error"]
+        foreign = await client.get("/api/notebook", headers={"Origin": FOREIGN})
+        assert foreign.status_code == 403 and foreign.json() == {"error": refused_origin(FOREIGN)}
         assert "Access-Control-Allow-Origin" not in foreign.headers
-        foreign_preflight = await client.options("/api/notebook", headers={"Origin": "https://some-forum.example"})
-        assert "Access-Control-Allow-Origin" not in foreign_preflight.headers
+        foreign_preflight = await client.options("/api/notebook", headers={"Origin": FOREIGN})
+        assert foreign_preflight.status_code == 204  # answered, but without the headers a browser needs to go on
+        assert not any(name.startswith("access-control-") for name in foreign_preflight.headers)
 
 
 async def test_by_default_no_origin_may_read(tmp_path: Path):
     async with race(tmp_path) as (_, _, client):
         response = await client.get("/api/drivers", headers={"Origin": ALLOWED})
-        assert response.status_code == 403 and "Access-Control-Allow-Origin" not in response.headers
+        assert response.status_code == 403 and response.json() == {"error": refused_origin(ALLOWED)}
+        assert "Access-Control-Allow-Origin" not in response.headers
         assert (await client.get("/api/drivers")).status_code == 200  # tools and overlays send no Origin
 
 
-async def test_it_listens_on_loopback_only_and_on_ipv6_loopback_too(tmp_path: Path):
+async def test_it_listens_on_loopback_addresses_only(tmp_path: Path):
     async with race(tmp_path) as (_, server, _), httpx.AsyncClient() as client:
         assert (await client.get(f"http://localhost:{server.port}/api/version")).status_code == 200
-        if "::1" in server.listening_on:
-            assert (await client.get(f"http://[::1]:{server.port}/api/version")).status_code == 200
-        else:
-            print("no IPv6 loopback on this machine: the API is on 127.0.0.1 alone, and ::1 is not checked")
-        assert set(server.listening_on) <= {"127.0.0.1", "::1"}
-        address = this_machines_address()
-        if address is None:
-            print("no non-loopback address on this machine: the refusal from outside is not checked here")
-            return
+        assert server.listening_on and set(server.listening_on) <= {"127.0.0.1", "::1"}
+
+
+async def test_it_answers_on_ipv6_loopback_too(tmp_path: Path):
+    require_ipv6_loopback()
+    async with race(tmp_path) as (_, server, _), httpx.AsyncClient() as client:
+        response = await client.get(f"http://[::1]:{server.port}/api/version")
+        assert response.status_code == 200 and response.json()["name"] == "wots-tui"
+        assert "::1" in server.listening_on
+
+
+@pytest.mark.parametrize("family", [socket.AF_INET, socket.AF_INET6], ids=["IPv4", "IPv6"])
+async def test_this_machines_own_address_finds_nothing_listening(tmp_path: Path, family: socket.AddressFamily):
+    """What another machine would connect to: this one's address on its network, where no socket of ours is."""
+    address = this_machines_address(family)
+    if address is None:
+        pytest.skip(f"this machine has no {family.name} address besides loopback, so nothing could come from outside")
+    async with race(tmp_path) as (_, server, _), httpx.AsyncClient() as client:
+        assert (await client.get(f"http://127.0.0.1:{server.port}/api/version")).status_code == 200  # it is up
         with pytest.raises(httpx.ConnectError):
-            await client.get(f"http://{address}:{server.port}/api/version")
+            await client.get(url_of(address, server.port, "/api/version"))
 
 
 async def test_a_peer_that_is_not_loopback_is_refused(tmp_path: Path):
@@ -116,7 +157,7 @@ async def test_a_peer_that_is_not_loopback_is_refused(tmp_path: Path):
         pytest.skip("this machine has no address besides loopback, so no non-loopback peer can connect")
     async with race(tmp_path, hosts=(address,)) as (_, server, _):
         async with httpx.AsyncClient() as client:
-            response = await client.get(f"http://{address}:{server.port}/api/notebook", headers={"Host": "localhost"})
+            response = await client.get(url_of(address, server.port, "/api/notebook"), headers={"Host": "localhost"})
         assert response.status_code == 403
         assert response.json() == {"error": "only this computer may use the API"}
 
@@ -136,9 +177,12 @@ async def test_a_malformed_request_gets_a_400_and_no_traceback(tmp_path: Path):
         assert (await client.get("/api/status")).status_code == 200  # and it serves on
 
 
-async def test_a_taken_port_is_one_line_and_nothing_is_left_listening(tmp_path: Path):
-    holder = socket.socket()
-    holder.bind(("127.0.0.1", 0))
+@pytest.mark.parametrize("taken", ["127.0.0.1", "::1"])
+async def test_a_taken_port_is_one_line_and_nothing_is_left_listening(tmp_path: Path, taken: str):
+    """Another program holds the port on one loopback address: the API keeps nothing on the other either."""
+    require_ipv6_loopback()
+    holder = socket.socket(socket.AF_INET6 if ":" in taken else socket.AF_INET)
+    holder.bind((taken, 0))
     holder.listen()
     port = holder.getsockname()[1]
     try:
@@ -148,9 +192,8 @@ async def test_a_taken_port_is_one_line_and_nothing_is_left_listening(tmp_path: 
                 await server.start()
             message = str(refused.value)
             assert message == f"Port {port} is in use by another program; choose another with --port or WOTS_PORT"
-            assert not server.running
-            with pytest.raises(OSError):  # it did not keep ::1 for itself either
-                socket.create_connection(("::1", port), timeout=1).close()
+            assert not server.running and server.listening_on == []
+            assert_nothing_listens("::1" if taken == "127.0.0.1" else "127.0.0.1", port)
     finally:
         holder.close()
 

@@ -27,7 +27,7 @@ def race(tmp_path: Path, **options):
     return running_api(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path, **options)
 
 
-# Documentation addresses (RFC 5737, RFC 3849): connecting a UDP socket to one sends nothing, it only picks a route.
+# Documentation addresses (RFC 5737, RFC 3849): a UDP connect to one picks a route, sends nothing
 ROUTE_PROBES = {socket.AF_INET: "203.0.113.1", socket.AF_INET6: "2001:db8::1"}
 
 
@@ -54,7 +54,7 @@ def require_ipv6_loopback() -> None:
         with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
             probe.bind(("::1", 0))
     except OSError as error:
-        pytest.skip(f"this machine has no IPv6 loopback (binding ::1 failed: {error.strerror}), so ::1 is not checked")
+        pytest.skip(f"no IPv6 loopback here (binding ::1 failed: {error.strerror}), so ::1 is not checked")
 
 
 def assert_nothing_listens(address: str, port: int) -> None:
@@ -112,7 +112,7 @@ async def test_browser_pages_read_only_from_allowed_origins(tmp_path: Path):
         assert foreign.status_code == 403 and foreign.json() == {"error": refused_origin(FOREIGN)}
         assert "Access-Control-Allow-Origin" not in foreign.headers
         foreign_preflight = await client.options("/api/notebook", headers={"Origin": FOREIGN})
-        assert foreign_preflight.status_code == 204  # answered, but without the headers a browser needs to go on
+        assert foreign_preflight.status_code == 204  # answered, without the headers a browser needs to go on
         assert not any(name.startswith("access-control-") for name in foreign_preflight.headers)
 
 
@@ -139,11 +139,11 @@ async def test_it_answers_on_ipv6_loopback_too(tmp_path: Path):
 
 
 @pytest.mark.parametrize("family", [socket.AF_INET, socket.AF_INET6], ids=["IPv4", "IPv6"])
-async def test_this_machines_own_address_finds_nothing_listening(tmp_path: Path, family: socket.AddressFamily):
+async def test_nothing_listens_on_this_machines_own_address(tmp_path: Path, family: socket.AddressFamily):
     """What another machine would connect to: this one's address on its network, where no socket of ours is."""
     address = this_machines_address(family)
     if address is None:
-        pytest.skip(f"this machine has no {family.name} address besides loopback, so nothing could come from outside")
+        pytest.skip(f"no {family.name} address here besides loopback, so nothing can come from outside")
     async with race(tmp_path) as (_, server, _), httpx.AsyncClient() as client:
         assert (await client.get(f"http://127.0.0.1:{server.port}/api/version")).status_code == 200  # it is up
         with pytest.raises(httpx.ConnectError):

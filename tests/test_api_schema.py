@@ -43,9 +43,18 @@ def response_schema(path: str, status: str = "200") -> dict[str, Any]:
     return {"components": document["components"], **response["content"]["application/json"]["schema"]}
 
 
-def assert_valid(path: str, response: httpx.Response) -> None:
-    status = str(response.status_code) if str(response.status_code) in openapi_document()["paths"][path]["get"]["responses"] else "4XX"
-    jsonschema_rs.Draft202012Validator(response_schema(path, status)).validate(response.json())
+def assert_valid(path: str, response: httpx.Response, status: int = 200) -> Any:
+    """The response has `status`, and its body is valid against what the document says `path` answers with it.
+
+    A status the document lists for the path has its own schema; another has its class's (`4XX`) or, when the
+    document has none for it (a 500), no schema at all, and fails.
+    """
+    assert response.status_code == status, (path, response.status_code, response.text[:300])
+    documented = openapi_document()["paths"][path]["get"]["responses"]
+    schema = response_schema(path, str(status) if str(status) in documented else f"{status // 100}XX")
+    body = response.json()
+    jsonschema_rs.Draft202012Validator(schema).validate(body)
+    return body
 
 
 def test_the_routes_are_the_documents_paths():
@@ -87,17 +96,36 @@ def test_every_live_response_in_session_is_valid(in_session: str):
             assert_valid(path, client.get(path))
         drivers = client.get("/api/drivers").json()["drivers"]
         assert any(d["userTags"] for d in drivers.values())  # the notes are in what was validated
-        for query in (f"?id={next(iter(drivers))}", f"?id={NOTED[1]}", "?id=1", "?id=x", ""):
-            response = client.get(f"/api/driver{query}")
-            assert_valid("/api/driver", response)
-        for refused in (client.get("/api/notebook", headers={"Origin": "https://x.example"}), client.get("/api/tags", headers={"Host": "x.example"})):
-            assert_valid("/api/tags", refused)
+        live_id = next(iter(drivers))
+        assert assert_valid("/api/driver", client.get(f"/api/driver?id={live_id}"))["custId"] == int(live_id)
+        met_before = assert_valid("/api/driver", client.get(f"/api/driver?id={NOTED[1]}"))
+        assert (met_before["custId"], met_before["userNote"]) == (NOTED[1], "Met him at Spa")
+        for query, status, error in (
+            ("?id=1", 404, "driver 1 is neither in the session nor in the notebook"),
+            ("?id=x", 400, "id must be a customer id, a whole number above 0, not 'x'"),
+            ("", 400, "id is required, as in /api/driver?id=123456"),
+        ):
+            answer = assert_valid("/api/driver", client.get(f"/api/driver{query}"), status)
+            assert answer == {"error": error}, query
+
+
+def test_refusals_have_their_status_and_a_documented_error(in_session: str):
+    with httpx.Client(base_url=in_session) as client:
+        foreign_page = client.get("/api/notebook", headers={"Origin": "https://x.example"})
+        assert assert_valid("/api/notebook", foreign_page, 403) == {
+            "error": "pages from https://x.example may not read the API; "
+            "add the origin to cors_origins to allow it"
+        }
+        rebound = client.get("/api/tags", headers={"Host": "x.example"})
+        assert assert_valid("/api/tags", rebound, 421) == {
+            "error": "Host 'x.example' is not this computer; use localhost"
+        }
 
 
 def test_every_live_response_out_of_session_is_valid(tmp_path: Path):
     spec = SourceSpec.of("file", path=tmp_path / "no-sim.irsdk")
     with api_in_thread(spec, tmp_path, session=False) as url, httpx.Client(base_url=url) as client:
-        assert client.get("/api/session").json() == {"inSession": False}
+        assert assert_valid("/api/session", client.get("/api/session")) == {"inSession": False}
         for path in ENDPOINTS:
             assert_valid(path, client.get(path))
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from wots_tui.domain.ratings import LICENCE_COLOURS, Entrant, irating_changes, licence_from, strength_of_field
+from wots_tui.domain.ratings import Entrant, irating_changes, licence_from, strength_of_field
 
 
 def test_sof_matches_the_reference_value():
@@ -38,23 +38,26 @@ def test_a_lone_entrant_changes_nothing():
     assert irating_changes([Entrant(2000, 1)]) == [0.0]
 
 
+# R, D, C, B and A are iRacing's own LicColor values, as the captured session YAMLs in tests/fixtures carry them
 @pytest.mark.parametrize(
-    ("lic_string", "level", "sub", "letter", "sr"),
+    ("lic_string", "level", "sub", "label", "colour"),
     [
-        ("A 3.72", 19, 372, "A", 3.72),
-        ("R 0.00", 1, 0, "R", 0.0),
-        ("P 4.99", 21, 499, "P", 4.99),
-        (None, 14, 341, "B", 3.41),  # old SDKs: no LicString
-        ("", 9, 250, "C", 2.50),
-        (None, 5, 100, "D", 1.00),
+        ("A 3.72", 19, 372, "A 3.72", "#0153db"),
+        ("R 0.00", 1, 0, "R 0.00", "#fc0706"),
+        ("P 4.99", 21, 499, "P 4.99", "#a855f7"),  # iRacing's black for Pro is unreadable on a dark terminal
+        ("W 2.50", 0, 0, "W 2.50", "#a1a1aa"),
+        ("X 1.00", 0, 0, "X 1.00", "#a1a1aa"),  # a letter nobody knows gets the neutral grey
+        (None, 14, 341, "B 3.41", "#00c702"),  # old SDKs: no LicString, so LicLevel and LicSubLevel
+        ("", 9, 250, "C 2.50", "#feec04"),
+        (None, 5, 100, "D 1.00", "#fc8a27"),
+        (None, 24, 0, "P 0.00", "#a855f7"),
     ],
 )
-def test_licence_letter_sr_and_colour(lic_string, level, sub, letter, sr):
+def test_licence_letter_sr_and_colour(lic_string, level, sub, label, colour):
     licence = licence_from(lic_string, level, sub)
     assert licence is not None
-    assert (licence.letter, licence.safety_rating) == (letter, pytest.approx(sr))
-    assert licence.colour == LICENCE_COLOURS[letter]
-    assert licence.label == f"{letter} {sr:.2f}"
+    assert (licence.letter, licence.safety_rating) == (label[0], pytest.approx(float(label[2:])))
+    assert (licence.label, licence.colour) == (label, colour)
 
 
 def test_no_licence_without_data():

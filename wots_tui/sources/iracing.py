@@ -9,11 +9,13 @@ session changed. The session-info YAML is parsed only when SessionInfoUpdate cha
 from __future__ import annotations
 
 import logging
+import struct
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,6 +25,7 @@ import yaml
 
 from wots_tui.domain.events import Publish, SourceWaiting
 from wots_tui.domain.models import CarState, Driver, SessionFacts, SessionSnapshot
+from wots_tui.sources.memmap_file import NO_HEADER, FileProblem, problem_with
 from wots_tui.sources.session_info import (
     CorruptRoster,
     facts_from,
@@ -50,49 +53,64 @@ def subsession_meeting(facts: SessionFacts, at: datetime) -> str:
     return f"offline:{at.date().isoformat()}:{facts.track_name}"
 
 
-class Connector(Protocol):
-    waiting_message: str
+@dataclass(frozen=True, slots=True)
+class NotYet:
+    """Why a connector has no sim to read yet: the racer sees `message`; it is logged once, at `level`."""
 
-    def connect(self) -> irsdk.IRSDK | None:
-        """A started IRSDK, or None when the sim (or the file) is not there yet."""
+    message: str
+    level: int = logging.INFO  # WARNING when the racer pointed us at something wrong
+
+
+class Connector(Protocol):
+    name: str  # what it connects to, for the log
+
+    def connect(self) -> irsdk.IRSDK | NotYet:
+        """A started IRSDK, or why the sim (or the file) cannot be read yet."""
 
 
 class FileConnector:
-    """A memory-map dump, or the live file a fake sim writes; waits until the file exists."""
+    """A memory-map dump, or the live file a fake sim writes; watches the path until it holds a readable map."""
 
     def __init__(self, path: Path):
-        self.path = path
-        self.waiting_message = f"waiting for {path.name}"
+        self.path = path.expanduser().resolve()
+        self.name = str(self.path)
 
-    def connect(self) -> irsdk.IRSDK | None:
+    def connect(self) -> irsdk.IRSDK | NotYet:
         try:
-            if self.path.stat().st_size < 112:
-                return None
-        except OSError:
-            return None
+            problem = problem_with(self.path)
+        except FileNotFoundError:
+            return NotYet(f"Waiting for {self.path} to appear")
+        if problem is not None:
+            return self._not_yet(problem)
         ir = irsdk.IRSDK()
         try:
             if ir.startup(test_file=str(self.path)) and ir.is_connected:
                 return ir
-        except (OSError, ValueError, IndexError) as error:  # a half-written or foreign file
-            log.warning("cannot read %s as an irsdk memory map: %s", self.path, error)
+            problem = NO_HEADER
+        except (OSError, ValueError, IndexError, struct.error) as error:  # changed between the check and the open
+            problem = FileProblem(f"cannot be read: {error}")
         ir.shutdown()
-        return None
+        return self._not_yet(problem)
+
+    def _not_yet(self, problem: FileProblem) -> NotYet:
+        """The problem first, then the path: a header too narrow for both cuts the path, not the reason."""
+        return NotYet(f"{problem.why} ({self.path})", logging.WARNING if problem.wrong else logging.INFO)
 
 
 class SimConnector:
     """iRacing's shared memory on Windows. Asks the sim's status page first, quietly (pyirsdk prints)."""
 
-    waiting_message = "waiting for iRacing"
+    name = "iRacing"
+    _waiting = NotYet("Waiting for iRacing to run a session")
 
-    def connect(self) -> irsdk.IRSDK | None:
+    def connect(self) -> irsdk.IRSDK | NotYet:
         if sys.platform != "win32" or not _sim_running():
-            return None
+            return self._waiting
         ir = irsdk.IRSDK()
         if ir.startup() and ir.is_connected:
             return ir
         ir.shutdown()
-        return None
+        return self._waiting
 
 
 def _sim_running() -> bool:
@@ -128,27 +146,30 @@ class IRacingSource:
     meeting_key = staticmethod(subsession_meeting)
 
     def _run(self, publish: Publish, stop: threading.Event) -> None:
-        waiting_said = False
+        """Connect, follow the sim until it closes, and again; each new reason to wait is said and logged once."""
+        said: NotYet | None = None  # what the racer was last told, since the last connection
+        failed = ""  # the last error that ended a connection: one that repeats at each retry is logged once
         while not stop.is_set():
-            ir = self._connector.connect()
-            if ir is None:
-                if not waiting_said:
-                    publish(SourceWaiting(self._connector.waiting_message))
-                    waiting_said = True
+            connected = self._connector.connect()
+            if isinstance(connected, NotYet):
+                if connected != said:
+                    log.log(connected.level, "%s", connected.message)
+                    publish(SourceWaiting(connected.message))
+                    said = connected
                 stop.wait(self._retry_interval)
                 continue
-            log.info("connected to %s", getattr(self._connector, "path", "iRacing"))
+            log.info("connected to %s", self._connector.name)
+            said = None
             try:
-                SimSession(ir).follow(publish, stop, self._publish_gap)
-            except Exception:  # a sim that vanishes mid-read must not kill the thread
-                log.exception("lost the sim while reading")
+                SimSession(connected).follow(publish, stop, self._publish_gap)
+            except Exception as error:  # a sim that vanishes mid-read must not kill the thread
+                if repr(error) != failed:
+                    log.exception("lost %s while reading it", self._connector.name)
+                    failed = repr(error)
             finally:
-                ir.shutdown()
+                connected.shutdown()
             if not stop.is_set():
-                log.info("sim closed; waiting")
-                publish(SourceWaiting(self._connector.waiting_message))
-                waiting_said = True
-                stop.wait(self._retry_interval)
+                stop.wait(self._retry_interval)  # the next connect says why it waits (the sim closed, say)
 
 
 class SimSession:
@@ -309,7 +330,7 @@ def _car_state(values: dict[str, Any], car_idx: int) -> CarState:
 def read_once(path: Path) -> SessionSnapshot | None:
     """One snapshot of a memory-map file, or None when it cannot be read (used by tests and benches)."""
     ir = FileConnector(path).connect()
-    if ir is None:
+    if isinstance(ir, NotYet):
         return None
     try:
         return SimSession(ir).read_snapshot()

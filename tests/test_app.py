@@ -13,19 +13,35 @@ from wots_tui.ui.screens.help import HelpScreen
 from wots_tui.ui.widgets.driver_board import DriverBoard
 
 
-async def test_class_filter_and_sort_keys(tmp_path: Path):
+async def test_class_filter_starts_at_the_racers_class_and_brings_the_cursor_back(tmp_path: Path):
     app = make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path)
     async with app.run_test(size=(160, 50)) as pilot:
         await connected(pilot)
         board = app.live.query_one(DriverBoard)
         assert len(board.rows) == 60
+        own = next(r.car_class for r in board.rows if r.is_player)
+        await pilot.press("down", "down")
+        chosen = board.cursor_row
+        assert chosen.car_class != own  # the filter will hide this driver
         await pilot.press("f")
-        assert app.live.class_filter.name == "GTP"
-        assert {r.car_class.name for r in board.rows} == {"GTP"}
-        assert "class: GTP" in str(app.live.query_one("#session-header").render())
-        for _ in range(4):
+        assert app.live.class_filter == own
+        assert {r.car_class for r in board.rows} == {own}
+        assert board.cursor_row.is_player  # the driver chosen is not in this class: the cursor goes to the racer
+        assert f"class: {own.name}" in str(app.live.query_one("#session-header").render())
+        seen = [own]
+        for _ in range(len(app.live.board.classes)):
             await pilot.press("f")
-        assert app.live.class_filter is None and len(board.rows) == 60
+            seen.append(app.live.class_filter)
+        assert seen[-1] is None and len(board.rows) == 60
+        assert set(seen[:-1]) == set(app.live.board.classes)  # every class once, then all again
+        assert board.cursor_row.key == chosen.key
+
+
+async def test_sort_keys(tmp_path: Path):
+    app = make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await connected(pilot)
+        board = app.live.query_one(DriverBoard)
         await pilot.press("s")
         assert app.live.sort is SortOrder.CLASS
         await pilot.press("s")

@@ -5,8 +5,10 @@ from __future__ import annotations
 from rich.style import Style
 
 from wots_tui.domain.board import BoardRow
+from wots_tui.domain.tag_order import warnings_first
 from wots_tui.domain.timefmt import gap, lap_time, signed_int
-from wots_tui.ui.widgets.row_table import Cell, Column, RowTable, coloured
+from wots_tui.ui.widgets.row_table import Cell, Column, Narrowing, RowTable, coloured
+from wots_tui.ui.widgets.tag_icons import fit_icons
 
 _PLAIN: Style | None = None
 _GAIN = Style(color="#4ade80")
@@ -68,7 +70,7 @@ def _rating(row: BoardRow) -> Cell:
 
 
 def _tags(row: BoardRow) -> Cell:
-    return ("".join(row.notebook.icons) if row.notebook else "", _PLAIN)
+    return ("".join(tag.icon for tag in warnings_first(row.notebook.tags)) if row.notebook else "", _PLAIN)
 
 
 def _met(row: BoardRow) -> Cell:
@@ -95,9 +97,17 @@ COLUMNS: tuple[Column[BoardRow], ...] = (
     Column("Best", 8, lambda r: (lap_time(r.best_lap), _PLAIN), right=True),
     Column("Pit", 3, _pit),
     Column("R", 1, _rating),
-    Column("Tags", 8, _tags),
+    Column("Tags", 8, _tags, fit=fit_icons),
     Column("Met", 3, _met, right=True),
     Column("Note", 0, _note),
+)
+
+
+# What goes first as the terminal narrows: lap times, then race facts; the racer's own columns (R, Tags,
+# Note, Met) with Driver, P and Class stay at any width (Driver shrinks, a long name ends in an ellipsis).
+NARROWING: tuple[Narrowing, ...] = (
+    ("Best", None), ("Last", None), ("±iR", None), ("Pit", None), ("Nick", 8), ("Driver", 20), ("Lap", None),
+    ("Lic", None), ("#", None), ("CP", None), ("Gap", None), ("Driver", 16), ("Nick", None), ("iR", None),
 )
 
 
@@ -105,4 +115,16 @@ class DriverBoard(RowTable[BoardRow]):
     """Everyone in the session, the racer's own row highlighted; the cursor follows its driver."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(COLUMNS, key=lambda row: row.key, highlight=lambda row: row.is_player, id=id)
+        super().__init__(COLUMNS, key=lambda row: row.key, highlight=lambda row: row.is_player,
+                         narrowing=NARROWING, rest_at_least=16, id=id)
+
+    def show_board(self, rows: tuple[BoardRow, ...] | list[BoardRow], classes: int, cursor: int | None = None) -> None:
+        """Show `rows` of a session with `classes` car classes: CP only when there are two or more, Nick only
+        when someone shown has one."""
+        hidden = set()
+        if classes < 2:
+            hidden.add("CP")
+        if not any(row.notebook and row.notebook.nickname for row in rows):
+            hidden.add("Nick")
+        self.hide(frozenset(hidden))
+        self.show(rows, cursor)

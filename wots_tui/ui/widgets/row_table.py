@@ -4,6 +4,9 @@ DataTable re-lays out cells on every update; a racer's CPU belongs to the sim, s
 cells and the Strip of each row it drew, and asks Textual to repaint just the cells whose text or style
 changed. It draws only the visible window, and asks its rows for nothing else: the rows may be a list
 (the 60 cars of the live board) or a `PagedRows` over a query (a notebook of 100k entries).
+
+On a narrow terminal the table narrows by steps its owner names (drop a column, or shrink one), in
+order, until the line fits; text too long for its cell ends in an ellipsis.
 """
 
 from __future__ import annotations
@@ -42,6 +45,51 @@ class Column(Generic[R]):
     width: int  # 0 = takes the rest of the line
     cell: Callable[[R], Cell]
     right: bool = False
+    fit: Callable[[str, int], str] | None = None  # how a text too long for the cell is cut (default: an ellipsis)
+
+
+Narrowing = tuple[str, int | None]  # a column's label and the width it shrinks to; None: the column goes
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """Where one shown column sits on the line."""
+
+    index: int  # into the table's columns (and a row's cells)
+    x: int
+    width: int
+
+
+@lru_cache(maxsize=64)
+def layout(
+    columns: tuple[Column, ...], width: int, hidden: frozenset[str] = frozenset(),
+    narrowing: tuple[Narrowing, ...] = (), rest_at_least: int = 12,
+) -> tuple[Slot, ...]:
+    """The columns that fit in `width`: all but `hidden`, narrowed step by step until the line fits.
+
+    A line is one space, then each cell and a space. The column of width 0 takes what is left, and the
+    line fits when it is left at least `rest_at_least` cells.
+    """
+    widths = {c.label: c.width for c in columns if c.label not in hidden}
+
+    def needed() -> int:
+        return 1 + sum((w or rest_at_least) + 1 for w in widths.values())
+
+    for label, narrower in narrowing:
+        if needed() <= width:
+            break
+        if label in widths:
+            if narrower is None:
+                del widths[label]
+            else:
+                widths[label] = min(widths[label], narrower)
+    slots, x = [], 1
+    for index, column in enumerate(columns):
+        if column.label in widths:
+            cell_width = widths[column.label] or max(0, width - needed() + rest_at_least)
+            slots.append(Slot(index, x, cell_width))
+            x += cell_width + 1
+    return tuple(slots)
 
 
 @lru_cache(maxsize=256)
@@ -84,10 +132,15 @@ class RowTable(Widget, Generic[R], can_focus=True):
         highlight: Callable[[R], bool] = lambda row: False,
         *,
         follow: bool = True,
+        narrowing: Sequence[Narrowing] = (),
+        rest_at_least: int = 12,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.columns = tuple(columns)
+        self._narrowing = tuple(narrowing)
+        self._rest_at_least = rest_at_least
+        self._hidden: frozenset[str] = frozenset()
         self._key = key
         self._highlight = highlight
         self._follow = follow
@@ -108,6 +161,20 @@ class RowTable(Widget, Generic[R], can_focus=True):
     @property
     def cursor_index(self) -> int:
         return self._cursor
+
+    @property
+    def shown_columns(self) -> tuple[str, ...]:
+        """The labels of the columns on screen now, left to right."""
+        return tuple(self.columns[slot.index].label for slot in self._slots(self.size.width))
+
+    def hide(self, labels: frozenset[str]) -> None:
+        """Leave out the columns named (a column with nothing to show, say); the others share the room."""
+        if labels != self._hidden:
+            self._hidden = labels
+            self.redraw()
+
+    def _slots(self, width: int) -> tuple[Slot, ...]:
+        return layout(self.columns, width, self._hidden, self._narrowing, self._rest_at_least)
 
     def show(self, rows: Rows[R], cursor: int | None = None) -> None:
         """Show new rows; the cursor goes to `cursor`, or stays on its row (or its place); only the visible
@@ -257,14 +324,11 @@ class RowTable(Widget, Generic[R], can_focus=True):
         y = index - self._top + 1
         if not 1 <= y < self.size.height:
             return
-        changed = [i for i, (a, b) in enumerate(zip(old, new)) if a != b]
+        changed = [slot for slot in self._slots(self.size.width) if old[slot.index] != new[slot.index]]
         if not changed:
             return
-        width = self.size.width
-        starts = _column_starts(self.columns, width)
         first, last = changed[0], changed[-1]
-        end = starts[last] + (self.columns[last].width or width - starts[last])
-        self.refresh(Region(starts[first], y, min(end, width) - starts[first], 1))
+        self.refresh(Region(first.x, y, last.x + last.width - first.x, 1))
 
     # rendering
 
@@ -308,27 +372,22 @@ class RowTable(Widget, Generic[R], can_focus=True):
 
     def _line(self, cells: Sequence[Cell], base: Style, width: int) -> Strip:
         segments = [Segment(" ", base)]
-        used = 1
-        for column, (text, style) in zip(self.columns, cells):
-            cell_width = column.width or max(0, width - used)
-            segments.append(Segment(_fit(text, cell_width, column.right), base + style if style else base))
+        for slot in self._slots(width):
+            column = self.columns[slot.index]
+            text, style = cells[slot.index]
+            if cell_len(text) > slot.width:
+                text = (column.fit or ellipsis)(text, slot.width)
+            segments.append(Segment(_pad(text, slot.width, column.right), base + style if style else base))
             segments.append(Segment(" ", base))
-            used += cell_width + 1
         return Strip(segments).adjust_cell_length(width, base).simplify()
 
 
-@lru_cache(maxsize=16)
-def _column_starts(columns: tuple[Column, ...], width: int) -> tuple[int, ...]:
-    """The x of each column's first cell, as `_line` lays them out (one space before each)."""
-    starts = []
-    x = 1
-    for column in columns:
-        starts.append(x)
-        x += (column.width or max(0, width - x)) + 1
-    return tuple(starts)
+def ellipsis(text: str, width: int) -> str:
+    """`text` cut to `width` cells, its last cell an ellipsis that says there is more."""
+    return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
 
 
-def _fit(text: str, width: int, right: bool) -> str:
+def _pad(text: str, width: int, right: bool) -> str:
     if right and cell_len(text) < width:
         return " " * (width - cell_len(text)) + text
     return set_cell_size(text, width)

@@ -1,22 +1,65 @@
-"""The live screen's header: track, session, SOF per class, what is shown, and the link to the sim."""
+"""The live screen's header: track, session, SOF per class, what is shown, and the link to the sim.
+
+Three lines, each fitted to the terminal's width: a fact that does not fit is left out whole, the least
+important first, so a line never wraps or ends mid-phrase.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.widget import Widget
 
 from wots_tui.domain.board import Board, SortOrder
 from wots_tui.domain.models import CarClass, LinkState
+from wots_tui.ui.widgets.row_table import ellipsis
 
 Statuses = Sequence[tuple[str, bool]]  # a service's few words for the header, and whether it runs
+
+WARN = "bold #fbbf24"
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One phrase of a header line: kept whole or left out; the lowest `keep` goes first."""
+
+    text: str
+    style: str = ""
+    keep: int = 0
+    lead: str = "  │  "  # what separates it from the fact before (ignored for the first)
+
+
+def fit_line(facts: Sequence[Fact], width: int) -> Text:
+    """The facts that fit in `width` cells, in their order; the first is cut with an ellipsis if alone too long."""
+    kept = list(facts)
+
+    def length(chosen: list[Fact]) -> int:
+        return sum(cell_len(f.text) + (cell_len(f.lead) if i else 0) for i, f in enumerate(chosen))
+
+    while len(kept) > 1 and length(kept) > width:
+        kept.remove(min(kept[1:], key=lambda f: f.keep))
+    text = Text()
+    for i, fact in enumerate(kept):
+        if i:
+            text.append(fact.lead)
+        text.append(fact.text if i or cell_len(fact.text) <= width else ellipsis(fact.text, width), style=fact.style)
+    return text
 
 
 def _clock(seconds: float) -> str:
     whole = int(max(0.0, seconds))
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def drivers_shown(shown: int, player_shown: bool) -> str:
+    """`59 drivers + you` when the racer is among the rows shown: the others are who the notebook is about."""
+    others = shown - player_shown
+    count = f"{others} driver{'' if others == 1 else 's'}"
+    return f"{count} + you" if player_shown else count
 
 
 class SessionHeader(Widget):
@@ -26,68 +69,65 @@ class SessionHeader(Widget):
         super().__init__(id=id)
         self._text = Text()
         self._shows: tuple[object, ...] = ()
+        self._last: tuple[Board, CarClass | None, SortOrder, int, bool, Statuses] | None = None
 
     def render(self) -> Text:
         return self._text
 
-    def show(self, board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int, statuses: Statuses = ()) -> None:
+    def show(self, board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int,
+             statuses: Statuses = (), player_shown: bool = False) -> None:
         """Repaint only when the text differs: the header changes about once a second, boards come 5 times.
 
         What it shows is compared first (the clock to the second), so most Boards cost no text at all.
         """
+        self._last = (board, class_filter, sort, shown, player_shown, statuses)
         facts = board.facts
+        width = self.content_size.width
         shows = (board.link, board.link_message, board.classes, tuple(board.sof.items()), class_filter, sort, shown,
-                 tuple(statuses), facts and replace(facts, session_time=int(facts.session_time)))
+                 player_shown, tuple(statuses), width, facts and replace(facts, session_time=int(facts.session_time)))
         if shows == self._shows:
             return
         self._shows = shows
-        text = self.describe(board, class_filter, sort, shown, statuses)
+        text = self.describe(board, class_filter, sort, shown, statuses, width or 160, player_shown)
         if (text.plain, text.spans) != (self._text.plain, self._text.spans):
             self._text = text
             self.refresh()
 
+    def on_resize(self, event: events.Resize) -> None:
+        if self._last is not None:
+            board, class_filter, sort, shown, player_shown, statuses = self._last
+            self.show(board, class_filter, sort, shown, statuses, player_shown)
+
     @staticmethod
-    def describe(board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int, statuses: Statuses = ()) -> Text:
-        """The header's text; `statuses` say how the services beside the engine are (where the local API listens)."""
-        text = Text()
+    def describe(board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int,
+                 statuses: Statuses = (), width: int = 160, player_shown: bool = False) -> Text:
+        """The header's text, `width` cells wide; `statuses` say how the services beside the engine are."""
+        service_facts = [Fact(status, "" if running else WARN, 6 if not running else 2) for status, running in statuses]
         facts = board.facts
         if board.link is LinkState.WAITING or facts is None:
-            text.append("◌ ", style="bold #fbbf24")
-            text.append(board.link_message.capitalize() or "Waiting", style="bold")
-            _append_statuses(text, statuses)
-            return text
-        text.append(facts.track_name or "Unknown track", style="bold")
-        if facts.track_config:
-            text.append(f"  {facts.track_config}")
-        text.append("  │  ")
-        text.append(facts.session_type or "Session", style="bold")
-        if facts.session_state:
-            text.append(f" · {facts.session_state}")
-        text.append(f" · {_clock(facts.session_time)}")
-        if facts.official:
-            text.append(" · official", style="#4ade80")
-        if facts.player_incidents is not None:
-            text.append(f"  │  Inc {facts.player_incidents}x")
-        text.append("  │  ")
-        text.append("● ", style="bold #4ade80")
-        text.append(board.link_message or "connected")
-        _append_statuses(text, statuses)
-        text.append("\nSOF ")
-        for car_class in board.classes:
-            sof = board.sof.get(car_class.name)
-            if sof is None:
-                continue
-            text.append(f" {car_class.name} ", style=f"bold {car_class.colour}")
-            text.append(str(sof))
-        text.append("\n")
-        text.append(f"{shown} drivers", style="bold")
-        text.append(" · class: ")
-        text.append(class_filter.name if class_filter else "all", style=f"bold {class_filter.colour}" if class_filter else "bold")
-        text.append(f" · sorted by {sort.value}")
-        return text
-
-
-def _append_statuses(text: Text, statuses: Statuses) -> None:
-    for status, running in statuses:
-        text.append("  │  ")
-        text.append(status, style="" if running else "bold #fbbf24")
+            waiting = Fact("◌ " + (board.link_message[:1].upper() + board.link_message[1:] or "Waiting"), "bold", 9)
+            return fit_line([waiting, *service_facts], width)
+        first = [
+            Fact(facts.track_name or "Unknown track", "bold", 9),
+            Fact(facts.track_config, keep=1, lead="  ") if facts.track_config else None,
+            Fact(facts.session_type or "Session", "bold", 8),
+            Fact(facts.session_state, keep=4, lead=" · ") if facts.session_state else None,
+            Fact(_clock(facts.session_time), keep=7, lead=" · "),
+            Fact("official", "#4ade80", 3, " · ") if facts.official else None,
+            Fact(f"Inc {facts.player_incidents}x", keep=5) if facts.player_incidents is not None else None,
+            Fact(f"● {board.link_message or 'connected'}", "#4ade80", 0),
+            *service_facts,
+        ]
+        sof = [Fact("SOF", keep=9)] + [
+            Fact(f"{car_class.name} {board.sof[car_class.name]}", f"bold {car_class.colour}", 8 - i, "  ")
+            for i, car_class in enumerate(board.classes) if car_class.name in board.sof
+        ]
+        shown_facts = [
+            Fact(drivers_shown(shown, player_shown), "bold", 9),
+            Fact(f"class: {class_filter.name if class_filter else 'all'}",
+                 f"bold {class_filter.colour}" if class_filter else "bold", 8, " · "),
+            Fact(f"sorted by {sort.value}", keep=7, lead=" · "),
+        ]
+        lines = [fit_line([f for f in first if f is not None], width), fit_line(sof if len(sof) > 1 else [], width),
+                 fit_line(shown_facts, width)]
+        return Text("\n").join(lines)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from textual.app import App, SystemCommand
+from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 
 from wots_tui.domain.board import Board
+from wots_tui.domain.models import LinkState
 from wots_tui.engine import Engine, Notice
-from wots_tui.ui.screens.driver_actions import DriverActions
+from wots_tui.ui.screens.driver_actions import DRIVER_ACTIONS, DriverActions
+from wots_tui.ui.screens.editors import QuitConfirm
 from wots_tui.ui.screens.help import HelpScreen
 from wots_tui.ui.screens.live import LiveScreen
 from wots_tui.ui.screens.notebook import NotebookScreen
@@ -17,6 +21,10 @@ from wots_tui.ui.screens.tags import TagsScreen
 from wots_tui.ui.styles import styles_dir
 
 MAIN_SCREENS = ("live", "notebook", "tags")
+# Actions the palette already offers under a better name: the screens, quitting, and the driver actions
+# (named after the driver under the cursor).
+NAMED_ELSEWHERE = frozenset({"app.show('live')", "app.show('notebook')", "app.show('tags')", "app.quit",
+                             "app.command_palette", *DRIVER_ACTIONS})
 
 
 class WotsApp(App[None]):
@@ -46,12 +54,26 @@ class WotsApp(App[None]):
             self._notebook_version = board.notebook_version
             self.notebook_screen.notebook_changed(board.notebook_version)
             self.tags_screen.catalogue_changed()
+            for screen in (self.live, self.notebook_screen):
+                screen.name_tag_keys(self.engine.catalogue)
 
     def _on_notice(self, notice: Notice) -> None:
         self.notify(notice.text, title=notice.title, severity=notice.severity, timeout=15 if notice.severity == "warning" else 10)  # type: ignore[arg-type]
 
     async def on_unmount(self) -> None:
         await self.engine.stop()
+
+    async def action_quit(self) -> None:
+        """Quit; while a session is live, only after `q` again (or y): a stray key must not close it mid-race."""
+        if self.engine.board.link is not LinkState.CONNECTED or isinstance(self.screen, QuitConfirm):
+            self.exit()
+            return
+
+        def answer(quit_now: bool | None) -> None:
+            if quit_now:
+                self.exit()
+
+        self.push_screen(QuitConfirm(), answer)
 
     def action_show(self, name: str) -> None:
         """Go to a main screen; F2 on the notebook goes back to the live screen."""
@@ -72,13 +94,13 @@ class WotsApp(App[None]):
         return next((n for n, s in zip(MAIN_SCREENS, (self.live, self.notebook_screen, self.tags_screen)) if s is self.screen), None)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The command palette: the screens, and every notebook action on the driver under the cursor."""
+        """The command palette: the screens, every key of the screen by name, and every notebook action on the
+        driver under the cursor."""
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Live drivers", "The drivers in the current session", lambda: self.action_show("live"))
-        yield SystemCommand("Notebook", "Everyone you ever noted: search, filter, edit", lambda: self.action_show("notebook"))
-        yield SystemCommand("Tags", "The tag catalogue: add, rename, recolour, reorder, delete", lambda: self.action_show("tags"))
-        if isinstance(screen, TagsScreen):
-            yield SystemCommand("Add a tag", "A tag of your own", screen.action_add)
+        yield SystemCommand("Live drivers", "The drivers in the current session (Tab)", lambda: self.action_show("live"))
+        yield SystemCommand("Notebook", "Everyone you ever noted: search, filter, edit (F2)", lambda: self.action_show("notebook"))
+        yield SystemCommand("Tags", "The tag catalogue: add, rename, recolour, reorder, delete (F3)", lambda: self.action_show("tags"))
+        yield from self._key_commands(screen)
         if not isinstance(screen, DriverActions) or (chosen := screen.selected(quiet=True)) is None:
             return
         _, name = chosen
@@ -91,5 +113,16 @@ class WotsApp(App[None]):
             key = f" (key {tag.hotkey})" if tag.hotkey else ""
             yield SystemCommand(f"Tag {name}: {tag.icon} {tag.name}", f"Add or remove this tag{key}", lambda t=tag.id: self.run_action_on(screen, f"toggle_tag_id({t!r})"))
 
-    def run_action_on(self, screen: Screen, action: str) -> None:
-        self.run_worker(screen.run_action(action))
+    def _key_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Each key of `screen` (and of its focused widget) by the name its binding gives it."""
+        offered: set[str] = set(NAMED_ELSEWHERE)
+        for node, binding, enabled, tooltip in screen.active_bindings.values():
+            if not enabled or not binding.description or binding.action in offered:
+                continue
+            offered.add(binding.action)
+            title = (tooltip or binding.description)
+            yield SystemCommand(title[:1].upper() + title[1:], f"key {self.get_key_display(binding)}",
+                                partial(self.run_action_on, node, binding.action))
+
+    def run_action_on(self, node: DOMNode, action: str) -> None:
+        self.run_worker(self.run_action(action, node))

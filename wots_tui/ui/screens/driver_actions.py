@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from wots_tui.domain.board import BoardRow
-from wots_tui.domain.notebook import Key, NoteRecord
+from wots_tui.domain.notebook import Catalogue, Key, NoteRecord
 from wots_tui.ui.screens.base import EngineScreen
 from wots_tui.ui.screens.driver_card import DriverCard
 from wots_tui.ui.screens.editors import NoteEditor, TextPrompt
@@ -18,18 +18,31 @@ from wots_tui.ui.screens.editors import NoteEditor, TextPrompt
 RATING_WORDS = {1: "▲ up", 0: "● neutral", -1: "▼ down"}
 
 DRIVER_KEYS = [
-    Binding("plus,equals_sign", "rate(1)", "▲", key_display="+"),
-    Binding("minus", "rate(-1)", "▼", key_display="-"),
-    Binding("0", "rate(0)", "●", key_display="0"),
+    Binding("plus,equals_sign", "rate(1)", "▲", key_display="+", tooltip="Rate the driver up ▲"),
+    Binding("minus", "rate(-1)", "▼", key_display="-", tooltip="Rate the driver down ▼"),
+    Binding("0", "rate(0)", "●", key_display="0", tooltip="Rate the driver neutral ●"),
     *(Binding(str(n), f"tag({n})", f"Tag {n}", show=False) for n in range(1, 10)),
-    Binding("n", "note", "Note"),
-    Binding("c", "nickname", "Nick"),
-    Binding("enter", "card", "Card"),
+    Binding("n", "note", "Note", tooltip="Write a note on the driver"),
+    Binding("c", "nickname", "Nick", tooltip="Give the driver a nickname"),
+    Binding("enter", "card", "Card", tooltip="The driver's card: everything known, editable"),
 ]
+DRIVER_ACTIONS = frozenset(b.action for b in DRIVER_KEYS)  # the palette names these after the driver
 
 
 class DriverActions(EngineScreen):
     """A screen whose cursor rests on a driver: rate, tag, note, nickname and card act on that driver."""
+
+    def name_tag_keys(self, catalogue: Catalogue) -> None:
+        """Name the keys 1-9 after the tags on them, for Textual's key panel and the palette.
+
+        Bindings are declared once per class; the tags on the keys are the racer's, so their names are set
+        on this screen's own map of bindings when the catalogue changes.
+        """
+        for n in range(1, 10):
+            tag = catalogue.for_hotkey(n)
+            name = f"{tag.icon} {tag.name}" if tag else f"Tag {n} (no tag on this key)"
+            self._bindings.key_to_bindings[str(n)] = [Binding(str(n), f"tag({n})", name, show=False)]
+        self.refresh_bindings()
 
     def selected(self, quiet: bool = False) -> tuple[Key, str] | None:
         """The key and name of the driver under the cursor, if any (`quiet`: do not tell the racer why not)."""

@@ -5,28 +5,56 @@ from __future__ import annotations
 from typing import Any
 
 from rich.markup import escape
+from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioButton, RadioSet, SelectionList, Static, TextArea
 
 from wots_tui.domain.board import BoardRow
 from wots_tui.domain.notebook import Catalogue, NoteRecord, in_catalogue_order
 from wots_tui.domain.sightings import Sighting
 from wots_tui.domain.wots_shape import entry_id
+from wots_tui.ui.screens.editors import CANCEL, SAVE, Editor
 
 _RATINGS: tuple[tuple[int | None, str], ...] = ((1, "▲ up"), (0, "● neutral"), (-1, "▼ down"), (None, "not rated"))
+NARROW_BELOW = 100  # columns: below this the card's two columns stack
+ON, OFF = "✓", " "
+
+
+class Choice(RadioButton):
+    """A radio button whose dot is there only when chosen: on and off differ in shape, not colour alone."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]
+        return "●" if self.value else " "
+
+
+class TagChecklist(SelectionList[str]):
+    """The tags, each marked ✓ when chosen (not by colour alone)."""
+
+    def __init__(self, catalogue: Catalogue, chosen: tuple[str, ...], *, id: str | None = None) -> None:
+        self._names = {tag.id: f"{tag.icon} {tag.name}" for tag in catalogue}
+        super().__init__(*((self._prompt(t.id, t.id in chosen), t.id, t.id in chosen) for t in catalogue), id=id)
+
+    def _prompt(self, tag_id: str, on: bool) -> str:
+        return f"{ON if on else OFF} {self._names[tag_id]}"
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        chosen = set(self.selected)
+        for index in range(self.option_count):
+            tag_id = self.get_option_at_index(index).value
+            self.replace_option_prompt_at_index(index, self._prompt(tag_id, tag_id in chosen))
 
 
 def _when(sighting: Sighting) -> str:
     return sighting.seen_at.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-class DriverCard(ModalScreen[dict[str, Any] | None]):
-    """Shows who they are, live and in the notebook; ctrl+s saves the edited entry, escape discards it."""
+class DriverCard(Editor[dict[str, Any]]):
+    """Shows who they are, live and in the notebook; Ctrl+S (or Enter in the nickname) saves the edited entry,
+    Escape asks before it discards edits."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [SAVE, CANCEL]
 
     def __init__(self, record: NoteRecord, row: BoardRow | None, catalogue: Catalogue, met: list[Sighting]) -> None:
         super().__init__()
@@ -35,9 +63,9 @@ class DriverCard(ModalScreen[dict[str, Any] | None]):
         self.catalogue = catalogue
         self.met = met
 
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         record = self.record
-        with Vertical(id="card-box", classes="dialog"):
+        with VerticalScroll(id="card-box", classes="dialog"):
             yield Label(self._title(), classes="dialog-title")
             yield Static(self._facts(), id="card-facts")
             with Horizontal(id="card-columns"):
@@ -45,23 +73,22 @@ class DriverCard(ModalScreen[dict[str, Any] | None]):
                     yield Label("Rating", classes="card-label")
                     with RadioSet(id="card-rating"):
                         for value, label in _RATINGS:
-                            yield RadioButton(label, value=record.rating == value)
+                            yield Choice(label, value=record.rating == value)
                     yield Label("Nickname", classes="card-label")
-                    yield Input(record.nickname, max_length=40, id="card-nickname")
+                    yield Input(record.nickname, max_length=40, select_on_focus=False, id="card-nickname")
                     yield Label("Note", classes="card-label")
                     yield TextArea(record.note, id="card-note", soft_wrap=True)
                 with Vertical(id="card-right"):
                     yield Label("Tags", classes="card-label")
-                    yield SelectionList[str](
-                        *((f"{t.icon} {t.name}", t.id, t.id in record.tag_ids) for t in self.catalogue), id="card-tags"
-                    )
+                    yield TagChecklist(self.catalogue, record.tag_ids, id="card-tags")
             yield Label("Met", classes="card-label")
-            with VerticalScroll(id="card-met"):
-                yield Static(self._meetings())
-            yield Label("ctrl+s save · esc cancel · tab next field", classes="dialog-keys")
+            yield Static(self._meetings(), id="card-met")
 
     def on_mount(self) -> None:
         self.query_one(RadioSet).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW_BELOW, "-narrow")
 
     def _title(self) -> str:
         name = escape(self.record.name or "unknown driver")
@@ -97,17 +124,17 @@ class DriverCard(ModalScreen[dict[str, Any] | None]):
             lines.append(f"{_when(s)}  {escape(s.track):<28} {escape(s.session_type):<10} {escape(s.car_class):<6} {rating}")
         return "\n".join(lines)
 
-    def action_save(self) -> None:
+    def edited(self) -> dict[str, Any]:
+        """The fields the racer changed, with their new values."""
         pressed = self.query_one(RadioSet).pressed_index
         rating = _RATINGS[pressed][0] if pressed >= 0 else self.record.rating
         wanted = {
             "rating": rating,
             "nickname": self.query_one("#card-nickname", Input).value.strip(),
             "note": self.query_one("#card-note", TextArea).text.strip(),
-            "tag_ids": in_catalogue_order(self.query_one(SelectionList).selected, self.catalogue),
+            "tag_ids": in_catalogue_order(self.query_one(TagChecklist).selected, self.catalogue),
         }
-        changes = {name: value for name, value in wanted.items() if getattr(self.record, name) != value}
-        self.dismiss(changes)
+        return {name: value for name, value in wanted.items() if getattr(self.record, name) != value}
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def changed(self) -> bool:
+        return bool(self.edited())

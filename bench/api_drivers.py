@@ -1,11 +1,11 @@
 """/api/drivers with 64 drivers under load, beside a bare aiohttp "ok" handler in the same run.
 
-Budget (DESIGN.md): >= 90% of the bare handler's requests per second; p99 <= 5 ms at 16 connections.
+Budget (ARCHITECTURE.md): >= 90% of the bare handler's requests per second; p99 <= 5 ms at 16 connections.
 
 Each server runs in its own process, pinned to CPU 0 when `taskset` exists; wrk (Debian package `wrk`)
 loads it from CPU 1 with 16 connections. Ours is the real thing: an engine with a notebook file in
 which a third of the field is noted, fed a 64-driver session that changes 5 times a second (so the
-document is re-serialised 5 times a second, as in a race), behind every guard middleware.
+document is re-serialised 5 times a second, as in a race), behind the front door and all its guards.
 
     uv run python bench/api_drivers.py [--seconds 10] [--rounds 3]
 """

@@ -1,6 +1,6 @@
 """/api/notebook on a 100k-entry notebook: how long the loop (the TUI's) stalls while the document is served.
 
-The notebook lives in DuckDB; the API streams the document from it, 2000 entries a batch (each batch read
+The notebook lives in DuckDB; the API streams the document from it, 1000 entries a batch (each batch read
 on the store's thread, turned into JSON on the loop, written out), while curl, in its own process (as an
 overlay would be), fetches it. Baseline, in the same run: the same whole document built on the loop and
 serialised at once, `orjson.dumps(notebook_document(records, catalogue))` over all the records (loaded
@@ -8,7 +8,8 @@ with `load_all` beforehand, untimed), as the API did when the notebook was in me
 thread. The figure is the longest gap between ticks of a 10 ms ticker on the loop: what a racer would
 feel as a frozen screen. Also shown for the streamed request: curl's time to first byte, its total time
 and the size of the response; the document is parsed afterwards and checked (count == 100,000, and the
-same entries as the baseline's document).
+same entries as the baseline's document). Budget (ARCHITECTURE.md): none set yet; the figure is shown beside
+the baseline's.
 
 The 100k file is written first, in another process, with the app's own bulk `save_records` (names with
 accents, nicknames, notes, tags, ratings, vote and edit times); the engine reads a frozen race moment, so

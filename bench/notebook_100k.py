@@ -1,10 +1,10 @@
 """A notebook of 100,000 entries in DuckDB: screen ready, every keystroke of a search, the live join, RSS, import.
 
-Every figure is printed beside its budget and a baseline measured in the same run (benches print, never
-assert). The 100k file is built first in another process (bench/notebook_build.py: NoteRecords with
-accented names written by the app's own `save_records`, a quarter of them with three sightings each through
-`record_sightings`, which fills `met`; the frozen race moment's live drivers are among them), so building
-pollutes neither this process's memory nor its timings.
+Every figure is printed beside its budget (Budgets, ARCHITECTURE.md) and a baseline measured in the same run
+(benches print, never assert). The 100k file is built first in another process (bench/notebook_build.py:
+NoteRecords with accented names written by the app's own `save_records`, a quarter of them with three
+sightings each through `record_sightings`, which fills `met`; the frozen race moment's live drivers are
+among them), so building pollutes neither this process's memory nor its timings.
 
   1. Screen ready, budget <= 200 ms: from opening the file to the first page of the notebook screen's default
      search: `Database(path)` (connect, migrations check, built-in tags), what the app does on open (load_tags,

@@ -21,8 +21,8 @@ Cases, run one after another in the same run and printed side by side:
 Every notebook, config, data and log folder is in a temporary folder (XDG_* point there, WOTS_* variables are
 dropped), and --port 0 keeps the local API off anything else's port. Children are ended with SIGTERM and
 waited for; the fake-sim process is stopped even on Ctrl-C.
-Budgets (printed beside the figures, not asserted): steady CPU <= 2.0% of a core on the live feed (goal 1%),
-<= 0.5% on the unchanging feed; <= 5 kB/s to the terminal on the live feed.
+Budgets (ARCHITECTURE.md; printed beside the figures, not asserted): steady CPU <= 2.0% of a core on the
+live feed (goal 1%), <= 0.5% on the unchanging feed; <= 5 kB/s to the terminal on the live feed.
 
     uv run python bench/terminal_load.py [--seconds 20] [--settle 3]
 """

@@ -49,7 +49,7 @@ def test_export_then_import_elsewhere_brings_everything(tmp_path: Path):
         run("--db", str(tmp_path / "a.duckdb"), "notebook", "export", "--format", fmt, "--out", str(out))
         target = tmp_path / f"b-{fmt}.duckdb"
         result = run("notebook", "import", str(out), "--db", str(target))
-        assert "added 2, updated 0, kept 0" in result.output and "1 new tags" in result.output
+        assert "2 entries: added 2, updated 0, kept 0" in result.output and "; 1 new tag;" in result.output
         db = Database(target)
         records, tags = db.run(load_all), db.run(load_tags)
         db.close()
@@ -74,7 +74,8 @@ def test_dry_run_prints_the_changes_and_writes_nothing(tmp_path: Path):
     assert {r.key[1]: r.rating for r in db.run(load_all)} == {1: 1, 2: -1}
     db.close()
     done = run("notebook", "import", str(file), "--db", str(tmp_path / "a.duckdb"))
-    assert done.output.strip().splitlines() == [f"{file.name}: added 1, updated 1, kept 0 (ours as new or newer), 0 new tags"]
+    assert done.output.strip().splitlines() == [
+        f"{file.name}: 2 entries: added 1, updated 1, kept 0 (ours as new or newer); 0 new tags"]
     db = Database(tmp_path / "a.duckdb")
     assert {r.key[1]: r.rating for r in db.run(load_all)} == {1: 1, 2: 1, 3: None}
     db.close()
@@ -93,7 +94,7 @@ def test_a_truncated_or_wrong_file_is_one_line_and_writes_nothing(tmp_path: Path
     document["entries"]["9"] = {"custId": "nine"}
     wrong.write_text(json.dumps(document), encoding="utf-8")
     target = tmp_path / "b.duckdb"
-    for file, says in ((truncated, "not valid JSON"), (wrong, "entry '9': custId must be int")):
+    for file, says in ((truncated, "cut off: the JSON ends at line"), (wrong, "entry '9': custId must be int")):
         result = CliRunner().invoke(main, ["notebook", "import", str(file), "--db", str(target)])
         assert result.exit_code == 1
         assert says in result.output and "nothing was imported" in result.output

@@ -1,10 +1,15 @@
-"""Settings: defaults < config.toml < environment (WOTS_*) < command-line flags; per-OS folders."""
+"""Settings: defaults < config.toml < environment (WOTS_*) < command-line flags; per-OS folders.
+
+A value that cannot be used is one line naming it as the racer wrote it (`--refresh-rate`,
+`WOTS_REFRESH_RATE` or `config.toml: refresh_rate`) and what it may be.
+"""
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -13,8 +18,8 @@ import platformdirs
 
 APP_NAME = "wots-tui"
 
-
-KINDS = {float: "a number", int: "a whole number", str: "text", tuple: "a list of text"}
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+MAX_REFRESH_RATE = 60.0
 
 
 class ConfigError(ValueError):
@@ -23,17 +28,35 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    refresh_rate: float = 5.0  # live screen and snapshot publishing, per second
+    refresh_rate: float = 5.0  # how often the live session is published (screen and API), per second
     log_level: str = "INFO"
     db: str = ""  # the notebook file; empty: notebook.duckdb in the data folder
     port: int = 5820  # the local API, on 127.0.0.1 and ::1 (WOTS's own default)
     cors_origins: tuple[str, ...] = ()  # web origins allowed to read the API from a browser page
+
+    @property
+    def chose_db(self) -> bool:
+        """Whether the racer named the notebook file (a flag, WOTS_DB or config.toml), not the default."""
+        return bool(self.db)
 
     def database_path(self, demo: bool = False) -> Path:
         """The notebook file: the one chosen, else the racer's own, else (for the demo) one of the demo's own."""
         if self.db:
             return Path(self.db).expanduser()
         return data_dir() / ("demo-notebook.duckdb" if demo else "notebook.duckdb")
+
+
+SETTING_NAMES = tuple(f.name for f in fields(Settings))
+_FLAGS = {"cors_origins": "--cors-origin"}  # flags not spelt as their setting
+
+
+def flag_name(setting: str) -> str:
+    """The command-line flag of a setting, as the racer types it."""
+    return _FLAGS.get(setting, "--" + setting.replace("_", "-"))
+
+
+def env_name(setting: str) -> str:
+    return f"WOTS_{setting.upper()}"
 
 
 def config_dir() -> Path:
@@ -55,42 +78,100 @@ def cache_dir() -> Path:
 def load_settings(
     config_file: Path | None = None, environ: Mapping[str, str] | None = None, **flags: Any
 ) -> Settings:
+    """Settings from config.toml, then WOTS_* variables, then `flags` (None: not given); ConfigError."""
     settings = Settings()
     path = config_file or config_dir() / "config.toml"
     if path.exists():
         try:
             with open(path, "rb") as f:
-                settings = _apply(settings, tomllib.load(f), f"{path}")
+                from_file = tomllib.load(f)
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path}: not valid TOML ({error})") from None
+        unknown = [key for key in from_file if key not in SETTING_NAMES]
+        if unknown:
+            known = ", ".join(SETTING_NAMES)
+            raise ConfigError(f"{path}: unknown setting {unknown[0]!r} (settings: {known})")
+        settings = _apply(settings, from_file, lambda name: f"{path}: {name}")
     env = os.environ if environ is None else environ
-    from_env = {f.name: env[f"WOTS_{f.name.upper()}"] for f in fields(Settings) if f"WOTS_{f.name.upper()}" in env}
-    settings = _apply(settings, from_env, "environment")
-    return _apply(settings, {k: v for k, v in flags.items() if v is not None}, "command line")
+    settings = _apply(settings, {n: env[env_name(n)] for n in SETTING_NAMES if env_name(n) in env}, env_name)
+    return _apply(settings, {k: v for k, v in flags.items() if v is not None}, flag_name)
 
 
-def _apply(settings: Settings, values: Mapping[str, Any], origin: str) -> Settings:
-    known = {f.name: f for f in fields(Settings)}
+def _apply(settings: Settings, values: Mapping[str, Any], named: Callable[[str], str]) -> Settings:
+    """`settings` with `values` read by each setting's reader; a refused value names itself with `named`."""
     changes = {}
     for name, value in values.items():
-        if name not in known:
-            continue
-        default = getattr(Settings(), name)
         try:
-            changes[name] = _origins(value) if isinstance(default, tuple) else type(default)(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{origin}: {name} must be {KINDS[type(default)]}, not {value!r}") from None
-    result = replace(settings, **changes)
-    if result.refresh_rate <= 0 or result.refresh_rate > 60:
-        raise ConfigError(f"{origin}: refresh_rate must be between 0 and 60 per second")
-    if not 0 <= result.port <= 65535:
-        raise ConfigError(f"{origin}: port must be between 1 and 65535 (0 picks a free one), not {result.port}")
-    return result
+            changes[name] = _READERS[name](value)
+        except _Refused as refusal:
+            raise ConfigError(f"{named(name)} must be {refusal.allowed}, not {refusal.shown}") from None
+    return replace(settings, **changes)
+
+
+class _Refused(ValueError):
+    """A value a setting cannot take: what the setting allows, and the value as it is shown back."""
+
+    def __init__(self, allowed: str, value: Any) -> None:
+        super().__init__(allowed)
+        self.allowed = allowed
+        self.shown = f"{value:g}" if isinstance(value, float) else repr(value)
+
+
+def _number(value: Any, allowed: str) -> float:
+    """A number from TOML (not a boolean) or from text."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise _Refused(allowed, value)
+    try:
+        number = float(value)
+    except ValueError:
+        raise _Refused(allowed, value) from None
+    if not math.isfinite(number):
+        raise _Refused(allowed, value)
+    return number
+
+
+def _refresh_rate(value: Any) -> float:
+    allowed = f"a number more than 0 and at most {MAX_REFRESH_RATE:g} per second"
+    rate = _number(value, allowed)
+    if not 0 < rate <= MAX_REFRESH_RATE:
+        raise _Refused(allowed, rate)
+    return rate
+
+
+def _port(value: Any) -> int:
+    allowed = "a whole number between 1 and 65535 (0 picks a free one)"
+    number = _number(value, allowed)
+    if not number.is_integer() or isinstance(value, str) and not value.strip().isdigit():
+        raise _Refused(allowed, value)
+    if not 0 <= number <= 65535:
+        raise _Refused(allowed, int(number))
+    return int(number)
+
+
+def _log_level(value: Any) -> str:
+    if not isinstance(value, str) or value.strip().upper() not in LOG_LEVELS:
+        raise _Refused(f"one of {', '.join(LOG_LEVELS)}", value)
+    return value.strip().upper()
+
+
+def _path_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Refused("a file path (text)", value)
+    return value
 
 
 def _origins(value: Any) -> tuple[str, ...]:
     """A list of origins: from TOML a list, from the environment one comma-separated string."""
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list | tuple) or not all(isinstance(item, str) for item in items):
-        raise TypeError(value)
+        raise _Refused("a list of text (web origins such as http://localhost:3000)", value)
     return tuple(item.strip().rstrip("/") for item in items if item.strip())
+
+
+_READERS: dict[str, Callable[[Any], Any]] = {
+    "refresh_rate": _refresh_rate,
+    "log_level": _log_level,
+    "db": _path_text,
+    "port": _port,
+    "cors_origins": _origins,
+}

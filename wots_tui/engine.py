@@ -40,7 +40,7 @@ class Notice:
 
     text: str
     title: str = ""
-    severity: str = "error"  # or "warning"
+    severity: str = "error"  # or "warning", "information"
 
 
 class ServiceUnavailable(Exception):
@@ -75,6 +75,7 @@ class Engine:
         self._services: list[Service] = []
         self._board_listeners: list[BoardListener] = []
         self._notice_listeners: list[Callable[[Notice], None]] = []
+        self._unheard: list[Notice] = []  # told before anyone listened: the first notice listener gets them
         self._version = 0
         self.board: Board = waiting_board(0, "starting")
         self._snapshot: SessionSnapshot | None = None
@@ -101,10 +102,17 @@ class Engine:
         self._services.append(service)
 
     def subscribe(self, listener: BoardListener, on_notice: Callable[[Notice], None] | None = None) -> None:
-        """Call `listener` with every new Board, and `on_notice` with what the racer should be told."""
+        """Call `listener` with every new Board, and `on_notice` with what the racer should be told.
+
+        The first `on_notice` also hears at once what was told before it subscribed (a new notebook,
+        say, made before the app was up).
+        """
         self._board_listeners.append(listener)
         if on_notice is not None:
             self._notice_listeners.append(on_notice)
+            unheard, self._unheard = self._unheard, []
+            for notice in unheard:
+                on_notice(notice)
 
     async def start(self) -> None:
         """Open the annotators, start reading the source, then start the services (a failed one is a notice)."""
@@ -119,7 +127,7 @@ class Engine:
             try:
                 await service.start()
             except ServiceUnavailable as error:
-                self._tell_notice(Notice(str(error), service.title, "warning"))
+                self.tell(Notice(str(error), service.title, "warning"))
 
     async def stop(self) -> None:
         """Stop the services and the source, let pending writes commit, close the store."""
@@ -181,9 +189,12 @@ class Engine:
         return {a.name: value for a in self._annotators if (value := a.annotation(key)) is not None}
 
     def _tell(self, message: str) -> None:
-        self._tell_notice(Notice(message))
+        self.tell(Notice(message))
 
-    def _tell_notice(self, notice: Notice) -> None:
+    def tell(self, notice: Notice) -> None:
+        """Tell the racer something in one line; told before anyone listens, it waits for the first one."""
+        if not self._notice_listeners:
+            self._unheard.append(notice)
         for listener in self._notice_listeners:
             listener(notice)
 

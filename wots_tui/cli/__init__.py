@@ -12,9 +12,19 @@ import click
 from wots_tui import __version__
 from wots_tui.annotators import more_annotators
 from wots_tui.cli.notebook import notebook
-from wots_tui.cli.options import CORS_ORIGIN, DB, IRSDK_FILE, PORT, REFRESH, open_database, settings_from
+from wots_tui.cli.options import (
+    CORS_ORIGIN,
+    DB,
+    IRSDK_FILE,
+    PORT,
+    REFRESH,
+    REFRESH_SERVED,
+    made_notebook,
+    open_database,
+    settings_from,
+)
 from wots_tui.config import Settings
-from wots_tui.engine import Engine
+from wots_tui.engine import Engine, Notice
 from wots_tui.logs import setup_logging
 from wots_tui.server import ApiServer, ApiUnavailable
 from wots_tui.server.headless import serve_headless
@@ -24,9 +34,12 @@ log = logging.getLogger(__name__)
 
 
 def _engine(spec: SourceSpec, settings: Settings, with_api: bool) -> tuple[Engine, ApiServer]:
-    """The engine on the chosen source, and the local API on it (one of the engine's services when `with_api`)."""
+    """The engine on the chosen source, and the local API on it (a service of the engine's when `with_api`).
+
+    A notebook file that does not exist is made (a notebook moved to a new machine starts empty).
+    """
     log_path = setup_logging(settings.log_level)
-    database = open_database(settings.database_path(demo=spec.is_demo))
+    database = open_database(settings, create=True, demo=spec.is_demo)
     source = build_source(spec, max_rate=settings.refresh_rate)
     log.info("starting on %s with %s (log: %s)", source.label, database.path, log_path)
     engine = Engine(source, database, annotators=more_annotators(database))
@@ -45,13 +58,25 @@ def _source_spec(irsdk_file: Path | None, demo: bool = False) -> SourceSpec:
 def _run_app(spec: SourceSpec, settings: Settings) -> None:
     from wots_tui.ui.app import WotsApp  # textual loads only for the commands that draw
 
+    WotsApp(app_engine(spec, settings)).run()
+
+
+def app_engine(spec: SourceSpec, settings: Settings) -> Engine:
+    """The engine the app runs on; a notebook the racer named that had to be made is told on screen."""
     engine, _ = _engine(spec, settings, with_api=True)
-    WotsApp(engine).run()
+    made = made_notebook(settings, engine.database)
+    if made is not None:
+        told = f"{made} did not exist: this is a new, empty notebook"
+        engine.tell(Notice(told, "New notebook", "information"))
+    return engine
 
 
-def _flags(db: Path | None, port: int | None, cors_origins: tuple[str, ...]) -> dict[str, object]:
+def _flags(
+    refresh_rate: str | None, db: Path | None, port: str | None, cors_origins: tuple[str, ...]
+) -> dict[str, object]:
     """The options every command shares, as settings (None where not given, so config and WOTS_* apply)."""
-    return {"db": str(db) if db else None, "port": port, "cors_origins": cors_origins or None}
+    db_text = str(db) if db else None
+    return {"refresh_rate": refresh_rate, "db": db_text, "port": port, "cors_origins": cors_origins or None}
 
 
 @click.group(invoke_without_command=True)
@@ -65,9 +90,9 @@ def _flags(db: Path | None, port: int | None, cors_origins: tuple[str, ...]) -> 
 def main(
     ctx: click.Context,
     irsdk_file: Path | None,
-    refresh_rate: float | None,
+    refresh_rate: str | None,
     db: Path | None,
-    port: int | None,
+    port: str | None,
     cors_origins: tuple[str, ...],
 ) -> None:
     """The drivers in your iRacing session, and what you know about them.
@@ -75,9 +100,9 @@ def main(
     With no command, shows the live session from iRacing (or from --irsdk-file), and serves the
     local API for overlays on http://localhost:5820.
     """
-    ctx.obj = _flags(db, port, cors_origins)
+    ctx.obj = _flags(refresh_rate, db, port, cors_origins)
     if ctx.invoked_subcommand is None:
-        _run_app(_source_spec(irsdk_file), settings_from(ctx, refresh_rate=refresh_rate))
+        _run_app(_source_spec(irsdk_file), settings_from(ctx))
 
 
 @main.command()
@@ -92,20 +117,20 @@ def demo(
     ctx: click.Context,
     seed: int,
     start_at: float,
-    refresh_rate: float | None,
+    refresh_rate: str | None,
     db: Path | None,
-    port: int | None,
+    port: str | None,
     cors_origins: tuple[str, ...],
 ) -> None:
     """The app on a built-in simulated 60-car multi-class race (no iRacing needed)."""
-    settings = settings_from(ctx, refresh_rate=refresh_rate, **_flags(db, port, cors_origins))
+    settings = settings_from(ctx, **_flags(refresh_rate, db, port, cors_origins))
     _run_app(SourceSpec.of("demo", seed=seed, start_at=start_at), settings)
 
 
 @main.command()
 @IRSDK_FILE
 @click.option("--demo", "demo_race", is_flag=True, help="Serve the built-in simulated race (no iRacing needed).")
-@REFRESH
+@REFRESH_SERVED
 @DB
 @PORT
 @CORS_ORIGIN
@@ -114,18 +139,20 @@ def serve(
     ctx: click.Context,
     irsdk_file: Path | None,
     demo_race: bool,
-    refresh_rate: float | None,
+    refresh_rate: str | None,
     db: Path | None,
-    port: int | None,
+    port: str | None,
     cors_origins: tuple[str, ...],
 ) -> None:
     """The local API for overlays with no terminal UI (a streaming PC, or overlays only)."""
     if demo_race and irsdk_file:
         raise click.UsageError("choose one source: --demo or --irsdk-file")
-    settings = settings_from(ctx, refresh_rate=refresh_rate, **_flags(db, port, cors_origins))
+    settings = settings_from(ctx, **_flags(refresh_rate, db, port, cors_origins))
     engine, api = _engine(_source_spec(irsdk_file, demo_race), settings, with_api=False)
+    made = made_notebook(settings, engine.database)
+    told = click.echo if made is None else lambda line: click.echo(f"{line} (a new notebook at {made})")
     try:
-        asyncio.run(serve_headless(engine, api, announce=click.echo))
+        asyncio.run(serve_headless(engine, api, announce=told))
     except KeyboardInterrupt:
         click.echo("stopped")
     except ApiUnavailable as error:

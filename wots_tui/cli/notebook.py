@@ -1,25 +1,55 @@
-"""`wots-tui notebook export|import`: the notebook in and out as WOTS JSON or CSV."""
+"""`wots-tui notebook export|import`: the notebook in and out as WOTS JSON or CSV.
+
+A bad file is one line naming the file, the entry or line and what is wrong, and nothing is written:
+the whole file is read and checked before the notebook is opened.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import click
 import duckdb
 import orjson
 
-from wots_tui.cli.options import DB, open_database, settings_from
-from wots_tui.domain.notebook import Catalogue, Key, MergeAction, MergeStep, NoteRecord, Tag, merge_plan
-from wots_tui.domain.notebook_csv import from_csv, to_csv
+from wots_tui.cli.options import DB, made_notebook, open_database, settings_from
+from wots_tui.config import Settings
+from wots_tui.domain.models import SessionFacts
+from wots_tui.domain.notebook import (
+    Catalogue,
+    Key,
+    MergeAction,
+    MergeStep,
+    NoteRecord,
+    OurMeetings,
+    Tag,
+    merge_plan,
+)
+from wots_tui.domain.notebook_csv import records_from_csv, to_csv
+from wots_tui.domain.sightings import Sighting
 from wots_tui.domain.wots_shape import ShapeError, entry_id, notebook_document, records_from_document
+from wots_tui.logs import setup_logging
+from wots_tui.sources.iracing import subsession_meeting
 from wots_tui.store.notebook import load_all, load_records, save_records
+from wots_tui.store.sightings import holding_meetings, record_sightings, times_met
 from wots_tui.store.tags import load_tags, save_tags
+from wots_tui.store.timestamps import utc_now
+
+log = logging.getLogger(__name__)
 
 
 @click.group()
 def notebook() -> None:
     """Export the notebook, or merge another one into it."""
+
+
+def _settings(ctx: click.Context, db: Path | None) -> Settings:
+    settings = settings_from(ctx, db=str(db) if db else None)
+    setup_logging(settings.log_level)
+    return settings
 
 
 @notebook.command()
@@ -28,8 +58,11 @@ def notebook() -> None:
 @DB
 @click.pass_context
 def export(ctx: click.Context, fmt: str, out: Path | None, db: Path | None) -> None:
-    """Every entry, in the shape of the WOTS local API's /api/notebook (JSON) or one row per driver (CSV)."""
-    database = open_database(settings_from(ctx, db=str(db) if db else None).database_path())
+    """Every entry, in the shape of the WOTS local API's /api/notebook (JSON) or one row per driver (CSV).
+
+    CSV starts with a byte-order mark, so Excel reads accented names right.
+    """
+    database = open_database(_settings(ctx, db), create=False)
     try:
         records, tags = database.run(_everything)
     finally:
@@ -38,14 +71,18 @@ def export(ctx: click.Context, fmt: str, out: Path | None, db: Path | None) -> N
     if fmt == "json":
         data = orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
     else:
-        data = to_csv(document["entries"].values()).encode("utf-8")
+        data = to_csv(document["entries"].values()).encode("utf-8-sig")
     if out is None:
-        click.echo(data.decode("utf-8"), nl=False)
+        click.echo(data, nl=False)  # bytes as they are: the same as --out writes
         return
     partial = out.with_name(out.name + ".partial")  # a failed export never leaves half a file behind
-    partial.write_bytes(data)
-    os.replace(partial, out)
-    click.echo(f"exported {len(records)} entries to {out}", err=True)
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, out)
+    except OSError as error:
+        raise click.ClickException(f"{out}: cannot write it ({error.strerror or error})") from None
+    log.info("exported %d entries to %s", len(records), out)
+    click.echo(f"exported {_count(len(records), 'entry', 'entries')} to {out}", err=True)
 
 
 @notebook.command(name="import")
@@ -58,13 +95,15 @@ def import_(ctx: click.Context, file: Path, dry_run: bool, verbose: bool, db: Pa
     """Merge an exported notebook (JSON or CSV) into this one: a driver we lack is added, the newer edit wins.
 
     The file is read whole first; if anything in it is wrong, nothing is written. Everything it
-    changes is written in one transaction.
+    changes is written in one transaction. A --db file that does not exist is made (a notebook moved
+    to a new machine), except by --dry-run. An entry without a time takes the import's.
     """
+    settings = _settings(ctx, db)
     incoming, incoming_tags = _read(file)
-    database = open_database(settings_from(ctx, db=str(db) if db else None).database_path())
+    database = open_database(settings, create=not dry_run)
     try:
-        existing, tags = database.run(_known, [r.key for r in incoming])
-        plan = merge_plan({r.key: r for r in existing}, incoming)
+        existing, tags, met = database.run(_known, incoming)
+        plan = merge_plan({r.key: r for r in existing}, incoming, met, at=utc_now())
         new_tags = _new_tags(tags, incoming_tags)
         if dry_run or verbose:
             for step in plan:
@@ -74,25 +113,75 @@ def import_(ctx: click.Context, file: Path, dry_run: bool, verbose: bool, db: Pa
             database.run(_apply, plan, new_tags)
     finally:
         database.close()
+    summary = _summary(file, plan, new_tags, dry_run, made_notebook(settings, database))
+    log.info("import: %s", summary)
+    click.echo(summary)
+
+
+def _summary(file: Path, plan: list[MergeStep], new_tags: list[Tag], dry_run: bool, made: Path | None) -> str:
     counts = {action: sum(step.action is action for step in plan) for action in MergeAction}
     added, updated = ("would add", "would update") if dry_run else ("added", "updated")
-    click.echo(
-        f"{file.name}: {added} {counts[MergeAction.ADD]}, {updated} {counts[MergeAction.UPDATE]}, "
-        f"kept {counts[MergeAction.KEEP]} (ours as new or newer), {len(new_tags)} new tags"
+    merged = (
+        f"{file.name}: {_count(len(plan), 'entry', 'entries')}: {added} {counts[MergeAction.ADD]}, "
+        f"{updated} {counts[MergeAction.UPDATE]}, kept {counts[MergeAction.KEEP]} (ours as new or newer)"
     )
+    parts = [merged, _count(len(new_tags), "new tag", "new tags")]
+    undated = sum(step.result is not None and step.incoming.updated_at is None for step in plan)
+    if undated:
+        took = "would take" if dry_run else "took"
+        parts.append(f"{undated} without updatedAt or votedAt {took} the import's time")
+    if made is not None:
+        parts.append(f"a new notebook at {made}")
+    return "; ".join(parts)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def _read(file: Path) -> tuple[list[NoteRecord], list[Tag]]:
+    """The records and tags of an export, each with the meeting of its lastMet; one line if anything is wrong."""
     try:
-        data = file.read_bytes()
-        document = from_csv(data.decode("utf-8-sig")) if file.suffix.lower() == ".csv" else orjson.loads(data)
-        return records_from_document(document)
-    except orjson.JSONDecodeError as error:
-        raise click.ClickException(f"{file}: not valid JSON ({error}); nothing was imported") from None
-    except UnicodeDecodeError:
-        raise click.ClickException(f"{file}: not UTF-8 text; nothing was imported") from None
+        text = _text(file.read_bytes())
+        if not text.strip():
+            raise ShapeError("the file is empty")
+        if file.suffix.lower() == ".csv":
+            records, tags = records_from_csv(text)
+        else:
+            records, tags = records_from_document(_json(text))
     except ShapeError as error:
         raise click.ClickException(f"{file}: {error}; nothing was imported") from None
+    except OSError as error:
+        raise click.ClickException(f"{file}: cannot read it ({error.strerror or error}); nothing was imported") from None
+    return [_with_meeting(r) for r in records], tags
+
+
+def _text(data: bytes) -> str:
+    """UTF-8 text (a byte-order mark is dropped); a file that ends inside a character was cut off."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        if error.reason == "unexpected end of data" and error.end == len(data):
+            raise ShapeError(f"cut off inside a character at byte {error.start} (line {line})") from None
+        raise ShapeError(f"not UTF-8 text (byte {error.start}, line {line}): save it as UTF-8") from None
+
+
+def _json(text: str) -> object:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        if error.pos >= len(text.rstrip()):
+            raise ShapeError(f"cut off: the JSON ends at line {error.lineno} before it is complete") from None
+        raise ShapeError(f"not valid JSON at line {error.lineno}, column {error.colno} ({error.msg})") from None
+
+
+def _with_meeting(record: NoteRecord) -> NoteRecord:
+    """A record whose lastMet comes without its meeting (WOTS's, or the API's) is taken to be where it was noted."""
+    if record.last_met is None or record.last_met_in is not None:
+        return record
+    facts = SessionFacts(session_id=record.session_id or 0, subsession_id=record.subsession_id or 0)
+    return replace(record, last_met_in=subsession_meeting(facts, record.last_met))
 
 
 def _new_tags(catalogue: list[Tag], incoming: list[Tag]) -> list[Tag]:
@@ -107,14 +196,28 @@ def _everything(cursor: duckdb.DuckDBPyConnection) -> tuple[list[NoteRecord], li
     return load_all(cursor), load_tags(cursor)
 
 
-def _known(cursor: duckdb.DuckDBPyConnection, keys: list[Key]) -> tuple[list[NoteRecord], list[Tag]]:
-    """Our entries of the drivers an import brings, and our tag catalogue."""
-    return load_records(cursor, keys), load_tags(cursor)
+def _known(
+    cursor: duckdb.DuckDBPyConnection, incoming: list[NoteRecord]
+) -> tuple[list[NoteRecord], list[Tag], OurMeetings]:
+    """Our entries of the drivers an import brings, our tag catalogue, and what our sightings know of them."""
+    keys: list[Key] = [r.key for r in incoming]
+    meetings = [(r.key, r.last_met_in) for r in incoming if r.last_met is not None and r.last_met_in is not None]
+    met = OurMeetings(dict(times_met(cursor, keys)), holding_meetings(cursor, meetings))
+    return load_records(cursor, keys), load_tags(cursor), met
 
 
 def _apply(cursor: duckdb.DuckDBPyConnection, plan: list[MergeStep], new_tags: list[Tag]) -> None:
+    """Tags, then entries, then the meetings they bring (which count into the entries' times met)."""
     save_tags(cursor, new_tags)
     save_records(cursor, [step.result for step in plan if step.result is not None])
+    meetings = [_meeting(step.incoming) for step in plan if step.brings_meeting]
+    if meetings:
+        record_sightings(cursor, meetings)
+
+
+def _meeting(record: NoteRecord) -> Sighting:
+    assert record.last_met is not None and record.last_met_in is not None
+    return Sighting(record.key, record.last_met_in, record.last_met, name=record.name, car_number=record.car_number)
 
 
 def _describe(step: MergeStep) -> str:

@@ -2,32 +2,59 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
 
-from wots_tui.config import ConfigError, Settings, load_settings
+from wots_tui.config import MAX_REFRESH_RATE, ConfigError, Settings, env_name, flag_name, load_settings
 from wots_tui.store import Database, StoreError
+
+log = logging.getLogger(__name__)
 
 IRSDK_FILE = click.option(
     "--irsdk-file",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Read a captured irsdk memory-map dump, or the live file a fake sim writes, instead of iRacing.",
 )
-REFRESH = click.option("--refresh-rate", type=float, help="Screen updates per second (default 5).")
-DB = click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The notebook file (default: notebook.duckdb in the data folder; the demo keeps its own). Also WOTS_DB.",
-)
 
-PORT = click.option("--port", type=int, help="The local API's port (default 5820; 0 picks a free one). Also WOTS_PORT.")
+
+def refresh_rate_option(published_to: str):  # type: ignore[no-untyped-def]
+    """--refresh-rate, told by each command where the live session goes (serve has no screen).
+
+    The value is read as text and checked with the other settings, so a bad one names the flag and
+    says what it may be.
+    """
+    return click.option(
+        flag_name("refresh_rate"),
+        "refresh_rate",
+        metavar="N",
+        help=f"How often, per second, the live session is published to {published_to} "
+        f"(default 5, at most {MAX_REFRESH_RATE:g}). Also {env_name('refresh_rate')}.",
+    )
+
+
+REFRESH = refresh_rate_option("the screen and the local API")
+REFRESH_SERVED = refresh_rate_option("the local API")
+DB = click.option(
+    flag_name("db"),
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The notebook file (default: notebook.duckdb in the data folder; the demo keeps its own). "
+    f"Also {env_name('db')}.",
+)
+PORT = click.option(
+    flag_name("port"),
+    "port",
+    metavar="N",
+    help=f"The local API's port (default 5820; 0 picks a free one). Also {env_name('port')}.",
+)
 CORS_ORIGIN = click.option(
-    "--cors-origin",
+    flag_name("cors_origins"),
     "cors_origins",
     multiple=True,
     help="A web origin allowed to read the API from a browser page, as http://localhost:3000 (repeatable). "
-    "Also WOTS_CORS_ORIGINS, comma-separated.",
+    f"Also {env_name('cors_origins')}, comma-separated.",
 )
 
 
@@ -40,8 +67,25 @@ def settings_from(ctx: click.Context, **flags: object) -> Settings:
         raise click.ClickException(str(error)) from None
 
 
-def open_database(path: Path) -> Database:
+def open_database(settings: Settings, create: bool, demo: bool = False) -> Database:
+    """The notebook the settings name; one line if it cannot be opened.
+
+    A file the racer named (--db, WOTS_DB, config.toml) that does not exist is created only when
+    `create`; otherwise nothing is made (no file, no folder) and the line names the path. The
+    default notebook is created on first use; a new file is logged either way (`Database.created`).
+    """
+    path = settings.database_path(demo=demo)
+    if settings.chose_db and not create and not path.exists():
+        raise click.ClickException(f"{path}: no notebook there (check --db or WOTS_DB); nothing was created")
     try:
-        return Database(path)
+        database = Database(path)
     except StoreError as error:
         raise click.ClickException(str(error)) from None
+    if database.created:
+        log.info("created a new notebook at %s", path)
+    return database
+
+
+def made_notebook(settings: Settings, database: Database) -> Path | None:
+    """The notebook file the racer named, if opening it made it (the default notebook is made silently)."""
+    return database.path if settings.chose_db and database.created else None

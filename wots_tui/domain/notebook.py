@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -76,6 +76,7 @@ class NoteRecord:
     subsession_id: int | None = None
     times_met: int = 0  # sessions this notebook saw them in (sightings), not edited
     last_met: datetime | None = None
+    last_met_in: str | None = None  # the meeting of last_met, as its source names it (subsession:81552310)
     met_elsewhere: int = 0  # meetings another notebook counted, brought in by an import
 
     @property
@@ -229,33 +230,69 @@ class MergeStep:
     incoming: NoteRecord
     existing: NoteRecord | None
     result: NoteRecord | None  # what the notebook will hold; None when kept
+    brings_meeting: bool = False  # the incoming last meeting is new to us and is recorded with the entry
 
 
-def merge_plan(existing: Mapping[Key, NoteRecord], incoming: Iterable[NoteRecord]) -> list[MergeStep]:
+@dataclass(frozen=True, slots=True)
+class OurMeetings:
+    """What our sightings know of the drivers an import brings that we have met but never noted."""
+
+    seen: Mapping[Key, tuple[int, datetime]] = field(default_factory=dict)  # times met and last met
+    holding: frozenset[Key] = frozenset()  # drivers whose incoming last meeting (last_met_in) we hold already
+
+
+def merge_plan(
+    existing: Mapping[Key, NoteRecord],
+    incoming: Iterable[NoteRecord],
+    met: OurMeetings = OurMeetings(),
+    at: datetime | None = None,
+) -> list[MergeStep]:
     """Merge another notebook into ours: a driver we lack is added, the newer edit wins, ours wins ties.
 
-    Meetings counted here are facts of this notebook and stay; the name is the newest one known.
+    Meetings counted here are facts of this notebook and stay; the name is the newest one known. An
+    entry written with its last meeting (last_met, last_met_in) brings that meeting, unless we hold it,
+    and it counts among the times met rather than beside them, so the same session never counts twice.
+    An entry without a time (no updatedAt or votedAt) never replaces ours; added, it takes `at`, the
+    import's time.
     """
     steps = []
     for theirs in incoming:
         ours = existing.get(theirs.key)
+        brings = theirs.last_met is not None and theirs.last_met_in is not None and theirs.key not in met.holding
+        merged = replace(
+            _dated(theirs, at),
+            name=theirs.name or (ours.name if ours else ""),
+            car_number=theirs.car_number or (ours.car_number if ours else None),
+            **_meetings_after(theirs, ours, met, brings),
+        )
         if ours is None:
-            steps.append(MergeStep(MergeAction.ADD, theirs, None, replace(theirs, times_met=0, last_met=None)))
+            steps.append(MergeStep(MergeAction.ADD, theirs, None, merged, brings))
             continue
         newer = theirs.updated_at is not None and (ours.updated_at is None or theirs.updated_at > ours.updated_at)
-        merged = replace(
-            theirs,
-            name=theirs.name or ours.name,
-            car_number=theirs.car_number or ours.car_number,
-            times_met=ours.times_met,
-            last_met=ours.last_met,
-            met_elsewhere=max(ours.met_elsewhere, theirs.met_elsewhere - ours.times_met),
-        )
         if not newer or _content(merged) == _content(ours):
             steps.append(MergeStep(MergeAction.KEEP, theirs, ours, None))
         else:
-            steps.append(MergeStep(MergeAction.UPDATE, theirs, ours, merged))
+            steps.append(MergeStep(MergeAction.UPDATE, theirs, ours, merged, brings))
     return steps
+
+
+def _meetings_after(theirs: NoteRecord, ours: NoteRecord | None, met: OurMeetings, brings: bool) -> dict[str, Any]:
+    """Times met, last met and met elsewhere once `theirs` is merged: their meetings we lack count elsewhere."""
+    times, last_met = (ours.times_met, ours.last_met) if ours else met.seen.get(theirs.key, (0, None))
+    last_met_in = ours.last_met_in if ours else None
+    if brings:
+        times += 1
+        if last_met is None or theirs.last_met is not None and theirs.last_met > last_met:
+            last_met, last_met_in = theirs.last_met, theirs.last_met_in
+    elsewhere = max(ours.met_elsewhere if ours else 0, theirs.met_elsewhere - times)
+    return {"times_met": times, "last_met": last_met, "last_met_in": last_met_in, "met_elsewhere": elsewhere}
+
+
+def _dated(record: NoteRecord, at: datetime | None) -> NoteRecord:
+    """A record with the times its file lacked: the last edit `at` (the import's time), a rating's the last edit."""
+    updated_at = record.updated_at or at
+    voted_at = record.voted_at or (updated_at if record.rating is not None else None)
+    return replace(record, updated_at=updated_at, voted_at=voted_at)
 
 
 def _content(record: NoteRecord) -> tuple[object, ...]:

@@ -6,7 +6,8 @@ Extra fields may be added; none is renamed. Crowd fields are null until crowdsou
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -73,8 +74,13 @@ def notebook_object(record: NoteRecord, catalogue: Catalogue) -> Json:
 
 
 def notebook_document(records: Iterable[NoteRecord], catalogue: Catalogue) -> Json:
-    """The whole notebook as one document (what `notebook export` writes; the API streams the same shape)."""
-    entries = notebook_entries(sorted(records, key=lambda r: r.key), catalogue)
+    """The whole notebook as one document: what `notebook export` writes, the API's entries each with `lastMetIn`.
+
+    `lastMetIn` is the meeting of `lastMet` as its source names it (`subsession:81552310`): a notebook
+    that imports the entry records that meeting, so meeting the driver there again is not counted twice.
+    """
+    ordered = sorted(records, key=lambda r: r.key)
+    entries = {entry_id(r.key): {**notebook_object(r, catalogue), "lastMetIn": r.last_met_in} for r in ordered}
     return {"count": len(entries), "entries": entries}
 
 
@@ -85,33 +91,47 @@ def notebook_entries(records: Iterable[NoteRecord], catalogue: Catalogue) -> Jso
 # reading a document back (import)
 
 
-def records_from_document(document: Any) -> tuple[list[NoteRecord], list[Tag]]:
-    """The records and the tags a WOTS notebook document holds; ShapeError on the first thing that is wrong."""
+def records_from_document(
+    document: Any, named: Callable[[str], str] = lambda name: f"entry {name!r}"
+) -> tuple[list[NoteRecord], list[Tag]]:
+    """The records and the tags a WOTS notebook document holds; ShapeError on the first thing that is wrong.
+
+    Each message starts with where, as `named` calls an entry (`entry '123456'`; a CSV's `line 4`).
+    Times the document lacks stay None: the merge decides what they become.
+    """
     if not isinstance(document, dict) or not isinstance(document.get("entries"), dict):
         raise ShapeError('not a WOTS notebook: expected an object with "entries"')
-    records, tags = [], {}
+    records, tags, first_seen = [], {}, {}
     for name, entry in document["entries"].items():
-        record, entry_tags = _record(name, entry)
+        where = named(name)
+        record, entry_tags = _record(entry, where)
+        if record.key in first_seen:
+            raise ShapeError(f"{where}: custId {record.key[1]} is there twice (first in {first_seen[record.key]})")
+        first_seen[record.key] = where
         records.append(record)
         tags.update((t.id, t) for t in entry_tags)
     return records, list(tags.values())
 
 
-def _record(name: str, entry: Any) -> tuple[NoteRecord, list[Tag]]:
-    where = f"entry {name!r}"
+def _record(entry: Any, where: str) -> tuple[NoteRecord, list[Tag]]:
     if not isinstance(entry, dict):
         raise ShapeError(f"{where}: expected an object")
     platform = _field(entry, "platform", str, where, default=Platform.IRACING.value)
     if platform not in {p.value for p in Platform}:
-        raise ShapeError(f"{where}: unknown platform {platform!r}")
+        raise ShapeError(f"{where}: unknown platform {platform!r} (known: {', '.join(p.value for p in Platform)})")
+    driver_id = _field(entry, "custId", int, where, required=True)
+    if driver_id <= 0:
+        raise ShapeError(f"{where}: custId must be a positive whole number, not {driver_id}")
     rating = _field(entry, "userRep", int, where)
     if rating not in (None, -1, 0, 1):
         raise ShapeError(f"{where}: userRep must be -1, 0, 1 or null, not {rating!r}")
+    seen = _field(entry, "seenCount", int, where, default=0)
+    if seen < 0:
+        raise ShapeError(f"{where}: seenCount must be 0 or more, not {seen}")
     tags = [_tag(tag, where) for tag in _field(entry, "userTags", list, where, default=[])]
     voted_at = _moment(entry, "votedAt", where)
-    updated_at = _moment(entry, "updatedAt", where) or voted_at
     record = NoteRecord(
-        key=(platform, _field(entry, "custId", int, where, required=True)),
+        key=(platform, driver_id),
         name=_field(entry, "name", str, where, default=""),
         car_number=_field(entry, "carNumber", str, where),
         nickname=_field(entry, "customName", str, where) or "",
@@ -119,12 +139,20 @@ def _record(name: str, entry: Any) -> tuple[NoteRecord, list[Tag]]:
         note=_field(entry, "userNote", str, where) or "",
         tag_ids=tuple(dict.fromkeys(t.id for t in tags)),
         voted_at=voted_at,
-        updated_at=updated_at,
+        updated_at=_moment(entry, "updatedAt", where) or voted_at,
         session_id=_field(entry, "sessionId", int, where),
         subsession_id=_field(entry, "subsessionId", int, where),
-        met_elsewhere=max(0, _field(entry, "seenCount", int, where, default=0)),
+        last_met=_moment(entry, "lastMet", where),
+        last_met_in=_field(entry, "lastMetIn", str, where),
+        met_elsewhere=seen,
     )
+    if record.is_empty:
+        who = f"{record.name} ({driver_id})" if record.name else f"custId {driver_id}"
+        raise ShapeError(f"{where}: nothing written about {who}: no userRep, userNote, customName or userTags")
     return record, tags
+
+
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def _tag(tag: Any, where: str) -> Tag:
@@ -133,12 +161,17 @@ def _tag(tag: Any, where: str) -> Tag:
     if not isinstance(tag, dict):
         raise ShapeError(f"{where}: a userTags item must be a tag object")
     tag_id = _field(tag, "id", str, where, required=True)
+    if not tag_id or any(c.isspace() for c in tag_id):
+        raise ShapeError(f"{where}: a tag id must be one word, not {tag_id!r}")
+    colour = _field(tag, "color", str, where, default="#a1a1aa")
+    if not _COLOUR.fullmatch(colour):
+        raise ShapeError(f"{where}: tag {tag_id!r} color must be #rrggbb, not {colour!r}")
     return Tag(
         id=tag_id,
-        name=_field(tag, "name", str, where, default=tag_id),
-        icon=_field(tag, "icon", str, where, default="🔖"),
-        category=(_field(tag, "category", str, where, default="mine") or "mine").lower(),
-        colour=_field(tag, "color", str, where, default="#a1a1aa"),
+        name=_field(tag, "name", str, where) or tag_id,
+        icon=_field(tag, "icon", str, where) or "🔖",
+        category=(_field(tag, "category", str, where) or "mine").lower(),
+        colour=colour.lower(),
     )
 
 
@@ -158,7 +191,7 @@ def _moment(obj: Mapping[str, Any], name: str, where: str) -> datetime | None:
     if text is None:
         return None
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise ShapeError(f"{where}: {name} is not an ISO 8601 time: {text!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -36,6 +36,7 @@ _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (
 class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.created = not path.exists()  # a new, empty notebook: opening it made the file
         self._connection = _connect(path)
         self._local = threading.local()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wots-store")

@@ -108,6 +108,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         """,
         then=refresh_search_text,
     ),
+    Migration(
+        4,
+        "where each driver was last met, so an export carries it and an import does not count it twice",
+        """
+        ALTER TABLE met ADD COLUMN last_met_in VARCHAR;       -- the meeting (a source's key) of last_met
+        ALTER TABLE notebook ADD COLUMN last_met_in VARCHAR;  -- the met summary's, copied
+        UPDATE met m SET last_met_in = s.meeting
+            FROM (SELECT platform, driver_id, arg_max(session_key, seen_at) AS meeting FROM sightings GROUP BY ALL) s
+            WHERE m.platform = s.platform AND m.driver_id = s.driver_id;
+        UPDATE notebook n SET last_met_in = m.last_met_in FROM met m
+            WHERE n.platform = m.platform AND n.driver_id = m.driver_id;
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

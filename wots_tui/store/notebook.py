@@ -18,7 +18,7 @@ from wots_tui.store.timestamps import from_db, to_db
 # Entries are read from the notebook alone (it keeps a copy of each entry's met summary); names and tags
 # are added for the rows read only (`_completed`): joins over all 100k rows were most of a search's time.
 _COLUMNS = """n.platform, n.driver_id, n.nickname, n.rep, n.note, n.voted_at, n.updated_at, n.session_id,
-              n.subsession_id, n.met_elsewhere, n.times_met, n.last_met"""
+              n.subsession_id, n.met_elsewhere, n.times_met, n.last_met, n.last_met_in"""
 _FROM = "notebook n"
 _IN_KEYS = "(n.platform, n.driver_id) IN (SELECT (unnest(?), unnest(?)))"
 _SORTS = {
@@ -179,7 +179,7 @@ def copy_met(cursor: duckdb.DuckDBPyConnection, keys: Sequence[Key] | None = Non
     """Copy the met summary of these drivers (all when None) into their entries, where searches sort by it."""
     few = keys is not None and len(keys) <= 1000  # a long list of ids costs more than the join it spares
     cursor.execute(
-        f"""UPDATE notebook n SET times_met = m.times, last_met = m.last_met
+        f"""UPDATE notebook n SET times_met = m.times, last_met = m.last_met, last_met_in = m.last_met_in
             FROM (SELECT * FROM met{' WHERE driver_id = ANY(?)' if few else ''}) m
             WHERE n.platform = m.platform AND n.driver_id = m.driver_id""",
         [[driver_id for _, driver_id in keys]] if few and keys is not None else [],
@@ -239,7 +239,7 @@ def _completed(cursor: duckdb.DuckDBPyConnection, rows: list[tuple]) -> list[Not
 
 
 def _record(row: tuple, name: tuple[str, str | None], tag_ids: tuple[str, ...]) -> NoteRecord:
-    platform, driver_id, nickname, rep, note, voted, updated, session, subsession, elsewhere, met, last = row
+    platform, driver_id, nickname, rep, note, voted, updated, session, subsession, elsewhere, met, last, last_in = row
     return NoteRecord(
         key=(platform, driver_id),
         name=name[0],
@@ -255,4 +255,5 @@ def _record(row: tuple, name: tuple[str, str | None], tag_ids: tuple[str, ...]) 
         met_elsewhere=elsewhere,
         times_met=met,
         last_met=from_db(last),
+        last_met_in=last_in,
     )

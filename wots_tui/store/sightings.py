@@ -52,17 +52,20 @@ def _record(cursor: duckdb.DuckDBPyConnection, sightings: Sequence[Sighting]) ->
         """INSERT INTO sightings SELECT platform, driver_id, session_key, seen_at, session_id, subsession_id, track,
                session_type, car, car_class, irating FROM seen
            ON CONFLICT (platform, driver_id, session_key) DO NOTHING
-           RETURNING platform, driver_id, seen_at"""
+           RETURNING platform, driver_id, session_key, seen_at"""
     ).fetchall()
     if new:
         cursor.execute(
-            """INSERT INTO met SELECT platform, driver_id, count(*), max(seen_at)
-                   FROM (SELECT unnest(?) AS platform, unnest(?) AS driver_id, unnest(?::TIMESTAMP[]) AS seen_at) GROUP BY ALL
+            """INSERT INTO met SELECT platform, driver_id, count(*), max(seen_at), arg_max(session_key, seen_at)
+                   FROM (SELECT unnest(?) AS platform, unnest(?) AS driver_id, unnest(?) AS session_key,
+                         unnest(?::TIMESTAMP[]) AS seen_at) GROUP BY ALL
                ON CONFLICT (platform, driver_id) DO UPDATE SET times = met.times + excluded.times,
-                   last_met = greatest(met.last_met, excluded.last_met)""",
+                   last_met = greatest(met.last_met, excluded.last_met),
+                   last_met_in = CASE WHEN excluded.last_met >= met.last_met THEN excluded.last_met_in
+                                      ELSE met.last_met_in END""",
             [list(c) for c in zip(*new)],
         )
-        copy_met(cursor, list({(platform, driver_id) for platform, driver_id, _ in new}))
+        copy_met(cursor, list({(platform, driver_id) for platform, driver_id, _, _ in new}))
     renamed = cursor.execute(
         """SELECT s.platform, s.driver_id FROM seen s JOIN drivers d USING (platform, driver_id)
            WHERE s.name <> '' AND s.name <> d.name"""
@@ -84,6 +87,18 @@ def times_met(cursor: duckdb.DuckDBPyConnection, keys: Iterable[Key]) -> Met:
         key_columns(keys),
     ).fetchall()
     return {(platform, driver_id): (count, from_db(last)) for platform, driver_id, count, last in rows}
+
+
+def holding_meetings(cursor: duckdb.DuckDBPyConnection, meetings: Sequence[tuple[Key, str]]) -> frozenset[Key]:
+    """The drivers among `meetings` (driver, meeting key) whose meeting is one of our sightings already."""
+    if not meetings:
+        return frozenset()
+    rows = cursor.execute(
+        """SELECT platform, driver_id FROM sightings
+           WHERE (platform, driver_id, session_key) IN (SELECT (unnest(?), unnest(?), unnest(?)))""",
+        [*key_columns(key for key, _ in meetings), [meeting for _, meeting in meetings]],
+    ).fetchall()
+    return frozenset((platform, driver_id) for platform, driver_id in rows)
 
 
 def sightings_of(cursor: duckdb.DuckDBPyConnection, key: Key, limit: int = 20) -> list[Sighting]:

@@ -184,16 +184,27 @@ class NotebookAnnotator:
         return removed
 
     async def save_tags(self, tags: Sequence[Tag]) -> None:
-        """Add or change tags (name, icon, colour, order, hotkey)."""
-        self.catalogue = self.catalogue.changed(tags)
+        """Add or change tags (name, icon, colour, order, hotkey).
+
+        A key belongs to one tag at most: a tag saved with a key takes it from the tag that had it, which
+        is left with none (memory does here what the store's `save_tags` does in the file).
+        """
+        saved = {t.id for t in tags}
+        keys = {t.hotkey for t in tags if t.hotkey is not None}
+        displaced = [replace(t, hotkey=None) for t in self.catalogue if t.hotkey in keys and t.id not in saved]
+        self.catalogue = self.catalogue.changed([*displaced, *tags])
         await self._commit((), save_tags, list(tags))
 
     async def delete_tag(self, tag_id: str) -> None:
-        """Delete a racer-made tag from the catalogue and from every driver.
+        """Delete a racer-made tag from the catalogue and from every driver; its key then tags nothing.
 
         Memory drops it from the roster's entries (one left with nothing written is gone), as the store
-        does; nothing is read back, so no load or edit in flight is undone.
+        does; nothing is read back, so no load or edit in flight is undone. A built-in tag stays, as in
+        the store.
         """
+        tag = self.catalogue.get(tag_id)
+        if tag is None or tag.builtin:
+            return
         self.catalogue = self.catalogue.without(tag_id)
         for key, record in list(self._records.items()):  # edits in flight were queued before: the store strips them
             if tag_id in record.tag_ids:

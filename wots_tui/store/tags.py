@@ -33,8 +33,13 @@ def load_tags(cursor: duckdb.DuckDBPyConnection) -> list[Tag]:
 
 
 def save_tags(cursor: duckdb.DuckDBPyConnection, tags: Sequence[Tag]) -> None:
-    """Insert or replace these tags (a rename, a new colour, a new order or hotkey: all one write)."""
+    """Insert or replace these tags (a rename, a new colour, a new order or hotkey: all one write).
+
+    A key belongs to one tag at most: a tag saved with a key takes it from any other tag that had it.
+    """
     for tag in tags:
+        if tag.hotkey is not None:
+            cursor.execute("UPDATE tags SET hotkey = NULL WHERE hotkey = ? AND id <> ?", [tag.hotkey, tag.id])
         cursor.execute(
             f"""INSERT INTO tags ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, icon = excluded.icon,

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from helpers import connected, make_app, wait_for, write_race_moment
-from textual.widgets import Input, SelectionList, TextArea
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import Input, OptionList, SelectionList, Static, TextArea
 
-from wots_tui.domain.notebook import RatingFilter
+from wots_tui.domain.notebook import NotebookQuery, RatingFilter
 from wots_tui.sources.factory import SourceSpec
 from wots_tui.store import Database
-from wots_tui.store.notebook import load_all
+from wots_tui.store.notebook import load_all, load_record
 from wots_tui.store.tags import load_tags
 from wots_tui.ui.screens.driver_card import DriverCard
 from wots_tui.ui.screens.editors import NoteEditor, TextPrompt
+from wots_tui.ui.screens.help import HelpScreen
 from wots_tui.ui.screens.notebook import NotebookScreen
+from wots_tui.ui.screens.pickers import Picker
 from wots_tui.ui.screens.tag_editor import TagEditor
 from wots_tui.ui.screens.tags import TagsScreen
 from wots_tui.ui.widgets.driver_board import DriverBoard
@@ -72,7 +77,11 @@ async def test_keys_act_on_the_filtered_and_sorted_view_and_never_on_the_racer(t
     async with app.run_test(size=(160, 50)) as pilot:
         await connected(pilot)
         board = app.live.query_one(DriverBoard)
-        await pilot.press("f", "f", "f", "s", "s", "end")  # GT3 only, by iRating, the last one
+        for _ in range(len(app.live.board.classes) + 1):  # GT3 only
+            if app.live.class_filter is not None and app.live.class_filter.name == "GT3":
+                break
+            await pilot.press("f")
+        await pilot.press("s", "s", "end")  # by iRating, the last one
         target = board.cursor_row
         assert target.car_class.name == "GT3"
         await pilot.press("minus")
@@ -106,10 +115,14 @@ async def test_the_card_edits_everything_at_once(tmp_path: Path):
         await wait_for(pilot, lambda: board.cursor_row.notebook is not None)
         entry = board.cursor_row.notebook
         assert (entry.rating, entry.nickname, entry.note, entry.icons) == (-1, "Tommy", "pushes in the braking zone", ("💥", "🔥"))
+        before = await app.engine.database.call(load_record, target.key)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, DriverCard))
-        await pilot.press("escape")  # nothing changes
+        app.screen.query_one("#card-nickname", Input).value = "Not saved"
+        await pilot.press("escape")  # nothing changes: not on screen, and not in the file once a write would be
+        await settled(pilot)
         assert board.cursor_row.notebook == entry
+        assert await app.engine.database.call(load_record, target.key) == before
 
 
 async def test_notebook_screen_search_filter_delete_and_undo(tmp_path: Path):
@@ -121,37 +134,124 @@ async def test_notebook_screen_search_filter_delete_and_undo(tmp_path: Path):
         await pilot.press("plus", "down", "minus", "down", "minus", "1", "down", "9")
         await pilot.press("f2")
         assert isinstance(app.screen, NotebookScreen)
-        table = app.screen.query_one(NotebookTable)
+        notebook = app.screen
+        table = notebook.query_one(NotebookTable)
 
         async def shows(wanted: list[str]) -> None:  # the store answers each search in its own time
             await wait_for(pilot, lambda: sorted(r.name for r in table.rows) == sorted(wanted))
 
         await shows(names)
+        assert header(notebook) == "Notebook  4 entries · sorted by last met"
+        assert "clear_filters" not in active_actions(notebook)  # x is offered only while a filter is on
         await pilot.press("slash", *names[2].split()[0].lower())
         await shows([names[2]])
-        await pilot.press("escape", "r", "r", "r")  # rated down, still searching for that name
+        await pilot.press("escape", "r")
+        assert isinstance(app.screen, Picker)
+        await pilot.press("minus")  # rated down, still searching for that name
         await shows([names[2]])
-        assert app.screen.query_state.rating is RatingFilter.DOWN
-        app.screen.query_one(Input).value = ""
-        await shows(names[1:3])
-        await pilot.press("r", "r", "t")  # any rating, tag: Clean Racer
-        await shows([names[2]])
-        await pilot.press("t", "t", "t", "t", "t", "t", "t", "t", "t", "t", "t", "t", "t", "t", "t", "t")  # all the way round
-        assert app.screen.query_state.tag_id is None
+        assert notebook.query_state.rating is RatingFilter.DOWN and "rated down" in header(notebook)
+        await pilot.press("x")  # every filter and the search go
         await shows(names)
+        assert notebook.query_one(Input).value == "" and notebook.query_state == NotebookQuery()
+
+        await pilot.press("t")
+        picker = app.screen
+        assert isinstance(picker, Picker)
+        await wait_for(pilot, lambda: "1 entry" in option_text(picker, 1))  # Clean Racer, and who carries it
+        assert option_text(picker, 1).split() == ["1", "✨", "Clean", "Racer", "1", "entry"]
+        await pilot.press("down", "down", "escape")  # closed: nothing changes
+        assert app.screen is notebook and notebook.query_state.tag_id is None
+        await pilot.press("t", "1")  # the tag on key 1: Clean Racer
+        await shows([names[2]])
+        assert "✨ Clean Racer" in header(notebook) and "1 of 4 entries" in header(notebook)
+        await pilot.press("r", "plus")  # rated up and Clean Racer: nobody
+        await shows([])
+        hint = notebook.query_one("#notebook-hint", Static)
+        assert hint.display and "No entry matches rated up and ✨ Clean Racer" in str(hint.render())
+        assert "x clears" in str(hint.render()) and "clear_filters" in active_actions(notebook)
+        await pilot.press("x")
+        await shows(names)
+        assert not hint.display
+
+        table.move_to(1)
         deleted = table.cursor_row
         await pilot.press("d")
         await shows([n for n in names if n != deleted.name])
-        assert deleted.key not in await stored_keys(app)
+        assert deleted.key not in await stored_keys(app) and app.engine.entry_count == 3
+        assert "3 entries" in header(notebook) and "1 deleted (u undoes)" in header(notebook)
         await pilot.press("u")
         await shows(names)
-        assert deleted.key in await stored_keys(app)
+        assert await app.engine.database.call(load_record, deleted.key) == deleted  # exactly as it was
         await pilot.press("f2")
         assert app.screen is app.live
 
 
+async def test_an_empty_notebook_says_how_to_start(tmp_path: Path):
+    app = make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot)
+        await pilot.press("f2")
+        notebook = app.screen
+        await wait_for(pilot, lambda: notebook.searches_shown)
+        hint = str(notebook.query_one("#notebook-hint", Static).render())
+        assert "Your notebook is empty" in hint and "+ - 0" in hint and "wots-tui notebook import FILE" in hint
+        assert header(notebook) == "Notebook  0 entries · sorted by last met"
+        await pilot.press("slash", *"nobody", "escape")  # a search in an empty notebook: still how to start
+        await wait_for(pilot, lambda: notebook.query_state.text == "nobody" and "No entry matches “nobody”" in
+                       str(notebook.query_one("#notebook-hint", Static).render()))
+
+
+async def test_help_opens_on_the_keys_of_the_screen_it_is_asked_on(tmp_path: Path):
+    app = make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot)
+        for screen_key, title, keys in (
+            ("f2", "Notebook", ["r show only entries rated up", "x every entry again", "d del delete the entry"]),
+            ("f3", "Tags", ["1…9 give the selected tag this key", "0 the selected tag keeps no key"]),
+            ("tab", "Live drivers", ["+ - 0 rate the driver", "1…9 add or remove the tag on that key"]),
+        ):
+            await pilot.press(screen_key)
+            underneath = app.screen
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            text = help_text(app.screen)
+            assert text.splitlines()[0] == title
+            for key in keys:
+                assert key in " ".join(text.split()), key
+            await pilot.press("escape")
+            assert app.screen is underneath
+
+
 async def stored_keys(app) -> set:  # type: ignore[no-untyped-def]
     return {r.key for r in await app.engine.database.call(load_all)}
+
+
+def header(screen: NotebookScreen) -> str:
+    return str(screen.query_one("#notebook-header", Static).render())
+
+
+def active_actions(screen: NotebookScreen) -> set[str]:
+    return {active.binding.action for active in screen.active_bindings.values()}
+
+
+def option_text(picker: Picker, index: int) -> str:
+    return str(picker.query_one(OptionList).get_option_at_index(index).prompt)
+
+
+def help_text(screen: HelpScreen) -> str:
+    """What the help says, as plain text at the help's width (words in the order shown)."""
+    console = Console(width=100, file=io.StringIO(), record=True)
+    console.print(screen.query_one("#help-text", Static).content)
+    return console.export_text()
+
+
+async def settled(pilot: Pilot) -> None:
+    """Until any write the keys pressed so far asked for would have landed: the app's queues idle and the
+    store's thread done with all it was asked (a write can follow a read, so a few rounds)."""
+    for _ in range(5):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.app.engine.database.call(lambda cursor: None)
 
 
 async def test_tags_screen_add_rekey_move_and_delete(tmp_path: Path):

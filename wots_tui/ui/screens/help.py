@@ -1,67 +1,225 @@
-"""The help screen: keys and what each column means."""
+"""The help screen: the keys of the screen it was opened on, read from that screen's own bindings, and what
+its columns mean.
+
+The keys table is built from the bindings (the table's under the cursor, the screen's, the app's), so a
+key added to a screen is in its help at once. A binding says what it does in its tooltip; the keys that
+several screens share, bound in other modules, are explained here by action.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Markdown
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
 
-HELP = """\
-# wots-tui
+from wots_tui.ui.widgets.row_table import RowTable
 
-## Keys
-| key | does |
-|---|---|
-| `↑` `↓` / `k` `j` | move the cursor (it follows its driver as positions change) |
-| `PgUp` `PgDn` `Home` `End` | move by a page, to the top, to the bottom |
-| `+` `-` `0` | rate the driver under the cursor up, down, neutral |
-| `1`…`9` | add or remove the tag on that key (see the tags screen) |
-| `n` / `c` | write a note / set a nickname |
-| `Enter` | the driver's card: everything known about them, editable |
-| `f` | show one class at a time, then all again |
-| `s` | sort by position, by class, by iRating |
-| `Tab` `F2` `F3` | next screen; the notebook; the tags |
-| `Ctrl+P` | the command palette: every action above by name |
-| `?` | this help; `Esc` closes it |
-| `q` | quit |
+# What the keys shared by several screens (and the app's own) do, by action name without its arguments.
+SHARED_ACTIONS = {
+    "cursor": "move the cursor",
+    "page": "move by a page",
+    "cursor_to": "to the first, the last row",
+    "rate": "rate the driver under the cursor up, down, neutral",
+    "tag": "add or remove the tag on that key (the tags screen, F3, sets the keys)",
+    "note": "write a note on the driver under the cursor",
+    "nickname": "set a nickname for them",
+    "card": "the driver's card: everything known about them, editable",
+    "next_screen": "the next, the previous screen",
+    "show": "the notebook; the tags (F2 on the notebook goes back to the live drivers)",
+    "push_screen": "the keys of this screen; Esc closes it",
+    "help": "the keys of this screen; Esc closes it",
+    "command_palette": "the command palette: every action of this screen by name",
+    "quit": "quit",
+}
 
-## Notebook screen (`F2`)
-`/` searches names, nicknames, notes and tags as you type; `r` filters by rating, `t` by tag, `s` sorts by
-last met, times met or name; `d` deletes an entry and `u` brings it back. The driver keys above work here too.
+Rows = tuple[tuple[str, str], ...]
 
-## Tags screen (`F3`)
-`a` adds a tag of your own, `e` edits it, `Shift+↑/↓` moves a tag, `1`…`9` gives it that key (`0` takes
-the key away), `d` deletes one of your own tags.
 
-## Columns
-| column | meaning |
-|---|---|
-| P / CP | overall and class position |
-| # | car number |
-| Driver / Nick | name in the sim; your nickname for them |
-| Class | car class, in the sim's colour |
-| Lic | licence letter and safety rating |
-| iR / ±iR | iRating; estimated change if the race ended now (official races, per class) |
-| Lap | lap the car is on |
-| Gap | to the class leader (race) or to the class's best lap (practice, qualifying) |
-| Last / Best | last and best lap times |
-| Pit | on pit road |
-| R / Tags / Met / Note | your rating, tags, times met and note from your notebook |
+@dataclass(frozen=True, slots=True)
+class About:
+    """What a screen's help says besides its keys: an opening line, then sections of text or of rows."""
 
-Your own row is highlighted.
+    title: str
+    intro: str
+    sections: tuple[tuple[str, str | Rows], ...] = ()
 
-## Overlays
-While the app runs, `http://localhost:5820` serves the WOTS local API (the header says where, or `API off`
-when the port is taken): `/api/drivers`, `/api/driver?id=`, `/api/notebook`, `/api/session`, `/api/status`,
-`/api/stream` and more; `/api/help` lists them all. It answers this computer only.
-"""
+
+def _words(text: str) -> str:
+    """A paragraph written over several source lines, as one line (the help screen wraps it to its width)."""
+    return " ".join(text.split())
+
+
+LIVE = About(
+    "Live drivers",
+    _words("""
+        Everyone in the session, one row each. The keys act on the driver under the cursor; what you note is
+        kept in your notebook (F2) and shown whenever you meet that driver again.
+    """),
+    (
+        ("Columns", (
+            ("P / CP", "overall and class position"),
+            ("#", "car number"),
+            ("Driver / Nick", "name in the sim; your nickname for them"),
+            ("Class", "car class, in the sim's colour"),
+            ("Lic", "licence letter and safety rating"),
+            ("iR / ±iR", "iRating; estimated change if the race ended now (official races, per class)"),
+            ("Lap", "lap the car is on"),
+            ("Gap", "to the class leader (race) or to the class's best lap (practice, qualifying)"),
+            ("Last / Best", "last and best lap times"),
+            ("Pit", "on pit road"),
+            ("R / Tags / Met / Note", "your rating, tags, times met and note from your notebook"),
+        )),
+        ("", _words("""
+            Your own row is highlighted. On a narrow terminal the lap times and race facts go first; your
+            own columns stay.
+        """)),
+        ("Overlays", _words("""
+            While the app runs, [b]http://localhost:5820[/b] serves the WOTS local API (the header says
+            where, or [b]API off[/b] when the port is taken): /api/drivers, /api/driver?id=, /api/notebook,
+            /api/session, /api/status, /api/stream and more; /api/help lists them all. It answers this
+            computer only.
+        """)),
+    ),
+)
+
+NOTEBOOK = About(
+    "Notebook",
+    _words("""
+        Everyone you ever rated, tagged, nicknamed or wrote about, met in a session or not. The driver keys
+        act on the entry under the cursor, as on the live screen.
+    """),
+    (
+        ("Filters", _words("""
+            [b]r[/b] and [b]t[/b] open a small list: Enter picks, the key before a choice picks it at once
+            ([b]r +[/b]: rated up; [b]t 1[/b]: the tag on key 1), Esc closes it and changes nothing. Filters
+            and the search add up; the header says which are on, and [b]x[/b] lets them all go.
+        """)),
+        ("Columns", (
+            ("R", "your rating: ▲ up, ● neutral, ▼ down"),
+            ("Driver / Nick", "the name they last raced under; your nickname for them"),
+            ("Tags", "your tags on them"),
+            ("Met / Last met", "sessions you were in together; when you last were"),
+            ("Note", "your note"),
+        )),
+    ),
+)
+
+TAGS = About(
+    "Tags",
+    _words("""
+        The tags you put on drivers: the built-in ones (other WOTS tools know them) and your own. Keys 1…9
+        tag the driver under the cursor on the live and notebook screens, one tag per key: giving a tag a
+        key another tag holds moves the key, and says so; deleting a tag leaves its key to no tag.
+    """),
+    (
+        ("Columns", (
+            ("Key", "the key that tags a driver with it"),
+            ("Name", "its icon and name, in its colour"),
+            ("Category", "racecraft, pace, conduct, people, or mine"),
+            ("Kind", "built-in (keeps its name and colour) or yours"),
+            ("Drivers", "how many entries of your notebook carry it"),
+        )),
+    ),
+)
+
+# Each screen's help, by the screen's class name: help knows no screen module (they open help).
+ABOUT = {"LiveScreen": LIVE, "NotebookScreen": NOTEBOOK, "TagsScreen": TAGS}
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
+    """Help on `topic`, or on the screen beneath it when opened by name (the app's `help`)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "dismiss", "Close help")]
+
+    def __init__(self, topic: Screen | None = None) -> None:
+        super().__init__()
+        self.topic = topic
+        self._shown: Screen | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Markdown(HELP)
+            yield Static(id="help-text")
+
+    def on_screen_resume(self) -> None:
+        """Show the topic's help; opened by name, the same screen serves each screen it is opened on."""
+        topic = self.topic or next((s for s in reversed(self.app.screen_stack) if s is not self), None)
+        if topic is not None and topic is not self._shown:
+            self._shown = topic
+            self.query_one("#help-text", Static).update(help_for(topic))
+            self.query_one(VerticalScroll).scroll_home(animate=False)
+
+
+def help_for(topic: Screen) -> RenderableType:
+    """The topic screen's name and opening line, its keys (from its bindings), then the rest ABOUT says."""
+    about = ABOUT.get(type(topic).__name__, About(type(topic).__name__, ""))
+    parts: list[RenderableType] = [Text(about.title, style="bold"), Text.from_markup(about.intro)]
+    for heading, body in (("Keys", tuple(key_rows(topic))), *about.sections):
+        if heading:
+            parts.append(Text(f"\n{heading}", style="bold underline"))
+        parts.append(Text.from_markup(body) if isinstance(body, str) else _table(body))
+    return Group(*parts)
+
+
+def _table(rows: Sequence[tuple[str, str]]) -> Table:
+    table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(ratio=1)
+    for first, second in rows:
+        table.add_row(first, second)
+    return table
+
+
+def key_rows(topic: Screen) -> list[tuple[str, str]]:
+    """One row per thing a key does, in the order bound, the app's keys last: the keys that do it (`1…9`
+    for a run of digits) and what it does."""
+    rows: dict[str, list[str]] = {}
+    app = topic.app
+    for binding in _bindings(topic):
+        keys = rows.setdefault(_does(binding), [])
+        key = app.get_key_display(binding)
+        if key not in keys:
+            keys.append(key)
+    return [(" ".join(_digit_runs(keys)), does) for does, keys in rows.items()]
+
+
+def _bindings(topic: Screen) -> Iterable[Binding]:
+    """The topic's own bindings, its table's (the keys that move the cursor), then the app's and those that
+    act on the app (screens, quit, the palette). Textual's own screen keys are left out."""
+    table: list[DOMNode] = [*topic.query(RowTable).results()][:1]
+    textual_own = {b.action for b in Binding.make_bindings(Screen.BINDINGS)}
+
+    def place(node: DOMNode, binding: Binding) -> int:
+        return 2 if node is topic.app or binding.action.startswith("app.") else 0 if node is topic else 1
+
+    found = [
+        (place(node, binding), binding)
+        for node in (topic, *table, topic.app)
+        for _, binding in node._bindings  # Textual's merged map of the node's bindings: what answers a key
+        if not (binding.system or binding.action in textual_own) and (binding.description or binding.tooltip)
+    ]
+    return [binding for _, binding in sorted(found, key=lambda found: found[0])]  # in bound order within
+
+
+def _does(binding: Binding) -> str:
+    name = binding.action.removeprefix("app.").partition("(")[0]
+    return SHARED_ACTIONS.get(name) or binding.tooltip or binding.description
+
+
+def _digit_runs(keys: list[str]) -> list[str]:
+    """`1` … `9` as one `1…9`: the digits a row of keys holds in a run."""
+    digits = [k for k in keys if len(k) == 1 and k.isdigit()]
+    if len(digits) < 3 or [int(d) for d in digits] != list(range(int(digits[0]), int(digits[-1]) + 1)):
+        return keys
+    first = keys.index(digits[0])
+    others = [k for k in keys if k not in digits]
+    return [*others[:first], f"{digits[0]}…{digits[-1]}", *others[first:]]

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import replace
+from typing import ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from wots_tui.domain.notebook import Key, NotebookQuery, NoteRecord, RatingFilter
+from wots_tui.domain.notebook import Catalogue, Key, NotebookQuery, NoteRecord, RatingFilter
 from wots_tui.ui.screens.base import SCREEN_KEYS
 from wots_tui.ui.screens.driver_actions import DRIVER_KEYS, DriverActions
+from wots_tui.ui.screens.help import HelpScreen
+from wots_tui.ui.screens.pickers import Choice, Picker, entries, rating_picker, tag_choices, tag_picker
 from wots_tui.ui.widgets.notebook_table import NotebookTable
 from wots_tui.ui.widgets.paged_rows import PagedRows
 
@@ -30,17 +34,33 @@ PAGE = 100  # entries per query: a few screenfuls
 TYPING_PAUSE = 0.04  # seconds a search waits for the next keystroke before it asks the store
 
 
+EMPTY_NOTEBOOK = """\
+[b]Your notebook is empty.[/b] Everyone you rate, tag or write about lands here.
+
+On the live screen (Tab), with a driver under the cursor:
+  [b]+ - 0[/b]   rate them up, down, neutral
+  [b]1…9[/b]     tag them (F3, the tags screen, says which tag is on which key)
+  [b]n  c[/b]    write a note, set a nickname
+
+A notebook from another computer or an older install: [b]wots-tui notebook import FILE[/b]"""
+
+
 class NotebookScreen(DriverActions):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Search", key_display="/",
+                tooltip="search names, nicknames, notes and tag names as you type"),
+        Binding("escape", "leave_search", "Back to the list", show=False,
+                tooltip="from the search box back to the list"),
+        Binding("r", "pick_rating", "Rating filter", tooltip="show only entries rated up, neutral, down or not rated"),
+        Binding("t", "pick_tag", "Tag filter", tooltip="show only entries with one tag (the picker counts them)"),
+        Binding("x", "clear_filters", "Clear filters",
+                tooltip="every entry again: the rating and tag filters and the search let go"),
+        Binding("s", "cycle_sort", "Sort", tooltip="sort by last met, times met or name"),
+        Binding("d,delete", "delete", "Delete entry", tooltip="delete the entry under the cursor (u brings it back)"),
+        Binding("u,ctrl+z", "undo", "Undo delete", tooltip="bring back the entry deleted last"),
         *DRIVER_KEYS,
-        Binding("slash", "search", "Search", key_display="/"),
-        Binding("escape", "leave_search", "List", show=False),
-        Binding("r", "cycle_rating", "Rating"),
-        Binding("t", "cycle_tag", "Tag"),
-        Binding("s", "cycle_sort", "Sort"),
-        Binding("d,delete", "delete", "Delete"),
-        Binding("u,ctrl+z", "undo", "Undo"),
         *SCREEN_KEYS,
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="the keys of this screen; Esc closes it"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -57,6 +77,7 @@ class NotebookScreen(DriverActions):
         yield Static(id="notebook-header")
         yield Input(placeholder="search names, nicknames, notes and tags   ( / )", id="notebook-search")
         yield NotebookTable(lambda tag_id: self.engine.catalogue.get(tag_id), id="notebook-table")
+        yield Static(id="notebook-hint")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -89,15 +110,51 @@ class NotebookScreen(DriverActions):
     def action_leave_search(self) -> None:
         self.query_one(NotebookTable).focus()
 
-    def action_cycle_rating(self) -> None:
-        self.query_state = replace(self.query_state, rating=self.query_state.rating.next())
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self))
+
+    # filters
+
+    async def action_pick_rating(self) -> None:
+        await self.app.push_screen(rating_picker(self.query_state.rating), self._picked("rating"))
+
+    async def action_pick_tag(self) -> None:
+        catalogue = self.engine.catalogue
+        picker = tag_picker(catalogue, self.query_state.tag_id)
+        await self.app.push_screen(picker, self._picked("tag_id"))
+        self._count_tag_uses(picker, catalogue)
+
+    def _picked(self, field: str) -> Callable[[Choice | None], None]:
+        """What a picker's answer does: the filter `field` takes the value picked; closed, nothing changes."""
+
+        def filter_by(choice: Choice | None) -> None:
+            if choice is not None and getattr(self.query_state, field) != choice.value:
+                self.query_state = replace(self.query_state, **{field: choice.value})
+                self._search()
+
+        return filter_by
+
+    @work(group="notebook-tag-uses", exit_on_error=False)
+    async def _count_tag_uses(self, picker: Picker[str | None], catalogue: Catalogue) -> None:
+        uses = await self.engine.tag_uses()
+        if picker.is_attached:
+            picker.show_choices(tag_choices(catalogue, uses))
+
+    def action_clear_filters(self) -> None:
+        self.query_state = replace(self.query_state, text="", rating=RatingFilter.ANY, tag_id=None)
+        search = self.query_one(Input)
+        with search.prevent(Input.Changed):
+            search.value = ""
         self._search()
 
-    def action_cycle_tag(self) -> None:
-        choices: list[str | None] = [None, *(t.id for t in self.engine.catalogue)]
-        current = self.query_state.tag_id if self.query_state.tag_id in choices else None
-        self.query_state = replace(self.query_state, tag_id=choices[(choices.index(current) + 1) % len(choices)])
-        self._search()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`x` is offered (in the footer, the palette) only while a filter is on."""
+        return self._filtered if action == "clear_filters" else True
+
+    @property
+    def _filtered(self) -> bool:
+        query = self.query_state
+        return bool(query.text.strip()) or query.rating is not RatingFilter.ANY or query.tag_id is not None
 
     def action_cycle_sort(self) -> None:
         self.query_state = replace(self.query_state, sort=self.query_state.sort.next())
@@ -137,7 +194,7 @@ class NotebookScreen(DriverActions):
         results: PagedRows[NoteRecord] = PagedRows(page.total, PAGE, page.records, lambda offset: self._page(results, query, offset))
         self.results = results
         self.query_one(NotebookTable).show(results, cursor=None if keep_place else 0)
-        self.query_one("#notebook-header", Static).update(self._describe())
+        self._describe()
         self.searches_shown += 1
 
     @work(group="notebook-pages", exit_on_error=False)
@@ -163,17 +220,50 @@ class NotebookScreen(DriverActions):
             log.error("a notebook search failed", exc_info=event.worker.error)
             self.notify(f"The notebook could not be searched: {event.worker.error}", severity="error", timeout=8)
 
-    def _describe(self) -> Text:
-        query = self.query_state
-        tag = self.engine.catalogue.get(query.tag_id) if query.tag_id else None
+    def _describe(self) -> None:
+        """The header (count, filters, sort), the footer's keys, and words where a table would be empty."""
+        self.query_one("#notebook-header", Static).update(self._header())
+        self.refresh_bindings()
+        empty = not len(self.results)
+        self.set_class(empty, "-empty")
+        if empty:
+            self.query_one("#notebook-hint", Static).update(self._no_match() if self._filtered else EMPTY_NOTEBOOK)
+
+    def _header(self) -> Text:
         text = Text()
         text.append("Notebook", style="bold")
-        text.append(f"  {self.engine.entry_count:,} entries · showing {len(self.results):,}")
-        text.append(" · ")
-        text.append(query.rating.value, style="bold" if query.rating is not RatingFilter.ANY else "")
-        text.append(" · tag: ")
-        text.append(f"{tag.icon} {tag.name}" if tag else "all", style=f"bold {tag.colour}" if tag else "")
-        text.append(f" · sorted by {query.sort.value}")
+        count = entries(self.engine.entry_count)
+        text.append(f"  {len(self.results):,} of {count}" if self._filtered else f"  {count}")
+        for words in self._filters():
+            text.append(" · ")
+            text.append_text(words)
+        text.append(f" · sorted by {self.query_state.sort.value}")
         if self.deleted:
             text.append(f" · {len(self.deleted)} deleted (u undoes)", style="#fbbf24")
+        return text
+
+    def _filters(self) -> list[Text]:
+        """The rating and tag filters that are on, as the header and the no-match words name them."""
+        query = self.query_state
+        filters = []
+        if query.rating is not RatingFilter.ANY:
+            filters.append(Text(query.rating.value, style="bold"))
+        if query.tag_id is not None and (tag := self.engine.catalogue.get(query.tag_id)) is not None:
+            filters.append(Text(f"{tag.icon} {tag.name}", style=f"bold {tag.colour}"))
+        return filters
+
+    def _no_match(self) -> Text:
+        searched = self.query_state.text.strip()
+        wanted = [Text(f"“{searched}”", style="bold"), *self._filters()] if searched else self._filters()
+        text = Text("No entry matches ")
+        text.append_text(Text(" and ").join(wanted))
+        text.append(".\n\n")
+        text.append("x", style="bold")
+        text.append(" clears every filter and the search; ")
+        text.append("r", style="bold")
+        text.append(" or ")
+        text.append("t", style="bold")
+        text.append(" picks another; ")
+        text.append("/", style="bold")
+        text.append(" changes the search (Esc from the search box back to the list).")
         return text

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static
 
 from wots_tui.domain.notebook import Tag
 from wots_tui.ui.screens.base import SCREEN_KEYS, EngineScreen
 from wots_tui.ui.screens.editors import Confirm
+from wots_tui.ui.screens.help import HelpScreen
 from wots_tui.ui.screens.tag_editor import OWN_CATEGORY, TagEditor
 from wots_tui.ui.widgets.tag_table import TagTable
 
@@ -20,17 +22,20 @@ HINT = (
     "Keys 1-9 tag the driver under the cursor on the live and notebook screens. "
     "Here: press 1-9 to give the selected tag that key, 0 to take its key away."
 )
+GIVE_KEY = "give the selected tag this key (a tag that had it loses it, and you are told)"
 
 
 class TagsScreen(EngineScreen):
-    BINDINGS = [
-        Binding("a", "add", "Add"),
-        Binding("e,enter", "edit", "Edit"),
-        Binding("shift+up,K", "move(-1)", "Move up", key_display="⇧↑"),
-        Binding("shift+down,J", "move(1)", "Move down", key_display="⇧↓"),
-        *(Binding(str(n), f"hotkey({n})", show=False) for n in range(10)),
-        Binding("d,delete", "delete", "Delete"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add", "Add tag", tooltip="a tag of your own: name, icon, category, colour"),
+        Binding("e,enter", "edit", "Edit tag", tooltip="rename or recolour one of your own tags"),
+        Binding("shift+up,K", "move(-1)", "Move up", key_display="⇧↑", tooltip="move the tag one place up"),
+        Binding("shift+down,J", "move(1)", "Move down", key_display="⇧↓", tooltip="move the tag one place down"),
+        *(Binding(str(n), f"hotkey({n})", f"Give key {n}", show=False, tooltip=GIVE_KEY) for n in range(1, 10)),
+        Binding("0", "hotkey(0)", "Take the key away", show=False, tooltip="the selected tag keeps no key"),
+        Binding("d,delete", "delete", "Delete tag", tooltip="delete one of your own tags; it comes off every driver"),
         *SCREEN_KEYS,
+        Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -105,13 +110,23 @@ class TagsScreen(EngineScreen):
         self.query_one(TagTable).move_to(target)
 
     async def action_hotkey(self, key: int) -> None:
+        """Give the selected tag key `key` (0: no key), saying what changed: a key moved from another tag
+        is said by name, so the racer knows that tag lost it (the notebook keeps one tag per key)."""
         tag = self.selected
         if tag is None:
             return
         hotkey = key or None
-        changed = [replace(t, hotkey=None) for t in self.engine.catalogue if hotkey and t.hotkey == hotkey and t.id != tag.id]
-        changed.append(replace(tag, hotkey=hotkey))
-        await self.engine.save_tags(changed)
+        if tag.hotkey == hotkey:
+            self.notify(f"{_named(tag)} has key {key}" if hotkey else f"{_named(tag)} has no key", timeout=2)
+            return
+        holder = self.engine.catalogue.for_hotkey(hotkey) if hotkey else None
+        await self.engine.save_tags([replace(tag, hotkey=hotkey)])
+        if holder is not None:
+            self.notify(f"Key {key} moved from {_named(holder)} to {_named(tag)}; {_named(holder)} has no key now", timeout=5)
+        elif hotkey:
+            self.notify(f"Key {key} tags {_named(tag)}", timeout=2)
+        else:
+            self.notify(f"{_named(tag)} has no key now; key {tag.hotkey} tags nothing", timeout=3)
 
     def action_delete(self) -> None:
         tag = self.selected
@@ -121,13 +136,22 @@ class TagsScreen(EngineScreen):
             self.notify("Built-in tags cannot be deleted; take their key away with 0", severity="warning", timeout=3)
             return
         uses = self._uses.get(tag.id, 0)
+        freed = f" Key {tag.hotkey} will tag nothing." if tag.hotkey else ""
 
         async def answer(yes: bool | None) -> None:
             if yes:
                 await self.engine.delete_tag(tag.id)
-                self.notify(f"Deleted {tag.icon} {tag.name}", timeout=2)
+                self.notify(f"Deleted {_named(tag)}." + freed.replace("will tag", "tags"), timeout=4)
 
-        self.app.push_screen(Confirm(f"Delete {tag.icon} {tag.name}? {uses} drivers carry it; it comes off them all."), answer)
+        carry = "1 driver carries it" if uses == 1 else f"{uses} drivers carry it"
+        self.app.push_screen(Confirm(f"Delete {_named(tag)}? {carry}; it comes off them all.{freed}"), answer)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self))
+
+
+def _named(tag: Tag) -> str:
+    return f"{tag.icon} {tag.name}"
 
 
 def _new_id(name: str, taken: set[str]) -> str:

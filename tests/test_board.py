@@ -48,6 +48,25 @@ def test_gap_to_class_leader_in_seconds_and_laps():
     assert [gap(r.gap_seconds, r.gap_laps) for r in rows] == ["-", "+12.5", "+1L"]
 
 
+def test_after_the_flag_the_winner_counts_at_the_line_and_a_car_in_the_garage_keeps_its_laps():
+    """The winner rolls round its cool-down lap (0.7 in) while the lead-lap car behind is still on its last
+    lap (0.4 in): one lap apart by progress, on the same lap by the result. Car 3 finished a lap down and
+    is back in the garage (no lap distance)."""
+    drivers = (_driver(1, GT3), _driver(2, GT3), _driver(3, GT3))
+    cars = {
+        1: CarState(1, position=1, class_position=1, lap=21, laps_completed=20, lap_dist_pct=0.7, gap_to_leader=0.0),
+        2: CarState(2, position=2, class_position=2, lap=20, laps_completed=19, lap_dist_pct=0.4, gap_to_leader=41.3),
+        3: CarState(3, position=3, class_position=3, lap=19, laps_completed=19, lap_dist_pct=-1.0, gap_to_leader=130.0),
+    }
+
+    def gaps(state: str) -> list[str]:
+        snapshot = SessionSnapshot(SessionFacts(session_type="Race", session_state=state), drivers, cars)
+        return [gap(r.gap_seconds, r.gap_laps) for r in build_board(snapshot, 1).rows]
+
+    assert gaps("checkered") == gaps("cool down") == ["-", "+41.3", "+1L"]
+    assert gaps("racing") == ["-", "+1L", "+2:10.0"]  # before the flag, progress as it always was
+
+
 def test_practice_gap_is_to_the_class_best_lap():
     drivers = (_driver(1, GT3), _driver(2, GT3))
     cars = {1: CarState(1, position=1, best_lap=100.0), 2: CarState(2, position=2, best_lap=101.25)}

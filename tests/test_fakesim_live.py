@@ -1,4 +1,5 @@
-"""The fake sim read back through pyirsdk while it runs, and the source's waiting / reconnect cycle."""
+"""The fake sim read back through pyirsdk while it runs (its race's end and its next race too), and the source's
+waiting / reconnect cycle."""
 
 from __future__ import annotations
 
@@ -6,11 +7,15 @@ import queue
 import time
 from pathlib import Path
 
+from helpers import make_engine, until
+
+from wots_tui.domain.board import Board, BoardRow
 from wots_tui.domain.events import SourceEvent, SourceWaiting
 from wots_tui.domain.models import SessionSnapshot
+from wots_tui.sources.factory import SourceSpec
 from wots_tui.sources.fakesim.race import ScriptedRace
 from wots_tui.sources.fakesim.roster import PLAYER_CUST_ID
-from wots_tui.sources.fakesim.sim import FakeSim
+from wots_tui.sources.fakesim.sim import SUBSESSION_ID, FakeSim
 from wots_tui.sources.iracing import FileConnector, IRacingSource
 
 
@@ -102,3 +107,58 @@ def test_sim_closing_means_waiting_then_reconnect(tmp_path: Path):
         sim.stop()
     finally:
         source.stop()
+
+
+def test_at_the_flag_finishers_freeze_while_the_rest_run_on_live(tmp_path: Path):
+    """Played through pyirsdk at 10x from 20 s after the flag: each car's place and laps stop at its finish."""
+    race = ScriptedRace()
+    path = tmp_path / "live.irsdk"
+    sim = FakeSim(path, race, start_at=race.checkered_at + 20.0, speed=10.0)
+    events: queue.Queue[SourceEvent] = queue.Queue()
+    source = IRacingSource(FileConnector(path), max_rate=20.0, retry_interval=0.05)
+    sim.start()
+    source.start(events.put)
+    try:
+        def done(event: SourceEvent, seen: list[SourceEvent]) -> bool:
+            return isinstance(event, SessionSnapshot) and event.facts.session_time > race.checkered_at + 50.0
+        snapshots = [e for e in _collect(events, done) if isinstance(e, SessionSnapshot)]
+    finally:
+        source.stop()
+        sim.stop()
+    first, last = snapshots[0], snapshots[-1]
+    assert {s.facts.session_state for s in snapshots} == {"checkered"}
+    at = first.facts.session_time
+    finished_first = [e.car_idx for e in race.roster_at(at) if race.progress(e, at).finished]
+    assert len(finished_first) >= 3
+    for car_idx in finished_first:
+        assert {(s.cars[car_idx].position, s.cars[car_idx].laps_completed, s.cars[car_idx].gap_to_leader)
+                for s in snapshots} == {(first.cars[car_idx].position, first.cars[car_idx].laps_completed,
+                                         first.cars[car_idx].gap_to_leader)}
+    running = [i for i in first.cars if i not in finished_first]
+    assert running and all(last.cars[i].progress != first.cars[i].progress for i in running)  # still going
+
+
+async def test_a_demo_that_runs_past_its_race_meets_the_field_again_in_a_new_session(tmp_path: Path):
+    """The race ends, cools down and starts again with new session ids: the engine counts a new meeting."""
+    race = ScriptedRace()
+    path = tmp_path / "looping.irsdk"
+    sim = FakeSim(path, race, start_at=race.length - 3.0, speed=10.0)
+    engine = make_engine(SourceSpec.of("file", path=path), tmp_path)
+    boards: list[Board] = []
+    engine.subscribe(boards.append)
+    sim.start()
+    await engine.start()
+    try:
+        def met_twice() -> list[BoardRow]:
+            board = engine.board
+            if board.facts is None or board.facts.subsession_id != SUBSESSION_ID + 1:
+                return []
+            return [row for row in board.rows if row.notebook and row.notebook.times_met == 2]
+        twice = await until(met_twice, timeout=15)
+    finally:
+        await engine.stop()
+        sim.stop()
+    seen = [(b.facts.subsession_id, b.facts.session_state) for b in boards if b.facts]
+    assert list(dict.fromkeys(seen)) == [(SUBSESSION_ID, "cool down"), (SUBSESSION_ID + 1, "racing")]
+    in_both = {e.cust_id for e in race.roster_at(race.length - 3.0)} & {e.cust_id for e in race.roster_at(0.0)}
+    assert {row.key for row in twice} == {("iracing", cust_id) for cust_id in in_both - {PLAYER_CUST_ID}}

@@ -29,6 +29,7 @@ from wots_tui.domain.notebook import Key, NotebookEntry
 from wots_tui.domain.ratings import Entrant, irating_changes, strength_of_field
 
 NOTEBOOK = "notebook"  # the annotator whose data the live screen's own columns show
+FLAG_OUT = frozenset({"checkered", "cool down"})  # session states after the leader has taken the flag
 EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
 
@@ -103,11 +104,12 @@ def build_board(
     leaders = _class_leaders(drivers, by_class)
     class_best = _class_best_laps(drivers, cars)
     changes = _irating_changes(drivers, by_class) if snapshot.facts.is_race and snapshot.facts.official else {}
+    flag_out = snapshot.facts.session_state in FLAG_OUT
 
     rows = []
     for driver in drivers:
         car = cars.get(driver.car_idx) or CarState(driver.car_idx)
-        gap_seconds, gap_laps = _gap(driver, car, cars, leaders, class_best, snapshot.facts.is_race)
+        gap_seconds, gap_laps = _gap(driver, car, cars, leaders, class_best, snapshot.facts.is_race, flag_out)
         rows.append(
             BoardRow(
                 key=driver.key,
@@ -225,7 +227,13 @@ def _gap(
     leaders: Mapping[int, int],
     class_best: Mapping[int, float],
     is_race: bool,
+    flag_out: bool = False,
 ) -> tuple[float | None, int]:
+    """Seconds or whole laps behind the class leader (race), or behind the class's best lap (other sessions).
+
+    A finished car keeps its gap: the sim freezes its time behind the leader (F2Time) at its finish, and
+    once the flag is out (`flag_out`) lap gaps count the winner at the line, not round its cool-down lap.
+    """
     if not is_race:
         best = class_best.get(driver.car_class.class_id)
         if best is None or not car.best_lap or car.best_lap <= 0:
@@ -239,13 +247,24 @@ def _gap(
     leader = cars.get(leader_idx)
     if leader is None:
         return None, 0
-    if leader.progress is not None and car.progress is not None:
-        laps = math.floor(leader.progress - car.progress)
+    ahead = _race_distance(leader, flag_out, leader.position == 1)
+    behind = _race_distance(car, flag_out, False)
+    if ahead is not None and behind is not None:
+        laps = math.floor(ahead - behind)
         if laps >= 1:
             return None, laps
     if leader.gap_to_leader is None or car.gap_to_leader is None:
         return None, 0
     return round(max(0.0, car.gap_to_leader - leader.gap_to_leader), 1), 0
+
+
+def _race_distance(car: CarState, flag_out: bool, is_winner: bool) -> float | None:
+    """Laps round the race, for lap gaps. After the flag the winner and the cars back in the garage count at
+    the line they last crossed: the winner drives on round its cool-down lap, a car out of the world has no
+    progress but keeps its laps."""
+    if flag_out and (is_winner or car.progress is None):
+        return None if car.laps_completed is None else float(car.laps_completed)
+    return car.progress
 
 
 def _irating_changes(drivers: Sequence[Driver], by_class: Mapping[int, int]) -> dict[int, int]:

@@ -2,6 +2,12 @@
 
 Lap times are drawn once from the seed, so the state at any moment is reproducible: tests can
 seek to a fixed moment, the demo plays it in real time.
+
+The race ends as an iRacing race does. The leader takes the checkered flag at the end of its 20th lap
+(SessionState racing -> checkered); every other car finishes when it next crosses the line, and from
+then on keeps its laps, its position and its time behind the leader as they were at its finish. When
+the last car has finished the session cools down (SessionState cool down, cars back in the garage)
+for RACE_COOL_DOWN seconds, and the race is over: `length`.
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ from wots_tui.sources.fakesim.roster import Entry, build_field
 RACE_SESSION_NUM = 2
 SESSION_STATE_RACING = 4
 SESSION_STATE_CHECKERED = 5
+SESSION_STATE_COOL_DOWN = 6
 LEADER_LAPS = 20
+RACE_COOL_DOWN = 30.0  # sim seconds from the last car's finish to the end of the session
 _GRID_DELAY = 0.35  # seconds between grid slots at the start
 _PIT_LOSS = 34.0
 _MAX_CARS = 64
@@ -72,26 +80,34 @@ class ScriptedRace:
             self._laps[entry.car_idx] = laps
             self._ends[entry.car_idx] = list(itertools.accumulate(laps, initial=start))[1:]
             self._pit_lap[entry.car_idx] = pit_lap
-        leader_end = min(ends[LEADER_LAPS - 1] for ends in self._ends.values())
-        self.checkered_at = leader_end
+        self.checkered_at = min(ends[LEADER_LAPS - 1] for ends in self._ends.values())
+        self._finishes = {car_idx: self._finish(ends) for car_idx, ends in self._ends.items()}
+        self.cool_down_at = max(self._finishes[e.car_idx][1] for e in self.entries if e.leaves_at is None)
+        self.length = self.cool_down_at + RACE_COOL_DOWN
+
+    def _finish(self, ends: Sequence[float]) -> tuple[int, float]:
+        """The laps a car finishes with and when: its first crossing of the line at or after the flag."""
+        lap = bisect.bisect_left(ends, self.checkered_at)
+        return lap + 1, ends[lap]
+
+    def _reached_at(self, car_idx: int, distance: float) -> float:
+        """The race time at which a car had covered `distance` laps (each scripted lap at an even pace)."""
+        ends, laps = self._ends[car_idx], self._laps[car_idx]
+        lap = min(int(distance), len(laps) - 1)
+        return ends[lap] - laps[lap] + (distance - lap) * laps[lap]
 
     def roster_at(self, t: float) -> list[Entry]:
         return [e for e in self.entries if e.joins_at <= t and (e.leaves_at is None or t < e.leaves_at)]
 
     def progress(self, entry: Entry, t: float) -> CarProgress:
-        ends = self._ends[entry.car_idx]
         laps = self._laps[entry.car_idx]
+        finish_laps, finished_at = self._finishes[entry.car_idx]
+        if t >= finished_at:
+            done = laps[:finish_laps]
+            return CarProgress(finish_laps, 0.0, done[-1], min(done), False, True, finished_at)
+        ends = self._ends[entry.car_idx]
         completed = bisect.bisect_right(ends, t)
-        if t >= self.checkered_at:
-            # a car finishes when it next crosses the line after the leader has
-            finish_lap = bisect.bisect_right(ends, self.checkered_at)
-            if completed > finish_lap:
-                completed = finish_lap + 1
-                done = laps[:completed]
-                return CarProgress(completed, 0.0, done[-1], min(done), False, True, ends[completed - 1])
         start = ends[completed - 1] if completed else entry.joins_at + entry.grid_slot * _GRID_DELAY
-        if completed >= len(laps):
-            completed = len(laps) - 1
         fraction = max(0.0, min(0.9999, (t - start) / laps[completed]))
         driving = completed + 1
         pit_lap = self._pit_lap[entry.car_idx]
@@ -102,6 +118,11 @@ class ScriptedRace:
         return CarProgress(
             completed, fraction, done[-1] if done else -1.0, min(done) if done else -1.0, on_pit, False, 0.0
         )
+
+    def session_state_at(self, t: float) -> int:
+        if t < self.checkered_at:
+            return SESSION_STATE_RACING
+        return SESSION_STATE_CHECKERED if t < self.cool_down_at else SESSION_STATE_COOL_DOWN
 
     def telemetry_at(self, t: float) -> dict[str, Any]:
         """Every variable the fake sim writes, for race time t."""
@@ -125,8 +146,7 @@ class ScriptedRace:
             key=lambda e: (-(progress[e.car_idx].laps_completed + progress[e.car_idx].lap_dist_pct),
                            progress[e.car_idx].finished_at, e.grid_slot),
         )
-        leader = progress[order[0].car_idx] if order else None
-        leader_lap = order[0].car_class.base_lap * order[0].pace if order else 0.0
+        leader = order[0].car_idx if order else 0  # with no order, no car asks for it
         ranks = rank(order)
         for entry in order:
             p = progress[entry.car_idx]
@@ -135,18 +155,32 @@ class ScriptedRace:
             arrays["CarIdxLap"][i] = p.laps_completed + (0 if p.finished else 1)
             arrays["CarIdxLapCompleted"][i] = p.laps_completed
             arrays["CarIdxLapDistPct"][i] = p.lap_dist_pct
-            behind = (leader.laps_completed + leader.lap_dist_pct) - (p.laps_completed + p.lap_dist_pct)
-            arrays["CarIdxF2Time"][i] = max(0.0, behind * leader_lap)
+            # race time behind the leader at the same distance; a finished car's, as it was at the line
+            reached = p.finished_at if p.finished else t
+            arrays["CarIdxF2Time"][i] = max(0.0, reached - self._reached_at(leader, p.laps_completed + p.lap_dist_pct))
             arrays["CarIdxLastLapTime"][i] = p.last_lap
             arrays["CarIdxBestLapTime"][i] = p.best_lap
             arrays["CarIdxOnPitRoad"][i] = p.on_pit_road
             arrays["CarIdxTrackSurface"][i] = 1 if p.on_pit_road else 3  # InPitStall-ish / OnTrack
             arrays["CarIdxClass"][i] = entry.car_class.class_id
+        state = self.session_state_at(t)
+        if state == SESSION_STATE_COOL_DOWN:
+            arrays.update(out_of_world(arrays))
         return {
             "SessionNum": RACE_SESSION_NUM,
             "SessionTime": t,
-            "SessionState": SESSION_STATE_CHECKERED if t >= self.checkered_at else SESSION_STATE_RACING,
+            "SessionState": state,
             "PlayerCarIdx": self.player_idx,
             "PlayerCarMyIncidentCount": sum(points for at, points in INCIDENTS if at <= t),
             **arrays,
         }
+
+
+def out_of_world(values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Cars back in the garage: their laps, positions and times stay, but they are nowhere on track."""
+    cars = len(values["CarIdxTrackSurface"])
+    return {
+        "CarIdxTrackSurface": [-1] * cars,
+        "CarIdxLapDistPct": [-1.0] * cars,
+        "CarIdxOnPitRoad": [False] * cars,
+    }

@@ -1,8 +1,13 @@
-"""The fake sim: a scripted race or weekend written into an irsdk memory-map file at 60 Hz, in a thread."""
+"""The fake sim: a scripted race or weekend written into an irsdk memory-map file at 60 Hz, in a thread.
+
+A scenario that has ended plays again as a new iRacing session: run k of it has SessionID and
+SubSessionID bumped by k, so the drivers in it are met once more, as in the next race of a series.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from pathlib import Path
@@ -43,21 +48,35 @@ class Scenario(Protocol):
     @property
     def player_idx(self) -> int: ...
 
+    @property
+    def length(self) -> float:
+        """Sim seconds until it is over and plays again (inf: never)."""
+        ...
+
     def roster_at(self, t: float) -> list[Entry]: ...
 
     def telemetry_at(self, t: float) -> dict[str, Any]: ...
 
 
-def _session_info_at(scenario: Scenario, t: float) -> bytes:
-    """The session-info string at sim time t: one subsession, whichever of its sessions runs."""
-    return session_info(scenario.roster_at(t), scenario.player_idx, SESSION_ID, SUBSESSION_ID)
+def played_at(scenario: Scenario, t: float) -> tuple[int, float]:
+    """Which run of the scenario plays at sim time t (0 the first), and the time within that run."""
+    if not math.isfinite(scenario.length):
+        return 0, t
+    run, within = divmod(t, scenario.length)
+    return int(run), within
+
+
+def _session_info(scenario: Scenario, run: int, t: float) -> bytes:
+    """The session-info string of one run at its time t: one subsession, whichever of its sessions runs."""
+    return session_info(scenario.roster_at(t), scenario.player_idx, SESSION_ID + run, SUBSESSION_ID + run)
 
 
 def write_moment(path: Path, scenario: Scenario, t: float) -> IrsdkFileWriter:
     """A memory map holding the scenario at sim time t: the fixed moment tests and snapshots read."""
+    run, within = played_at(scenario, t)
     writer = IrsdkFileWriter(path, VARIABLES)
-    writer.write_session_info(_session_info_at(scenario, t))
-    writer.write_tick(scenario.telemetry_at(t))
+    writer.write_session_info(_session_info(scenario, run, within))
+    writer.write_tick(scenario.telemetry_at(within))
     return writer
 
 
@@ -81,8 +100,10 @@ class FakeSim:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        """Write the first moment before returning, so a reader started next finds a whole map; play on in a thread."""
         self._stop.clear()
-        self._thread = threading.Thread(target=self.run, name="fake-sim", daemon=True)
+        writer = write_moment(self.path, self.scenario, self._start_at)
+        self._thread = threading.Thread(target=self._play, args=(writer, time.monotonic()), name="fake-sim", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 2.0) -> None:
@@ -90,20 +111,20 @@ class FakeSim:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def run(self) -> None:
-        """Write ticks until stopped; on stop the map's status says the sim has closed."""
+    def _play(self, writer: IrsdkFileWriter, t0: float) -> None:
+        """Write ticks until stopped, and the session info when a run or its roster changes; on stop the map's
+        status says the sim has closed."""
         scenario = self.scenario
-        t0 = time.monotonic()
-        writer = write_moment(self.path, scenario, self._start_at)
-        roster = scenario.roster_at(self._start_at)
+        run, t = played_at(scenario, self._start_at)
+        written = (run, scenario.roster_at(t))
         try:
             next_tick = t0
             while not self._stop.is_set():
-                t = self._start_at + (time.monotonic() - t0) * self._speed
-                current = scenario.roster_at(t)
-                if current != roster:
-                    roster = current
-                    writer.write_session_info(_session_info_at(scenario, t))
+                run, t = played_at(scenario, self._start_at + (time.monotonic() - t0) * self._speed)
+                now = (run, scenario.roster_at(t))
+                if now != written:
+                    written = now
+                    writer.write_session_info(_session_info(scenario, run, t))
                 writer.write_tick(scenario.telemetry_at(t))
                 next_tick += self._interval
                 self._stop.wait(max(0.0, next_tick - time.monotonic()))

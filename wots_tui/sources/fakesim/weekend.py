@@ -3,8 +3,9 @@
 iRacing plays a subsession's sessions one after another in one memory map: the same SessionID and
 SubSessionID throughout, telemetry `SessionNum` naming the session that runs and `SessionTime` restarting
 with each. The weekend joins practice for its last minute, and each session but the race cools down for a
-few seconds with the cars out of the world before the next one starts. The cars lap with the
-ScriptedRace's lap maths at the session's time; outside the race they are ranked by best lap, as in iRacing.
+few seconds with the cars out of the world before the next one starts; the race takes its checkered flag
+and cools down by itself (ScriptedRace). The cars lap with the ScriptedRace's lap maths at the session's
+time; outside the race they are ranked by best lap, as in iRacing.
 """
 
 from __future__ import annotations
@@ -14,11 +15,16 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from wots_tui.sources.fakesim.race import RACE_SESSION_NUM, ScriptedRace, rank
+from wots_tui.sources.fakesim.race import (
+    RACE_SESSION_NUM,
+    SESSION_STATE_COOL_DOWN,
+    ScriptedRace,
+    out_of_world,
+    rank,
+)
 from wots_tui.sources.fakesim.roster import Entry
 from wots_tui.sources.fakesim.session_yaml import SESSIONS
 
-SESSION_STATE_COOL_DOWN = 6
 PRACTICE_WATCHED = 60.0  # sim seconds of practice played: its last minute
 COOL_DOWN = 5.0  # sim seconds between one session's end and the next one's start
 
@@ -31,7 +37,7 @@ class SessionRun:
     num: int
     starts_at: float
     first_time: float
-    last_time: float  # inf for the race, which runs on past its checkered flag
+    last_time: float  # inf for the race, which ends by itself (its flag, then its cool-down)
 
     @property
     def ends_at(self) -> float:
@@ -49,6 +55,7 @@ class ScriptedWeekend:
         race_run = SessionRun(RACE_SESSION_NUM, qualify_run.ends_at + COOL_DOWN, 0.0, math.inf)
         self.sessions = (practice_run, qualify_run, race_run)
         self._starts = [run.starts_at for run in self.sessions]
+        self.length = race_run.starts_at + self.race.length  # the weekend is over when its race is
 
     @property
     def player_idx(self) -> int:
@@ -73,7 +80,7 @@ class ScriptedWeekend:
         if run.num != RACE_SESSION_NUM:
             values.update(_by_best_lap(values, self.race.roster_at(cars_at)))
         if session_time >= run.last_time:
-            values.update(_out_of_world(values), SessionState=SESSION_STATE_COOL_DOWN)
+            values.update(out_of_world(values), SessionState=SESSION_STATE_COOL_DOWN)
         return values
 
 
@@ -87,13 +94,3 @@ def _by_best_lap(values: dict[str, Any], roster: list[Entry]) -> dict[str, list[
         position[car_idx], class_position[car_idx] = overall, in_class
     f2_time = [max(0.0, lap) for lap in best]
     return {"CarIdxPosition": position, "CarIdxClassPosition": class_position, "CarIdxF2Time": f2_time}
-
-
-def _out_of_world(values: dict[str, Any]) -> dict[str, list[Any]]:
-    """Cars back in the garage: their laps and times stay, but they are nowhere on track."""
-    cars = len(values["CarIdxTrackSurface"])
-    return {
-        "CarIdxTrackSurface": [-1] * cars,
-        "CarIdxLapDistPct": [-1.0] * cars,
-        "CarIdxOnPitRoad": [False] * cars,
-    }

@@ -29,11 +29,15 @@ class TagsScreen(EngineScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add tag", tooltip="a tag of your own: name, icon, category, colour"),
         Binding("e,enter", "edit", "Edit tag", tooltip="rename or recolour one of your own tags"),
-        Binding("shift+up,K", "move(-1)", "Move up", key_display="⇧↑", tooltip="move the tag one place up"),
-        Binding("shift+down,J", "move(1)", "Move down", key_display="⇧↓", tooltip="move the tag one place down"),
-        *(Binding(str(n), f"hotkey({n})", f"Give key {n}", show=False, tooltip=GIVE_KEY) for n in range(1, 10)),
+        Binding("shift+up,K", "move(-1)", "Move up", key_display="⇧↑",
+                tooltip="move the tag one place up"),
+        Binding("shift+down,J", "move(1)", "Move down", key_display="⇧↓",
+                tooltip="move the tag one place down"),
+        *(Binding(str(n), f"hotkey({n})", f"Give key {n}", show=False, tooltip=GIVE_KEY)
+          for n in range(1, 10)),
         Binding("0", "hotkey(0)", "Take the key away", show=False, tooltip="the selected tag keeps no key"),
-        Binding("d,delete", "delete", "Delete tag", tooltip="delete one of your own tags; it comes off every driver"),
+        Binding("d,delete", "delete", "Delete tag",
+                tooltip="delete one of your own tags; it comes off every driver"),
         *SCREEN_KEYS,
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "app.quit", "Quit"),
@@ -87,7 +91,8 @@ class TagsScreen(EngineScreen):
         if tag is None:
             return
         if tag.builtin:
-            self.notify("Built-in tags keep their name and colour (other tools know them); move or rekey them", timeout=3)
+            self.notify("Built-in tags keep their name and colour (other tools know them): move or rekey",
+                        timeout=3)
             return
 
         async def save(edited: Tag | None) -> None:
@@ -106,7 +111,8 @@ class TagsScreen(EngineScreen):
         if not 0 <= target < len(catalogue):
             return
         catalogue[index], catalogue[target] = catalogue[target], catalogue[index]
-        await self.engine.save_tags([replace(t, order=i) for i, t in enumerate(catalogue, start=1) if t.order != i])
+        await self.engine.save_tags([replace(t, order=i) for i, t in enumerate(catalogue, start=1)
+                                     if t.order != i])
         self.query_one(TagTable).move_to(target)
 
     async def action_hotkey(self, key: int) -> None:
@@ -122,18 +128,21 @@ class TagsScreen(EngineScreen):
         holder = self.engine.catalogue.for_hotkey(hotkey) if hotkey else None
         await self.engine.save_tags([replace(tag, hotkey=hotkey)])
         if holder is not None:
-            self.notify(f"Key {key} moved from {_named(holder)} to {_named(tag)}; {_named(holder)} has no key now", timeout=5)
-        elif hotkey:
-            self.notify(f"Key {key} tags {_named(tag)}", timeout=2)
+            said = [f"Key {key} moved from {_named(holder)} to {_named(tag)}",
+                    f"{_named(holder)} has no key now"]
         else:
-            self.notify(f"{_named(tag)} has no key now; key {tag.hotkey} tags nothing", timeout=3)
+            said = [f"Key {key} tags {_named(tag)}" if hotkey else f"{_named(tag)} has no key now"]
+        if tag.hotkey:
+            said.append(f"key {tag.hotkey} tags nothing")
+        self.notify("; ".join(said), timeout=5 if holder else 3)
 
     def action_delete(self) -> None:
         tag = self.selected
         if tag is None:
             return
         if tag.builtin:
-            self.notify("Built-in tags cannot be deleted; take their key away with 0", severity="warning", timeout=3)
+            self.notify("Built-in tags cannot be deleted; take their key away with 0", severity="warning",
+                        timeout=3)
             return
         uses = self._uses.get(tag.id, 0)
         freed = f" Key {tag.hotkey} will tag nothing." if tag.hotkey else ""

@@ -86,7 +86,7 @@ def test_built_in_tags_arrive_and_the_racers_own_are_kept(tmp_path: Path):
     db = Database(tmp_path / "n.duckdb")
     assert [t.id for t in db.run(load_tags)] == [t.id for t in BUILTIN_TAGS]
     mine = Tag("mine_late_braker", "Late Braker", "🦥", "mine", "#123456", 4, 99)
-    taken_from = [t for t in BUILTIN_TAGS if t.hotkey == 4][0]
+    taken_from = next(t for t in BUILTIN_TAGS if t.hotkey == 4)
     db.run(save_tags, [mine, Tag(**{**{f: getattr(taken_from, f) for f in taken_from.__slots__}, "hotkey": None})])
     db.run(save_record, record(tag_ids=("clean", "mine_late_braker")))
     db.close()
@@ -149,6 +149,36 @@ def test_schema_3_gives_old_entries_their_search_text_and_met_summary(tmp_path: 
     db.close()
 
 
+def test_schema_4_remembers_where_each_driver_was_last_met(tmp_path: Path):
+    path = tmp_path / "v3.duckdb"
+    connection = duckdb.connect(str(path))
+    cursor = connection.cursor()
+    assert migrate(cursor, up_to=3) == 3  # a file as schema 3 left it: a met summary without where
+    naive = T0.replace(tzinfo=None)
+    connection.execute(
+        "INSERT INTO notebook (platform, driver_id, rep, updated_at, times_met, last_met) VALUES ('iracing', 1, 1, ?, 2, ?)",
+        [naive, naive + timedelta(days=1)],
+    )
+    connection.execute(
+        "INSERT INTO sightings VALUES ('iracing', 1, 'subsession:1', ?, NULL, 1, '', '', '', '', NULL), "
+        "('iracing', 1, 'subsession:2', ?, NULL, 2, '', '', '', '', NULL)",
+        [naive + timedelta(days=1), naive],
+    )
+    connection.execute("INSERT INTO met VALUES ('iracing', 1, 2, ?)", [naive + timedelta(days=1)])
+    connection.close()
+
+    db = Database(path)
+    assert db.schema_version == LATEST
+    [back] = db.run(load_all)
+    assert (back.times_met, back.last_met, back.last_met_in) == (2, T0 + timedelta(days=1), "subsession:1")
+    db.run(record_sightings, [Sighting(("iracing", 1), "subsession:3", T0 - timedelta(days=1))])  # older: not the last
+    assert db.run(load_all)[0].last_met_in == "subsession:1"
+    db.run(record_sightings, [Sighting(("iracing", 1), "subsession:4", T0 + timedelta(days=2))])
+    [back] = db.run(load_all)
+    assert (back.times_met, back.last_met, back.last_met_in) == (4, T0 + timedelta(days=2), "subsession:4")
+    db.close()
+
+
 def test_a_file_from_a_newer_version_is_refused_in_one_line(tmp_path: Path):
     path = tmp_path / "new.duckdb"
     Database(path).close()
@@ -166,7 +196,7 @@ def test_a_second_process_on_the_same_file_gets_one_line_naming_the_holder(tmp_p
     try:
         result = subprocess.run(
             [sys.executable, "-m", "wots_tui", "--db", str(path), "notebook", "export"],
-            capture_output=True, text=True, timeout=60, encoding="utf-8",
+            check=False, capture_output=True, text=True, timeout=60, encoding="utf-8",
         )
     finally:
         holder.close()

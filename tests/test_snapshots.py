@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from helpers import connected, make_app, wait_for, write_race_moment
 from textual.pilot import Pilot
 
@@ -11,18 +12,21 @@ from wots_tui.domain.models import LinkState
 from wots_tui.sources.factory import SourceSpec
 
 SIZE = (160, 50)
+by_size = pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
 
 
-def test_live_screen(snap_compare, tmp_path: Path):
-    assert snap_compare(make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path), terminal_size=SIZE, run_before=connected)
+@by_size
+def test_live_screen(snap_compare, tmp_path: Path, size: tuple[int, int]):
+    assert snap_compare(make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path), terminal_size=size, run_before=connected)
 
 
-def test_live_screen_filtered_to_one_class(snap_compare, tmp_path: Path):
-    async def filter_gt3(pilot: Pilot) -> None:
+@by_size
+def test_live_screen_filtered_to_the_racers_class(snap_compare, tmp_path: Path, size: tuple[int, int]):
+    async def own_class(pilot: Pilot) -> None:
         await connected(pilot)
-        await pilot.press("f", "f", "f", "down", "down")
+        await pilot.press("f", "down", "down")
 
-    assert snap_compare(make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path), terminal_size=SIZE, run_before=filter_gt3)
+    assert snap_compare(make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path), terminal_size=size, run_before=own_class)
 
 
 def test_help_screen(snap_compare, tmp_path: Path):
@@ -34,10 +38,12 @@ def test_help_screen(snap_compare, tmp_path: Path):
     assert snap_compare(make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path), terminal_size=SIZE, run_before=open_help)
 
 
-def test_waiting_state(snap_compare, tmp_path: Path):
+@by_size
+def test_waiting_state(snap_compare, tmp_path: Path, size: tuple[int, int]):
     async def waiting(pilot: Pilot) -> None:
         await wait_for(pilot, lambda: pilot.app.live.board.link is LinkState.WAITING and pilot.app.live.board.version)
         await pilot.pause()
 
-    app = make_app(SourceSpec.of("file", path=tmp_path / "no-sim-yet.irsdk"), tmp_path)
-    assert snap_compare(app, terminal_size=SIZE, run_before=waiting)
+    nowhere = Path("/nonexistent/wots-tui-snapshot/no-sim-yet.irsdk")  # a path the same on every run, never made
+    app = make_app(SourceSpec.of("file", path=nowhere), tmp_path)
+    assert snap_compare(app, terminal_size=size, run_before=waiting)

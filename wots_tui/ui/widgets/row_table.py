@@ -141,6 +141,7 @@ class RowTable(Widget, Generic[R], can_focus=True):
         self._narrowing = tuple(narrowing)
         self._rest_at_least = rest_at_least
         self._hidden: frozenset[str] = frozenset()
+        self._layout: tuple[int, tuple[Slot, ...]] = (-1, ())  # for the width it was made for
         self._key = key
         self._highlight = highlight
         self._follow = follow
@@ -171,10 +172,14 @@ class RowTable(Widget, Generic[R], can_focus=True):
         """Leave out the columns named (a column with nothing to show, say); the others share the room."""
         if labels != self._hidden:
             self._hidden = labels
+            self._layout = (-1, ())
             self.redraw()
 
     def _slots(self, width: int) -> tuple[Slot, ...]:
-        return layout(self.columns, width, self._hidden, self._narrowing, self._rest_at_least)
+        """The layout for `width`, kept: every line drawn asks for it."""
+        if self._layout[0] != width:
+            self._layout = (width, layout(self.columns, width, self._hidden, self._narrowing, self._rest_at_least))
+        return self._layout[1]
 
     def show(self, rows: Rows[R], cursor: int | None = None) -> None:
         """Show new rows; the cursor goes to `cursor`, or stays on its row (or its place); only the visible

@@ -61,7 +61,7 @@ class IrsdkFileWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as f:
             f.truncate(size)
-        self._file = open(path, "r+b")
+        self._file = open(path, "r+b")  # noqa: SIM115  # open as long as the map: close() closes both
         self._map = mmap.mmap(self._file.fileno(), size, access=mmap.ACCESS_WRITE)
         self._tick = 0
         self._cur_buf = 0

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 from helpers import connected, make_app_with_api, wait_for, write_race_moment
 from textual.pilot import Pilot
 
@@ -74,7 +75,8 @@ async def test_a_taken_port_turns_the_api_off_and_the_app_goes_on(tmp_path: Path
             await wait_for(pilot, lambda: app.live.query_one(DriverBoard).rows[1].notebook is not None)
 
 
-def test_snapshot_api_off(snap_compare, tmp_path: Path):
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_api_off(snap_compare, tmp_path: Path, size: tuple[int, int]):
     async def started(pilot: Pilot) -> None:
         await connected(pilot)
         await wait_for(pilot, lambda: "API off" in str(pilot.app.live.query_one(SessionHeader).render()))
@@ -82,4 +84,4 @@ def test_snapshot_api_off(snap_compare, tmp_path: Path):
 
     with port_taken(TAKEN_PORT):
         app, _ = make_app_with_api(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path, port=TAKEN_PORT)
-        assert snap_compare(app, terminal_size=(160, 50), run_before=started)
+        assert snap_compare(app, terminal_size=size, run_before=started)

@@ -247,3 +247,16 @@ def test_an_entry_met_without_its_meeting_named_is_taken_as_met_where_it_was_not
     db.close()
     assert (record.seen_count, record.last_met_in) == (4, "subsession:81552310")
     assert record.last_met == datetime(2026, 11, 20, 20, 0, tzinfo=UTC)
+
+
+def test_a_csv_saved_by_excel_imports(tmp_path: Path):
+    """A byte-order mark, CRLF line ends, a note over two lines, and semicolons where a comma is the decimal mark."""
+    file = tmp_path / "excel.csv"
+    file.write_bytes("\ufeffcustId;name;userNote;userRep;updatedAt\r\n"
+                     '5;Jörg;"line one\r\nline two";1;2026-11-20T19:30:00Z\r\n6;Ana;"a; b";-1;2026-11-20T19:30:00Z\r\n'
+                     .encode("utf-8"))
+    result = run("notebook", "import", str(file), "--db", str(tmp_path / "n.duckdb"))
+    assert result.output.startswith("excel.csv: 2 entries: added 2")
+    db = Database(tmp_path / "n.duckdb")
+    assert {r.name: (r.note, r.rating) for r in db.run(load_all)} == {"Jörg": ("line one\r\nline two", 1), "Ana": ("a; b", -1)}
+    db.close()

@@ -40,7 +40,9 @@ def records_from_csv(text: str) -> tuple[list[NoteRecord], list[Tag]]:
 
 def from_csv(text: str) -> Json:
     """CSV text as a WOTS notebook document (entries named by their first line: `line 4`)."""
-    reader = csv.reader(io.StringIO(text), strict=True)
+    first_line = text.partition("\n")[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","  # Excel's, where a comma is decimal
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     header = [name.strip() for name in _next_row(reader, 1) or []]
     if "custId" not in header:
         raise ShapeError("line 1: not a notebook CSV: the first line must name the columns, custId among them")

@@ -259,10 +259,13 @@ def merge_plan(
     for theirs in incoming:
         ours = existing.get(theirs.key)
         brings = theirs.last_met is not None and theirs.last_met_in is not None and theirs.key not in met.holding
+        updated_at = theirs.updated_at or at
         merged = replace(
-            _dated(theirs, at),
+            theirs,
             name=theirs.name or (ours.name if ours else ""),
             car_number=theirs.car_number or (ours.car_number if ours else None),
+            updated_at=updated_at,
+            voted_at=theirs.voted_at or (updated_at if theirs.rating is not None else None),
             **_meetings_after(theirs, ours, met, brings),
         )
         if ours is None:
@@ -286,13 +289,6 @@ def _meetings_after(theirs: NoteRecord, ours: NoteRecord | None, met: OurMeeting
             last_met, last_met_in = theirs.last_met, theirs.last_met_in
     elsewhere = max(ours.met_elsewhere if ours else 0, theirs.met_elsewhere - times)
     return {"times_met": times, "last_met": last_met, "last_met_in": last_met_in, "met_elsewhere": elsewhere}
-
-
-def _dated(record: NoteRecord, at: datetime | None) -> NoteRecord:
-    """A record with the times its file lacked: the last edit `at` (the import's time), a rating's the last edit."""
-    updated_at = record.updated_at or at
-    voted_at = record.voted_at or (updated_at if record.rating is not None else None)
-    return replace(record, updated_at=updated_at, voted_at=voted_at)
 
 
 def _content(record: NoteRecord) -> tuple[object, ...]:

@@ -113,12 +113,15 @@ def records_from_document(
     return records, list(tags.values())
 
 
+_PLATFORMS = tuple(p.value for p in Platform)
+
+
 def _record(entry: Any, where: str) -> tuple[NoteRecord, list[Tag]]:
     if not isinstance(entry, dict):
         raise ShapeError(f"{where}: expected an object")
     platform = _field(entry, "platform", str, where, default=Platform.IRACING.value)
-    if platform not in {p.value for p in Platform}:
-        raise ShapeError(f"{where}: unknown platform {platform!r} (known: {', '.join(p.value for p in Platform)})")
+    if platform not in _PLATFORMS:
+        raise ShapeError(f"{where}: unknown platform {platform!r} (known: {', '.join(_PLATFORMS)})")
     driver_id = _field(entry, "custId", int, where, required=True)
     if driver_id <= 0:
         raise ShapeError(f"{where}: custId must be a positive whole number, not {driver_id}")
@@ -161,7 +164,7 @@ def _tag(tag: Any, where: str) -> Tag:
     if not isinstance(tag, dict):
         raise ShapeError(f"{where}: a userTags item must be a tag object")
     tag_id = _field(tag, "id", str, where, required=True)
-    if not tag_id or any(c.isspace() for c in tag_id):
+    if tag_id.split() != [tag_id]:  # empty, or with spaces: not one word
         raise ShapeError(f"{where}: a tag id must be one word, not {tag_id!r}")
     colour = _field(tag, "color", str, where, default="#a1a1aa")
     if not _COLOUR.fullmatch(colour):

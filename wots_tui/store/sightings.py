@@ -48,24 +48,12 @@ def _record(cursor: duckdb.DuckDBPyConnection, sightings: Sequence[Sighting]) ->
                unnest(?) AS car_class, unnest(?::INTEGER[]) AS irating, unnest(?) AS name, unnest(?::VARCHAR[]) AS car_number)""",
         [list(c) for c in columns],
     )
-    new = cursor.execute(
+    _count_new(cursor, cursor.execute(
         """INSERT INTO sightings SELECT platform, driver_id, session_key, seen_at, session_id, subsession_id, track,
                session_type, car, car_class, irating FROM seen
            ON CONFLICT (platform, driver_id, session_key) DO NOTHING
            RETURNING platform, driver_id, session_key, seen_at"""
-    ).fetchall()
-    if new:
-        cursor.execute(
-            """INSERT INTO met SELECT platform, driver_id, count(*), max(seen_at), arg_max(session_key, seen_at)
-                   FROM (SELECT unnest(?) AS platform, unnest(?) AS driver_id, unnest(?) AS session_key,
-                         unnest(?::TIMESTAMP[]) AS seen_at) GROUP BY ALL
-               ON CONFLICT (platform, driver_id) DO UPDATE SET times = met.times + excluded.times,
-                   last_met = greatest(met.last_met, excluded.last_met),
-                   last_met_in = CASE WHEN excluded.last_met >= met.last_met THEN excluded.last_met_in
-                                      ELSE met.last_met_in END""",
-            [list(c) for c in zip(*new)],
-        )
-        copy_met(cursor, list({(platform, driver_id) for platform, driver_id, _, _ in new}))
+    ).fetchall())
     renamed = cursor.execute(
         """SELECT s.platform, s.driver_id FROM seen s JOIN drivers d USING (platform, driver_id)
            WHERE s.name <> '' AND s.name <> d.name"""
@@ -81,9 +69,42 @@ def _record(cursor: duckdb.DuckDBPyConnection, sightings: Sequence[Sighting]) ->
         refresh_search_text(cursor, renamed)  # a driver who changed their name is found by the new one
 
 
+def record_meetings(cursor: duckdb.DuckDBPyConnection, meetings: Sequence[tuple[Key, str, datetime]]) -> None:
+    """Meetings another notebook saw (an import's last meetings): sightings of where and when only.
+
+    A meeting already held is not counted again; the drivers' names are the entries' own, written with them.
+    """
+    platforms, ids = key_columns(key for key, _, _ in meetings)
+    _count_new(cursor, cursor.execute(
+        """INSERT INTO sightings (platform, driver_id, session_key, seen_at)
+               SELECT * FROM (SELECT unnest(?), unnest(?), unnest(?), unnest(?::TIMESTAMP[]))
+           ON CONFLICT (platform, driver_id, session_key) DO NOTHING
+           RETURNING platform, driver_id, session_key, seen_at""",
+        [platforms, ids, [where for _, where, _ in meetings], [to_db(at) for _, _, at in meetings]],
+    ).fetchall())
+
+
+def _count_new(cursor: duckdb.DuckDBPyConnection, new: list[tuple]) -> None:
+    """Grow the met summary by new sightings (platform, driver id, meeting, when), and copy it to their entries."""
+    if not new:
+        return
+    cursor.execute(
+        """INSERT INTO met SELECT platform, driver_id, count(*), max(seen_at), arg_max(session_key, seen_at)
+               FROM (SELECT unnest(?) AS platform, unnest(?) AS driver_id, unnest(?) AS session_key,
+                     unnest(?::TIMESTAMP[]) AS seen_at) GROUP BY ALL
+           ON CONFLICT (platform, driver_id) DO UPDATE SET times = met.times + excluded.times,
+               last_met = greatest(met.last_met, excluded.last_met),
+               last_met_in = CASE WHEN excluded.last_met >= met.last_met THEN excluded.last_met_in
+                                  ELSE met.last_met_in END""",
+        [list(c) for c in zip(*new)],
+    )
+    copy_met(cursor, list({(platform, driver_id) for platform, driver_id, _, _ in new}))
+
+
 def times_met(cursor: duckdb.DuckDBPyConnection, keys: Iterable[Key]) -> Met:
     rows = cursor.execute(
-        "SELECT platform, driver_id, times, last_met FROM met WHERE (platform, driver_id) IN (SELECT (unnest(?), unnest(?)))",
+        """SELECT platform, driver_id, m.times, m.last_met
+           FROM met m JOIN (SELECT unnest(?) AS platform, unnest(?) AS driver_id) USING (platform, driver_id)""",
         key_columns(keys),
     ).fetchall()
     return {(platform, driver_id): (count, from_db(last)) for platform, driver_id, count, last in rows}
@@ -94,8 +115,9 @@ def holding_meetings(cursor: duckdb.DuckDBPyConnection, meetings: Sequence[tuple
     if not meetings:
         return frozenset()
     rows = cursor.execute(
-        """SELECT platform, driver_id FROM sightings
-           WHERE (platform, driver_id, session_key) IN (SELECT (unnest(?), unnest(?), unnest(?)))""",
+        """SELECT platform, driver_id FROM sightings JOIN
+               (SELECT unnest(?) AS platform, unnest(?) AS driver_id, unnest(?) AS session_key)
+               USING (platform, driver_id, session_key)""",
         [*key_columns(key for key, _ in meetings), [meeting for _, meeting in meetings]],
     ).fetchall()
     return frozenset((platform, driver_id) for platform, driver_id in rows)

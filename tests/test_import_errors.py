@@ -156,10 +156,14 @@ def test_a_bad_file_never_makes_the_new_notebook_it_was_to_fill(tmp_path: Path, 
     assert not target.parent.exists()
 
 
-def test_the_cut_off_byte_offset_is_where_the_letter_starts(tmp_path: Path, notebook_file: Path):
-    data = csv_bytes(NEXT_ROW, GOOD_ROW)
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_the_cut_off_byte_offset_is_where_the_letter_starts_in_the_file(tmp_path: Path, notebook_file: Path, bom: bytes):
+    """Our CSV export starts with a byte-order mark: the offset counts it, as a hex editor would."""
+    data = bom + csv_bytes(NEXT_ROW, GOOD_ROW)
     cut = data.index("ö".encode()) + 1
     file = tmp_path / "accent.csv"
     file.write_bytes(data[:cut])
     result = import_(file, notebook_file)
     assert f"cut off inside a character at byte {cut - 1} (line 3)" in result.output
+    file.write_bytes(data.replace("ö".encode(), b"\xf6"))
+    assert f"not UTF-8 text (byte {cut - 1}, line 3)" in import_(file, notebook_file).output

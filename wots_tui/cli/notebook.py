@@ -6,6 +6,7 @@ the whole file is read and checked before the notebook is opened.
 
 from __future__ import annotations
 
+import codecs
 import gc
 import logging
 import os
@@ -174,13 +175,15 @@ def _read(file: Path) -> tuple[list[NoteRecord], list[Tag]]:
 
 def _text(data: bytes) -> str:
     """UTF-8 text (a byte-order mark is dropped); a file that ends inside a character was cut off."""
+    body = data.removeprefix(codecs.BOM_UTF8)
     try:
-        return data.decode("utf-8-sig")
+        return body.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        if error.reason == "unexpected end of data" and error.end == len(data):
-            raise ShapeError(f"cut off inside a character at byte {error.start} (line {line})") from None
-        raise ShapeError(f"not UTF-8 text (byte {error.start}, line {line}): save it as UTF-8") from None
+        at = error.start + len(data) - len(body)  # in the file, byte-order mark and all
+        line = data[:at].count(b"\n") + 1
+        if error.reason == "unexpected end of data" and error.end == len(body):
+            raise ShapeError(f"cut off inside a character at byte {at} (line {line})") from None
+        raise ShapeError(f"not UTF-8 text (byte {at}, line {line}): save it as UTF-8") from None
 
 
 def _json(text: str) -> object:

@@ -235,9 +235,9 @@ class MergeStep:
 
 @dataclass(frozen=True, slots=True)
 class OurMeetings:
-    """What our sightings know of the drivers an import brings that we have met but never noted."""
+    """What our sightings know of the drivers an import brings (the noted ones' times are on their entries)."""
 
-    seen: Mapping[Key, tuple[int, datetime]] = field(default_factory=dict)  # times met and last met
+    seen: Mapping[Key, tuple[int, datetime]] = field(default_factory=dict)  # times and last met, never noted
     holding: frozenset[Key] = frozenset()  # drivers whose incoming last meeting (last_met_in) we hold already
 
 

@@ -29,7 +29,8 @@ def test_serve_demo_serves_the_moving_race_with_no_terminal_and_stops_on_ctrl_c(
     process = serve(tmp_path, "--demo", "--port", "0")
     try:
         line = process.stdout.readline()
-        match = re.fullmatch(r"Serving the local API on (http://localhost:\d+) for demo; Ctrl-C to stop\n", line)
+        match = re.fullmatch(r"Serving the local API on (http://localhost:\d+) for demo; Ctrl-C to stop"
+                             r" \(a new notebook at .+\)\n", line)  # the test's --db did not exist
         assert match, line
         with httpx.Client(base_url=match[1], timeout=5) as client:
             for _ in range(100):
@@ -79,9 +80,9 @@ def test_port_and_origins_come_from_config_environment_and_flags(tmp_path: Path)
 @pytest.mark.parametrize(
     ("environ", "says"),
     [
-        ({"WOTS_PORT": "http"}, "environment: port must be a whole number, not 'http'"),
-        ({"WOTS_PORT": "70000"}, "port must be between 1 and 65535"),
-        ({"WOTS_PORT": "-1"}, "port must be between 1 and 65535"),
+        ({"WOTS_PORT": "http"}, "WOTS_PORT must be a whole number between 1 and 65535 (0 picks a free one), not 'http'"),
+        ({"WOTS_PORT": "70000"}, "WOTS_PORT must be a whole number between 1 and 65535 (0 picks a free one), not 70000"),
+        ({"WOTS_PORT": "-1"}, "WOTS_PORT must be a whole number between 1 and 65535 (0 picks a free one), not '-1'"),
     ],
 )
 def test_a_bad_port_is_one_line(tmp_path: Path, environ: dict[str, str], says: str):

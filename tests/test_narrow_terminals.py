@@ -7,11 +7,14 @@ from pathlib import Path
 import pytest
 from helpers import connected, make_app, write_race_moment
 from rich.cells import cell_len
+from textual.widgets._footer import FooterKey
 
 from wots_tui.domain.notebook import BUILTIN_TAGS, Catalogue
 from wots_tui.domain.tag_order import warnings_first
 from wots_tui.sources.factory import SourceSpec
+from wots_tui.ui.screens.live import LiveScreen
 from wots_tui.ui.widgets.driver_board import COLUMNS, NARROWING, DriverBoard
+from wots_tui.ui.widgets.footer import FittingFooter
 from wots_tui.ui.widgets.row_table import ellipsis, layout
 from wots_tui.ui.widgets.session_header import Fact, SessionHeader, drivers_shown, fit_line
 from wots_tui.ui.widgets.tag_icons import fit_icons, icons_of
@@ -97,6 +100,11 @@ async def test_every_row_shows_the_racers_notes_at_every_width(tmp_path: Path, s
         header = app.live.query_one(SessionHeader)
         for text in str(header.render()).splitlines():
             assert cell_len(text) <= size[0] - 2
+        footer = [key.action for key in app.live.query_one(FittingFooter).query(FooterKey)]
+        assert {"app.push_screen('help')", "app.quit", "rate(1)", "rate(-1)", "card", "note"} <= set(footer)
+        ranked = [a for a in LiveScreen.FOOTER_RANK if a in footer]
+        assert ranked == list(LiveScreen.FOOTER_RANK[:len(ranked)])  # none shown while a more important one is not
+        assert size[0] < 160 or set(LiveScreen.FOOTER_RANK) <= set(footer)
 
 
 async def test_the_header_says_how_many_others_are_shown(tmp_path: Path):

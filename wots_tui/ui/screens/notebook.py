@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from wots_tui.domain.notebook import Catalogue, Key, NotebookQuery, NoteRecord, RatingFilter
@@ -25,6 +25,7 @@ from wots_tui.ui.screens.base import SCREEN_KEYS
 from wots_tui.ui.screens.driver_actions import DRIVER_KEYS, DriverActions
 from wots_tui.ui.screens.help import HelpScreen
 from wots_tui.ui.screens.pickers import Choice, Picker, entries, rating_picker, tag_choices, tag_picker
+from wots_tui.ui.widgets.footer import FittingFooter
 from wots_tui.ui.widgets.notebook_table import NotebookTable
 from wots_tui.ui.widgets.paged_rows import PagedRows
 
@@ -63,6 +64,8 @@ class NotebookScreen(DriverActions):
         Binding("question_mark", "help", "Help", key_display="?", tooltip="the keys of this screen; Esc closes it"),
         Binding("q", "app.quit", "Quit"),
     ]
+    FOOTER_RANK = ("help", "app.quit", "search", "pick_rating", "pick_tag", "clear_filters", "rate(1)", "rate(-1)",
+                   "card", "delete", "undo", "cycle_sort")
 
     def __init__(self) -> None:
         super().__init__()
@@ -78,7 +81,7 @@ class NotebookScreen(DriverActions):
         yield Input(placeholder="search names, nicknames, notes and tags   ( / )", id="notebook-search")
         yield NotebookTable(lambda tag_id: self.engine.catalogue.get(tag_id), id="notebook-table")
         yield Static(id="notebook-hint")
-        yield Footer()
+        yield FittingFooter(self.FOOTER_RANK)
 
     def on_mount(self) -> None:
         self.query_one(NotebookTable).focus()

@@ -9,13 +9,14 @@ from typing import ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from wots_tui.domain.notebook import Tag
 from wots_tui.ui.screens.base import SCREEN_KEYS, EngineScreen
 from wots_tui.ui.screens.editors import Confirm
 from wots_tui.ui.screens.help import HelpScreen
 from wots_tui.ui.screens.tag_editor import OWN_CATEGORY, TagEditor
+from wots_tui.ui.widgets.footer import FittingFooter
 from wots_tui.ui.widgets.tag_table import TagTable
 
 HINT = (
@@ -42,6 +43,7 @@ class TagsScreen(EngineScreen):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "app.quit", "Quit"),
     ]
+    FOOTER_RANK = ("help", "app.quit", "add", "edit", "delete", "app.show('notebook')", "move(-1)", "move(1)")
 
     def __init__(self) -> None:
         super().__init__()
@@ -50,7 +52,7 @@ class TagsScreen(EngineScreen):
     def compose(self) -> ComposeResult:
         yield Static(HINT, id="tags-header")
         yield TagTable(lambda tag_id: self._uses.get(tag_id, 0), id="tags-table")
-        yield Footer()
+        yield FittingFooter(self.FOOTER_RANK)
 
     def on_mount(self) -> None:
         self.query_one(TagTable).focus()

@@ -24,7 +24,7 @@ def key_width(key: FooterKey, compact: bool) -> int:
     if not key.description:
         return cell_len(key.key_display) + (1 if compact else 2)
     inner = cell_len(key.key_display) + cell_len(key.description)
-    return inner + (2 if compact else 4)
+    return inner + (2 if compact else 3)
 
 
 class FittingFooter(Footer):
@@ -46,11 +46,11 @@ class FittingFooter(Footer):
         by_rank = sorted(keys, key=lambda k: self._rank.get(k.action, len(self._rank)))
         shown: set[int] = set()
         used = 0
-        for key in by_rank:
-            needed = key_width(key, compact)
-            if used + needed <= room:
-                shown.add(id(key))
-                used += needed
+        for key in by_rank:  # until one does not fit: no key shows while a more important one is left out
+            used += key_width(key, compact)
+            if used > room:
+                break
+            shown.add(id(key))
         yield from (w for w in widgets if not isinstance(w, FooterKey) or w.has_class("-command-palette") or id(w) in shown)
 
     def on_resize(self, event: events.Resize) -> None:

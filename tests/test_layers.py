@@ -49,6 +49,26 @@ def test_nothing_imports_the_ui_but_the_command_line():
         assert not {m for m in imports_of(folder) if m.startswith("wots_tui.ui")}, folder
 
 
+def ours(folder: str) -> set[str]:
+    """The parts of wots_tui a folder imports (wots_tui.store.notebook -> store)."""
+    return {m.split(".")[1] for m in imports_of(folder) if m.startswith("wots_tui.") and m.count(".") >= 1}
+
+
+def test_the_domain_imports_only_the_domain():
+    assert ours("domain") <= {"domain"}
+
+
+@pytest.mark.parametrize("folder", ["sources", "store"])
+def test_sources_and_the_store_build_on_the_domain_alone(folder: str):
+    assert ours(folder) <= {"domain", folder}, folder
+
+
+def test_the_engine_knows_neither_screens_nor_the_server():
+    tree = ast.parse((PACKAGE / "engine.py").read_text(encoding="utf-8"))
+    modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert not {m for m in modules if m.startswith(("wots_tui.ui", "wots_tui.server"))}
+
+
 def test_no_posix_only_module_in_the_app():
     """Racers run iRacing on Windows."""
     assert not imports_of(".") & {"fcntl", "termios", "pty", "resource", "grp", "pwd"}

@@ -1,6 +1,7 @@
 """The documents the local API serves, built from the current Board and what the store answers.
 
-WOTS's own fields come first and keep WOTS's names (its documentation: tests/fixtures/wots/wots-local-api.txt); the live fields after
+WOTS's own fields come first and keep WOTS's names (its documentation:
+tests/fixtures/wots/wots-local-api.txt); the live fields after
 them are ours (position, class, iRating, license, ...), added as the contract allows, never renamed.
 """
 

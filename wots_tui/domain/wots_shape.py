@@ -1,4 +1,5 @@
-"""The WOTS local API's JSON shapes (its documentation: tests/fixtures/wots/wots-local-api.txt), both ways: ours out, theirs in.
+"""The WOTS local API's JSON shapes, both ways: ours out, theirs in (its documentation:
+tests/fixtures/wots/wots-local-api.txt).
 
 Field names, types and nesting are WOTS's own, so overlays and tools written for WOTS read ours.
 Extra fields may be added; none is renamed. Crowd fields are null until crowdsourcing exists.

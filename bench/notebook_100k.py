@@ -488,7 +488,7 @@ def app_memory(db: Path, moment: Path, env: dict[str, str]) -> AppMemory:
         status = proc_status(child.pid)
         result.rss_mb, result.hwm_mb = status.get("VmRSS"), status.get("VmHWM")
         result.stages.append(f"typed 'schr' +2 s {result.rss_mb:.0f}/{result.hwm_mb:.0f}")
-        shown = re.findall(r"Notebook\s+([\d,]+ entries · showing [\d,]+)", child.tail_text(8192))
+        shown = re.findall(r"Notebook\s+([\d,]+ of [\d,]+ entr(?:y|ies))", child.tail_text(8192))
         result.header = shown[-1] if shown else "(the notebook header was not seen in the last output)"
     return result
 

@@ -14,13 +14,14 @@ from typing import Any
 import httpx
 from textual.pilot import Pilot
 
+from wots_tui.domain.board import Board
 from wots_tui.domain.models import LinkState
 from wots_tui.domain.notebook import NoteRecord
 from wots_tui.engine import Engine
 from wots_tui.server import ApiServer
 from wots_tui.sources.factory import SourceSpec, build_source
 from wots_tui.sources.fakesim.memmap import IrsdkFileWriter
-from wots_tui.sources.fakesim.sim import VARIABLES
+from wots_tui.sources.fakesim.sim import VARIABLES, FakeSim
 from wots_tui.store import Database
 from wots_tui.store.timestamps import utc_now
 from wots_tui.ui.app import WotsApp
@@ -96,6 +97,21 @@ async def connected(pilot: Pilot) -> None:
     app = pilot.app
     await wait_for(pilot, lambda: app.live.board.link is LinkState.CONNECTED and app.live.board.rows)
     await pilot.pause()
+
+
+@asynccontextmanager
+async def engine_on(sim: FakeSim, folder: Path) -> AsyncIterator[tuple[Engine, list[Board]]]:
+    """`sim` playing, and a started engine reading its file (with every Board it made so far)."""
+    engine = make_engine(SourceSpec.of("file", path=sim.path), folder)
+    boards: list[Board] = []
+    engine.subscribe(boards.append)
+    sim.start()
+    await engine.start()
+    try:
+        yield engine, boards
+    finally:
+        await engine.stop()
+        sim.stop()
 
 
 @asynccontextmanager

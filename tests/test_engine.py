@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import queue
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import make_engine, until, write_race_moment
+from helpers import engine_on, make_engine, until, write_race_moment
 
 from wots_tui.annotators import Roster
-from wots_tui.domain.board import Board
 from wots_tui.domain.events import SourceEvent
 from wots_tui.domain.models import LinkState, SessionSnapshot
 from wots_tui.domain.notebook import Key
@@ -106,23 +106,14 @@ def test_a_frozen_sim_publishes_once_and_again_only_when_its_tick_moves(tmp_path
 async def test_the_board_follows_practice_qualifying_and_race_and_never_shows_a_stale_session(tmp_path: Path):
     """The weekend at 10x. SessionTime restarts with each session: a board that named the session before with
     the new one's clock (a stale SessionNum) would show that session's clock going back."""
-    path = tmp_path / "weekend.irsdk"
-    sim = FakeSim(path, ScriptedWeekend(), start_at=58.0, speed=10.0)
-    engine = make_engine(SourceSpec.of("file", path=path), tmp_path)
-    boards: list[Board] = []
-    engine.subscribe(boards.append)
-    sim.start()
-    await engine.start()
-    try:
+    weekend = FakeSim(tmp_path / "weekend.irsdk", ScriptedWeekend(), start_at=58.0, speed=10.0)
+    async with engine_on(weekend, tmp_path) as (_, boards):
         await until(lambda: any(b.facts and b.facts.is_race for b in boards), timeout=15)
-    finally:
-        await engine.stop()
-        sim.stop()
     shown = [(b.facts.session_type, b.facts.session_time) for b in boards if b.link is LinkState.CONNECTED and b.facts]
     order = [kind for i, (kind, _) in enumerate(shown) if i == 0 or shown[i - 1][0] != kind]
     assert order == ["Practice", "Qualify", "Race"]  # in order, never back
-    for (kind, time), (next_kind, next_time) in zip(shown, shown[1:]):
+    for (kind, clock), (next_kind, next_clock) in itertools.pairwise(shown):
         if kind == next_kind:
-            assert next_time >= time, f"{kind} at {time:.2f} s, then at {next_time:.2f} s: a stale session"
+            assert next_clock >= clock, f"{kind} at {clock:.2f} s, then at {next_clock:.2f} s: a stale session"
     subsessions = {b.facts.subsession_id for b in boards if b.facts}
     assert len(subsessions) == 1  # one meeting: the same drivers are not met three times

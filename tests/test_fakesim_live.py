@@ -7,12 +7,11 @@ import queue
 import time
 from pathlib import Path
 
-from helpers import make_engine, until
+from helpers import engine_on, until
 
-from wots_tui.domain.board import Board, BoardRow
+from wots_tui.domain.board import BoardRow
 from wots_tui.domain.events import SourceEvent, SourceWaiting
 from wots_tui.domain.models import SessionSnapshot
-from wots_tui.sources.factory import SourceSpec
 from wots_tui.sources.fakesim.race import ScriptedRace
 from wots_tui.sources.fakesim.roster import PLAYER_CUST_ID
 from wots_tui.sources.fakesim.sim import SUBSESSION_ID, FakeSim
@@ -31,6 +30,21 @@ def _collect(events: queue.Queue[SourceEvent], until, timeout: float = 15.0) -> 
         if until(event, seen):
             return seen
     raise AssertionError(f"timed out after {len(seen)} events; last: {seen[-1] if seen else None!r}")
+
+
+def _played_until(sim: FakeSim, session_time: float) -> list[SessionSnapshot]:
+    """The snapshots the real source reads from `sim`'s file while it plays, until the clock passes `session_time`."""
+    events: queue.Queue[SourceEvent] = queue.Queue()
+    source = IRacingSource(FileConnector(sim.path), max_rate=20.0, retry_interval=0.05)
+    sim.start()
+    source.start(events.put)
+    try:
+        def done(event: SourceEvent, seen: list[SourceEvent]) -> bool:
+            return isinstance(event, SessionSnapshot) and event.facts.session_time > session_time
+        return [e for e in _collect(events, done) if isinstance(e, SessionSnapshot)]
+    finally:
+        source.stop()
+        sim.stop()
 
 
 def test_scripted_race_is_deterministic():
@@ -64,19 +78,7 @@ def test_class_positions_are_consistent_with_overall_order():
 
 def test_live_race_read_through_pyirsdk(tmp_path: Path):
     """Positions move, a driver joins (t=120) and one leaves (t=300), all through the real pyirsdk."""
-    path = tmp_path / "live.irsdk"
-    sim = FakeSim(path, ScriptedRace(), start_at=100.0, speed=40.0)
-    events: queue.Queue[SourceEvent] = queue.Queue()
-    source = IRacingSource(FileConnector(path), max_rate=20.0, retry_interval=0.05)
-    sim.start()
-    source.start(events.put)
-    try:
-        def done(event: SourceEvent, seen: list[SourceEvent]) -> bool:
-            return isinstance(event, SessionSnapshot) and event.facts.session_time > 320
-        snapshots = [e for e in _collect(events, done) if isinstance(e, SessionSnapshot)]
-    finally:
-        source.stop()
-        sim.stop()
+    snapshots = _played_until(FakeSim(tmp_path / "live.irsdk", ScriptedRace(), start_at=100.0, speed=40.0), 320)
     counts = [len(s.drivers) for s in snapshots]
     assert counts[0] == 60 and max(counts) == 61 and counts[-1] == 60
     first_ids = {d.driver_id for d in snapshots[0].drivers}
@@ -112,19 +114,8 @@ def test_sim_closing_means_waiting_then_reconnect(tmp_path: Path):
 def test_at_the_flag_finishers_freeze_while_the_rest_run_on_live(tmp_path: Path):
     """Played through pyirsdk at 10x from 20 s after the flag: each car's place and laps stop at its finish."""
     race = ScriptedRace()
-    path = tmp_path / "live.irsdk"
-    sim = FakeSim(path, race, start_at=race.checkered_at + 20.0, speed=10.0)
-    events: queue.Queue[SourceEvent] = queue.Queue()
-    source = IRacingSource(FileConnector(path), max_rate=20.0, retry_interval=0.05)
-    sim.start()
-    source.start(events.put)
-    try:
-        def done(event: SourceEvent, seen: list[SourceEvent]) -> bool:
-            return isinstance(event, SessionSnapshot) and event.facts.session_time > race.checkered_at + 50.0
-        snapshots = [e for e in _collect(events, done) if isinstance(e, SessionSnapshot)]
-    finally:
-        source.stop()
-        sim.stop()
+    sim = FakeSim(tmp_path / "live.irsdk", race, start_at=race.checkered_at + 20.0, speed=10.0)
+    snapshots = _played_until(sim, race.checkered_at + 50.0)
     first, last = snapshots[0], snapshots[-1]
     assert {s.facts.session_state for s in snapshots} == {"checkered"}
     at = first.facts.session_time
@@ -141,23 +132,14 @@ def test_at_the_flag_finishers_freeze_while_the_rest_run_on_live(tmp_path: Path)
 async def test_a_demo_that_runs_past_its_race_meets_the_field_again_in_a_new_session(tmp_path: Path):
     """The race ends, cools down and starts again with new session ids: the engine counts a new meeting."""
     race = ScriptedRace()
-    path = tmp_path / "looping.irsdk"
-    sim = FakeSim(path, race, start_at=race.length - 3.0, speed=10.0)
-    engine = make_engine(SourceSpec.of("file", path=path), tmp_path)
-    boards: list[Board] = []
-    engine.subscribe(boards.append)
-    sim.start()
-    await engine.start()
-    try:
+    sim = FakeSim(tmp_path / "looping.irsdk", race, start_at=race.length - 3.0, speed=10.0)
+    async with engine_on(sim, tmp_path) as (engine, boards):
         def met_twice() -> list[BoardRow]:
             board = engine.board
             if board.facts is None or board.facts.subsession_id != SUBSESSION_ID + 1:
                 return []
             return [row for row in board.rows if row.notebook and row.notebook.times_met == 2]
         twice = await until(met_twice, timeout=15)
-    finally:
-        await engine.stop()
-        sim.stop()
     seen = [(b.facts.subsession_id, b.facts.session_state) for b in boards if b.facts]
     assert list(dict.fromkeys(seen)) == [(SUBSESSION_ID, "cool down"), (SUBSESSION_ID + 1, "racing")]
     in_both = {e.cust_id for e in race.roster_at(race.length - 3.0)} & {e.cust_id for e in race.roster_at(0.0)}

@@ -107,7 +107,7 @@ async def test_the_palette_names_every_key_and_the_tags_by_name(tmp_path: Path):
         await pilot.press("down")
         name = app.live.query_one(DriverBoard).cursor_row.name
         titles = [command.title for command in app.get_system_commands(app.live)]
-        for wanted in ("Sort by position, by class, by iRating", "Help: every key", f"Rate {name} up ▲",
+        for wanted in ("Sort by position, by class, by iRating", "Help: every key of this screen", f"Rate {name} up ▲",
                        f"Tag {name}: 💥 Wrecker", "Notebook", "Tags"):
             assert wanted in titles
         assert len(titles) == len(set(titles))  # each action once

@@ -11,7 +11,6 @@ from textual.pilot import Pilot
 from wots_tui.domain.models import LinkState
 from wots_tui.sources.factory import SourceSpec
 
-SIZE = (160, 50)
 by_size = pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
 
 
@@ -29,13 +28,14 @@ def test_live_screen_filtered_to_the_racers_class(snap_compare, tmp_path: Path, 
     assert snap_compare(make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path), terminal_size=size, run_before=own_class)
 
 
-def test_help_screen(snap_compare, tmp_path: Path):
+@by_size
+def test_help_screen(snap_compare, tmp_path: Path, size: tuple[int, int]):
     async def open_help(pilot: Pilot) -> None:
         await connected(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
 
-    assert snap_compare(make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path), terminal_size=SIZE, run_before=open_help)
+    assert snap_compare(make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path), terminal_size=size, run_before=open_help)
 
 
 @by_size

@@ -18,13 +18,13 @@ from wots_tui.ui.screens.editors import NoteEditor, TextPrompt
 RATING_WORDS = {1: "▲ up", 0: "● neutral", -1: "▼ down"}
 
 DRIVER_KEYS = [
-    Binding("plus,equals_sign", "rate(1)", "▲", key_display="+", tooltip="Rate the driver up ▲"),
-    Binding("minus", "rate(-1)", "▼", key_display="-", tooltip="Rate the driver down ▼"),
-    Binding("0", "rate(0)", "●", key_display="0", tooltip="Rate the driver neutral ●"),
+    Binding("plus,equals_sign", "rate(1)", "▲", key_display="+", tooltip="rate the driver up ▲"),
+    Binding("minus", "rate(-1)", "▼", key_display="-", tooltip="rate the driver down ▼"),
+    Binding("0", "rate(0)", "●", key_display="0", tooltip="rate the driver neutral ●"),
     *(Binding(str(n), f"tag({n})", f"Tag {n}", show=False) for n in range(1, 10)),
-    Binding("n", "note", "Note", tooltip="Write a note on the driver"),
-    Binding("c", "nickname", "Nick", tooltip="Give the driver a nickname"),
-    Binding("enter", "card", "Card", tooltip="The driver's card: everything known, editable"),
+    Binding("n", "note", "Note", tooltip="write a note on the driver"),
+    Binding("c", "nickname", "Nick", tooltip="give the driver a nickname"),
+    Binding("enter", "card", "Card", tooltip="the driver's card: everything known, editable"),
 ]
 DRIVER_ACTIONS = frozenset(b.action for b in DRIVER_KEYS)  # the palette names these after the driver
 

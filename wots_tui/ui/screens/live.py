@@ -30,11 +30,13 @@ def waiting_text(message: str) -> str:
 class LiveScreen(DriverActions):
     BINDINGS = [
         *DRIVER_KEYS,
-        Binding("f", "cycle_filter", "Class", tooltip="Show one class, the racer's own first, then all again"),
-        Binding("s", "cycle_sort", "Sort", tooltip="Sort by position, by class, by iRating"),
+        Binding("f", "cycle_filter", "Class",
+                tooltip="show one class, the racer's own first, then all again"),
+        Binding("s", "cycle_sort", "Sort", tooltip="sort by position, by class, by iRating"),
         *SCREEN_KEYS,
-        Binding("question_mark", "app.push_screen('help')", "Help", key_display="?", tooltip="Help: every key"),
-        Binding("q", "app.quit", "Quit", tooltip="Quit wots-tui (asks while a session is live)"),
+        Binding("question_mark", "app.push_screen('help')", "Help", key_display="?",
+                tooltip="help: every key of this screen"),
+        Binding("q", "app.quit", "Quit", tooltip="quit wots-tui (asks while a session is live)"),
     ]
     FOOTER_RANK = ("app.push_screen('help')", "app.quit", "rate(1)", "rate(-1)", "rate(0)", "card", "note",
                    "app.show('notebook')", "cycle_filter", "app.show('tags')", "nickname", "cycle_sort")
@@ -110,7 +112,8 @@ class LiveScreen(DriverActions):
         drivers = self.query_one(DriverBoard)
         drivers.display = not waiting
         player_shown = any(row.is_player for row in rows)
-        self.query_one(SessionHeader).show(board, self.class_filter, self.sort, len(rows), self.statuses, player_shown)
+        header = self.query_one(SessionHeader)
+        header.show(board, self.class_filter, self.sort, len(rows), self.statuses, player_shown)
         cursor = None
         if cursor_on is not None:
             keys = [row.key for row in rows]

@@ -67,6 +67,7 @@ class CountingConnector:
     def __init__(self, path: Path, retries: int):
         self._real = FileConnector(path)
         self.name = self._real.name
+        self.hint = self._real.hint
         self.retried = threading.Event()
         self._retries = retries
         self._connects = 0
@@ -176,3 +177,17 @@ async def test_the_live_header_names_the_wrong_file_and_why(tmp_path: Path):
         header = str(app.live.query_one("#session-header").render())
         assert app.live.board.link is LinkState.WAITING
         assert f"Not an irsdk memory map: no header ({path})" in header
+
+
+def test_a_missing_file_in_a_folder_that_does_not_exist_says_it_may_be_a_typo(tmp_path: Path):
+    path = tmp_path / "no-such-folder" / "x.bin"
+    waiting = FileConnector(path).connect()
+    assert isinstance(waiting, NotYet)
+    assert waiting.message == f"Waiting for {path.resolve()} to appear; its folder does not exist (a typo?)"
+    (tmp_path / "no-such-folder").mkdir()
+    assert FileConnector(path).connect().message == f"Waiting for {path.resolve()} to appear"
+
+
+def test_the_waiting_screen_tells_what_the_source_needs_not_to_start_iracing(tmp_path: Path):
+    assert "irsdk memory map" in FileConnector(tmp_path / "x.bin").hint
+    assert "Start iRacing" in SimConnector.hint and "Start iRacing" not in FileConnector.hint

@@ -44,6 +44,12 @@ def test_lap_times_go_before_race_facts_and_everything_shows_when_wide():
     assert labels(80, frozenset({"Nick", "CP"})).index("Note") == len(labels(80, frozenset({"Nick", "CP"}))) - 1
 
 
+def test_a_nickname_never_costs_the_gap():
+    for width in (80, 100, 120, 160):
+        assert "Gap" in labels(width), width
+    assert "Nick" in labels(100)  # from 100 columns both show
+
+
 def test_hidden_columns_give_their_room_to_the_note():
     with_nick = layout(COLUMNS, 160, frozenset(), NARROWING, 16)[-1].width
     without = layout(COLUMNS, 160, frozenset({"Nick", "CP"}), NARROWING, 16)[-1].width

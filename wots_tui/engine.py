@@ -93,6 +93,11 @@ class Engine:
         return self._source.label
 
     @property
+    def hint(self) -> str:
+        """What the racer can do while the source has nothing to read."""
+        return self._source.hint
+
+    @property
     def statuses(self) -> list[tuple[str, bool]]:
         """Each service's few words for the header, and whether it runs."""
         return [(service.status, service.running) for service in self._services]

@@ -17,6 +17,7 @@ class Source(Protocol):
     """
 
     label: str  # what the header says it reads: "iRacing", a file name, "demo"
+    hint: str  # what the waiting screen tells the racer to do while there is nothing to read
 
     def start(self, publish: Publish) -> None: ...
 

@@ -16,6 +16,7 @@ class DemoSource:
     """Owns the fake sim and its temporary folder; everything it publishes comes through pyirsdk."""
 
     label = "demo"
+    hint = "The demo's simulated race is starting."
 
     def __init__(self, seed: int = 7, start_at: float = 240.0, max_rate: float = 5.0) -> None:
         self._seed = seed

@@ -63,6 +63,7 @@ class NotYet:
 
 class Connector(Protocol):
     name: str  # what it connects to, for the log
+    hint: str  # what the racer can do while there is nothing to read
 
     def connect(self) -> irsdk.IRSDK | NotYet:
         """A started IRSDK, or why the sim (or the file) cannot be read yet."""
@@ -70,6 +71,11 @@ class Connector(Protocol):
 
 class FileConnector:
     """A memory-map dump, or the live file a fake sim writes; watches the path until it holds a readable map."""
+
+    hint = (
+        "The file is read as soon as it is an irsdk memory map: a dump captured from iRacing, or the file "
+        "`wots-tui sim --out FILE` writes. No file at hand? Run `wots-tui demo`."
+    )
 
     def __init__(self, path: Path):
         self.path = path.expanduser().resolve()
@@ -79,6 +85,8 @@ class FileConnector:
         try:
             problem = problem_with(self.path)
         except FileNotFoundError:
+            if not self.path.parent.is_dir():
+                return NotYet(f"Waiting for {self.path} to appear; its folder does not exist (a typo?)")
             return NotYet(f"Waiting for {self.path} to appear")
         if problem is not None:
             return self._not_yet(problem)
@@ -101,6 +109,10 @@ class SimConnector:
     """iRacing's shared memory on Windows. Asks the sim's status page first, quietly (pyirsdk prints)."""
 
     name = "iRacing"
+    hint = (
+        "Start iRacing and join a session: this screen fills in by itself.\n"
+        "No sim at hand? Run `wots-tui demo`, or `wots-tui --irsdk-file DUMP` to read a captured session."
+    )
     _waiting = NotYet("Waiting for iRacing to run a session")
 
     def connect(self) -> irsdk.IRSDK | NotYet:
@@ -126,6 +138,7 @@ class IRacingSource:
 
     def __init__(self, connector: Connector, max_rate: float = 5.0, retry_interval: float = 1.0, label: str = "iRacing"):
         self.label = label
+        self.hint = connector.hint
         self._connector = connector
         self._publish_gap = 1 / max_rate
         self._retry_interval = retry_interval

@@ -85,6 +85,7 @@ class DriverCard(Editor[dict[str, Any]]):
             yield Static(self._meetings(), id="card-met")
 
     def on_mount(self) -> None:
+        self.query_one("#card-box").can_focus = False  # Tab goes from field to field, not to the scrolling box
         self.query_one(RadioSet).focus()
 
     def on_resize(self, event: events.Resize) -> None:

@@ -15,16 +15,11 @@ from wots_tui.ui.widgets.driver_board import DriverBoard
 from wots_tui.ui.widgets.footer import FittingFooter
 from wots_tui.ui.widgets.session_header import SessionHeader, Statuses
 
-WAITING_HINT = (
-    "Start iRacing and join a session: this screen fills in by itself.\n"
-    "No sim at hand? Run `wots-tui demo`, or `wots-tui --irsdk-file DUMP` to read a captured session."
-)
 
-
-def waiting_text(message: str) -> str:
+def waiting_text(message: str, hint: str) -> str:
     """What the waiting screen says: why there is nothing to show (a file that is not a memory map, say), then
-    how to get a session."""
-    return f"{message[:1].upper()}{message[1:]}\n\n{WAITING_HINT}" if message else WAITING_HINT
+    what the racer can do (the source's hint)."""
+    return f"{message[:1].upper()}{message[1:]}\n\n{hint}" if message else hint
 
 
 class LiveScreen(DriverActions):
@@ -51,7 +46,7 @@ class LiveScreen(DriverActions):
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="session-header")
-        yield Static(WAITING_HINT, id="waiting")
+        yield Static(id="waiting")
         yield DriverBoard(id="drivers")
         yield FittingFooter(self.FOOTER_RANK)
 
@@ -108,7 +103,7 @@ class LiveScreen(DriverActions):
         hint = self.query_one("#waiting", Static)
         hint.display = waiting
         if waiting:
-            hint.update(waiting_text(board.link_message))
+            hint.update(waiting_text(board.link_message, self.engine.hint))
         drivers = self.query_one(DriverBoard)
         drivers.display = not waiting
         player_shown = any(row.is_player for row in rows)

@@ -103,11 +103,12 @@ COLUMNS: tuple[Column[BoardRow], ...] = (
 )
 
 
-# What goes first as the terminal narrows: lap times, then race facts; the racer's own columns (R, Tags,
-# Note, Met) with Driver, P and Class stay at any width (Driver shrinks, a long name ends in an ellipsis).
+# What goes first as the terminal narrows: lap times, then race facts (a nickname before the gap: the card
+# has it); the racer's own columns (R, Tags, Note, Met) with Driver, P and Class stay at any width (Driver
+# shrinks, a long name ends in an ellipsis).
 NARROWING: tuple[Narrowing, ...] = (
     ("Best", None), ("Last", None), ("±iR", None), ("Pit", None), ("Nick", 8), ("Driver", 20), ("Lap", None),
-    ("Lic", None), ("#", None), ("CP", None), ("Gap", None), ("Driver", 16), ("Nick", None), ("iR", None),
+    ("Lic", None), ("#", None), ("CP", None), ("Nick", None), ("Gap", None), ("Driver", 16), ("iR", None),
 )
 
 

@@ -26,7 +26,7 @@ class LiveScreen(DriverActions):
     BINDINGS = [
         *DRIVER_KEYS,
         Binding("f", "cycle_filter", "Class",
-                tooltip="show one class, the racer's own first, then all again"),
+                tooltip="show one class, yours first, then all again"),
         Binding("s", "cycle_sort", "Sort", tooltip="sort by position, by class, by iRating"),
         *SCREEN_KEYS,
         Binding("question_mark", "app.push_screen('help')", "Help", key_display="?",

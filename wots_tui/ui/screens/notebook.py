@@ -229,8 +229,9 @@ class NotebookScreen(DriverActions):
         self.refresh_bindings()
         empty = not len(self.results)
         self.set_class(empty, "-empty")
-        if empty:
-            self.query_one("#notebook-hint", Static).update(self._no_match() if self._filtered else EMPTY_NOTEBOOK)
+        if empty:  # an empty notebook says how to start, whatever was searched
+            nothing_matches = self._filtered and self.engine.entry_count
+            self.query_one("#notebook-hint", Static).update(self._no_match() if nothing_matches else EMPTY_NOTEBOOK)
 
     def _header(self) -> Text:
         text = Text()

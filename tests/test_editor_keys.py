@@ -113,6 +113,9 @@ async def test_the_palette_names_every_key_and_the_tags_by_name(tmp_path: Path):
         assert len(titles) == len(set(titles))  # each action once
         bound = {key: active.binding.description for key, active in app.live.active_bindings.items()}
         assert bound["7"] == "💥 Wrecker" and bound["5"] == "⚡ Fast"
+        await pilot.press("7")  # Wrecker on: the palette now offers to take it off
+        await wait_for(pilot, lambda: f"Untag {name}: 💥 Wrecker" in
+                       [command.title for command in app.get_system_commands(app.live)])
         sort = next(c for c in app.get_system_commands(app.live) if c.title.startswith("Sort"))
         sort.callback()
         await pilot.pause()

@@ -109,9 +109,12 @@ class WotsApp(App[None]):
         yield SystemCommand(f"Note on {name}", "Write or edit your note", screen.action_note)
         yield SystemCommand(f"Nickname for {name}", "What you call them", screen.action_nickname)
         yield SystemCommand(f"Card of {name}", "Everything known about them, editable", lambda: self.run_action_on(screen, "card"))
+        carried = screen.selected_tags()
         for tag in self.engine.catalogue:
             key = f" (key {tag.hotkey})" if tag.hotkey else ""
-            yield SystemCommand(f"Tag {name}: {tag.icon} {tag.name}", f"Add or remove this tag{key}", lambda t=tag.id: self.run_action_on(screen, f"toggle_tag_id({t!r})"))
+            verb, what = ("Untag", "Take this tag off") if tag.id in carried else ("Tag", "Put this tag on")
+            yield SystemCommand(f"{verb} {name}: {tag.icon} {tag.name}", f"{what}{key}",
+                                lambda t=tag.id: self.run_action_on(screen, f"toggle_tag_id({t!r})"))
 
     def _key_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Each key of `screen` (and of its focused widget) by the name its binding gives it."""

@@ -48,6 +48,10 @@ class DriverActions(EngineScreen):
         """The key and name of the driver under the cursor, if any (`quiet`: do not tell the racer why not)."""
         raise NotImplementedError
 
+    def selected_tags(self) -> frozenset[str]:
+        """The ids of the tags the driver under the cursor carries (the palette says tag or untag)."""
+        raise NotImplementedError
+
     async def _record(self, key: Key, name: str) -> NoteRecord:
         record = await self.engine.record(key)
         return record if record is not None else NoteRecord(key, name=name)

@@ -80,6 +80,10 @@ class LiveScreen(DriverActions):
             return None
         return row.key, row.name
 
+    def selected_tags(self) -> frozenset[str]:
+        row = self.query_one(DriverBoard).cursor_row
+        return frozenset(tag.id for tag in row.notebook.tags) if row is not None and row.notebook else frozenset()
+
     def action_cycle_filter(self) -> None:
         """All classes, then the racer's own class, then the others; the cursor comes back to its driver."""
         drivers = self.query_one(DriverBoard)

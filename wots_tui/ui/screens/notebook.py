@@ -100,6 +100,10 @@ class NotebookScreen(DriverActions):
         record = self.query_one(NotebookTable).cursor_row
         return (record.key, record.name) if record is not None else None
 
+    def selected_tags(self) -> frozenset[str]:
+        record = self.query_one(NotebookTable).cursor_row
+        return frozenset(record.tag_ids) if record is not None else frozenset()
+
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_state = replace(self.query_state, text=event.value)
         self._search(pause=TYPING_PAUSE)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import duckdb
@@ -51,17 +53,21 @@ def other_driver(snapshot: SessionSnapshot) -> tuple[str, int]:
     return next(d.key for d in snapshot.drivers if d.car_idx != snapshot.player_car_idx)
 
 
-async def started(folder: Path) -> Engine:
+@asynccontextmanager
+async def started(folder: Path) -> AsyncIterator[Engine]:
+    """An engine in the race moment's session, stopped afterwards."""
     engine = make_engine(SourceSpec.of("file", path=write_race_moment(folder)), folder, clock=lambda: SNAPSHOT_CLOCK)
     await engine.start()
-    await in_session(engine)
-    return engine
+    try:
+        await in_session(engine)
+        yield engine
+    finally:
+        await engine.stop()
 
 
 async def test_memory_holds_the_roster_and_the_file_answers_for_everyone_else(tmp_path: Path):
     noted_file(tmp_path)
-    engine = await started(tmp_path)
-    try:
+    async with started(tmp_path) as engine:
         roster = {r.key for r in engine.board.rows}
         assert set(engine._notebook._records) <= roster  # none of the 500 strangers is in memory
         assert engine.entry_count == STRANGERS
@@ -69,13 +75,10 @@ async def test_memory_holds_the_roster_and_the_file_answers_for_everyone_else(tm
         assert stranger is not None and stranger.note == "met at Spa 7"
         page = await engine.search(NotebookQuery(text="stranger 42"), 0, 100)
         assert page.total == 15 and "Stranger 42" in {r.name for r in page.records}  # 42, 142, ..., 420-429
-    finally:
-        await engine.stop()
 
 
 async def test_an_edit_shows_on_the_next_board_before_it_is_written(tmp_path: Path):
-    engine = await started(tmp_path)
-    try:
+    async with started(tmp_path) as engine:
         row = next(r for r in engine.board.rows if not r.is_player)
         editing = asyncio.ensure_future(engine.edit(row.key, rating=-1, note="late on the brakes"))
         await asyncio.sleep(0)  # the edit has run up to its write
@@ -83,8 +86,6 @@ async def test_an_edit_shows_on_the_next_board_before_it_is_written(tmp_path: Pa
         await editing
         stored = await engine.database.call(load_record, row.key)
         assert stored.rating == -1 and stored.name == row.name and stored.subsession_id == engine.board.facts.subsession_id
-    finally:
-        await engine.stop()
 
 
 async def test_an_edit_made_while_the_roster_loads_is_kept(tmp_path: Path):
@@ -103,36 +104,29 @@ async def test_an_edit_made_while_the_roster_loads_is_kept(tmp_path: Path):
 
 async def test_quick_edits_of_a_driver_not_in_the_session_keep_what_each_other_wrote(tmp_path: Path):
     noted_file(tmp_path)
-    engine = await started(tmp_path)
-    try:
+    async with started(tmp_path) as engine:
         key = ("iracing", 9_000_003)
         await asyncio.gather(engine.edit(key, rating=-1), engine.toggle_tag(key, "wrecker"), engine.edit(key, nickname="Three"))
         stored = await engine.database.call(load_record, key)
         assert (stored.rating, stored.tag_ids, stored.nickname, stored.note) == (-1, ("wrecker",), "Three", "met at Spa 3")
         assert await engine.record(key) == stored  # nothing pending any more: asked of the file again
         assert key not in engine._notebook._pending
-    finally:
-        await engine.stop()
 
 
 async def test_a_write_that_fails_is_told_in_one_line_and_the_edit_stays_on_screen(tmp_path: Path):
-    engine = await started(tmp_path)
-    notices: list[Notice] = []
-    engine.subscribe(lambda board: None, notices.append)
-    try:
+    async with started(tmp_path) as engine:
+        notices: list[Notice] = []
+        engine.subscribe(lambda board: None, notices.append)
         row = next(r for r in engine.board.rows if not r.is_player)
         await engine.database.call(lambda cursor: cursor.execute("DROP TABLE driver_tags"))  # a broken file
         await engine.toggle_tag(row.key, "clean")
         assert len(notices) == 1 and notices[0].text.startswith("Not saved to the notebook:") and "\n" not in notices[0].text
         assert shown(engine, row.key).notebook.icons == ("✨",)
         assert engine.board.link.value == "connected"  # and the app goes on
-    finally:
-        await engine.stop()
 
 
 async def test_deleting_a_tag_takes_it_off_the_roster_too(tmp_path: Path):
-    engine = await started(tmp_path)
-    try:
+    async with started(tmp_path) as engine:
         row = next(r for r in engine.board.rows if not r.is_player)
         await engine.save_tags([MINE])
         await engine.toggle_tag(row.key, MINE.id)
@@ -142,8 +136,6 @@ async def test_deleting_a_tag_takes_it_off_the_roster_too(tmp_path: Path):
         assert shown(engine, row.key).notebook.icons == ()
         assert engine.catalogue.get("mine_x") is None
         assert await engine.record(row.key) is None  # its only tag went, and the entry with it
-    finally:
-        await engine.stop()
 
 
 async def test_deleting_a_tag_while_the_roster_loads_keeps_every_other_word(tmp_path: Path):
@@ -166,8 +158,7 @@ async def test_deleting_a_tag_while_the_roster_loads_keeps_every_other_word(tmp_
 
 
 async def test_an_edit_that_still_carries_a_deleted_tag_does_not_write_it_back(tmp_path: Path):
-    engine = await started(tmp_path)
-    try:
+    async with started(tmp_path) as engine:
         row = next(r for r in engine.board.rows if not r.is_player)
         await engine.save_tags([MINE])
         await engine.edit(row.key, tag_ids=("clean", MINE.id), note="x")
@@ -175,8 +166,6 @@ async def test_an_edit_that_still_carries_a_deleted_tag_does_not_write_it_back(t
         await engine.restore(NoteRecord(row.key, name=row.name, note="x", tag_ids=("clean", MINE.id), updated_at=SNAPSHOT_CLOCK))
         assert (await engine.database.call(load_record, row.key)).tag_ids == ("clean",)
         assert await engine.tag_uses() == {"clean": 1}
-    finally:
-        await engine.stop()
 
 
 def test_the_file_stays_readable_by_duckdb_itself(tmp_path: Path):

@@ -75,6 +75,7 @@ class NotebookScreen(DriverActions):
         self._shown_version = -1
         self._asked = 0  # searches asked for; only the answer to the newest is shown
         self.searches_shown = 0  # answers shown (tests wait on it)
+        self._offered_clear = False  # whether the footer offers x (clear filters)
 
     def compose(self) -> ComposeResult:
         yield Static(id="notebook-header")
@@ -230,7 +231,9 @@ class NotebookScreen(DriverActions):
     def _describe(self) -> None:
         """The header (count, filters, sort), the footer's keys, and words where a table would be empty."""
         self.query_one("#notebook-header", Static).update(self._header())
-        self.refresh_bindings()
+        if self._filtered != self._offered_clear:  # refreshing recomposes the footer: on x only
+            self._offered_clear = self._filtered
+            self.refresh_bindings()
         empty = not len(self.results)
         self.set_class(empty, "-empty")
         if empty:  # an empty notebook says how to start, whatever was searched

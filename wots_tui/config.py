@@ -10,7 +10,7 @@ import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +27,31 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class IRacingLogin:
+    """The `[iracing]` section of config.toml: the racer's OAuth client and account, each optional.
+
+    The secrets never print: `repr` leaves them out, so a logged Settings carries none.
+    """
+
+    username: str = ""  # the iRacing account's email
+    client_id: str = ""  # the OAuth client iRacing registered
+    password: str = field(default="", repr=False)
+    client_secret: str = field(default="", repr=False)
+
+
+LOGIN_KEYS = tuple(f.name for f in fields(IRacingLogin))
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     refresh_rate: float = 5.0  # how often the live session is published (screen and API), per second
     log_level: str = "INFO"
     db: str = ""  # the notebook file; empty: notebook.duckdb in the data folder
     port: int = 5820  # the local API, on 127.0.0.1 and ::1 (WOTS's own default)
     cors_origins: tuple[str, ...] = ()  # web origins allowed to read the API from a browser page
+    oauth_url: str = "https://oauth.iracing.com/oauth2"  # iRacing's OAuth server: {url}/token, {url}/authorize
+    data_api_url: str = "https://members-ng.iracing.com"  # the Data API: {url}/data/...
+    iracing: IRacingLogin = IRacingLogin()  # config.toml's [iracing] section only
 
     @property
     def chose_db(self) -> bool:
@@ -46,7 +65,7 @@ class Settings:
         return data_dir() / ("demo-notebook.duckdb" if demo else "notebook.duckdb")
 
 
-SETTING_NAMES = tuple(f.name for f in fields(Settings))
+SETTING_NAMES = tuple(f.name for f in fields(Settings) if f.name != "iracing")
 _FLAGS = {"cors_origins": "--cors-origin"}  # flags not spelt as their setting
 
 
@@ -87,14 +106,27 @@ def load_settings(
                 from_file = tomllib.load(f)
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path}: not valid TOML ({error})") from None
+        login = _login(from_file.pop("iracing", {}), path)
         unknown = [key for key in from_file if key not in SETTING_NAMES]
         if unknown:
-            known = ", ".join(SETTING_NAMES)
+            known = ", ".join((*SETTING_NAMES, "[iracing]"))
             raise ConfigError(f"{path}: unknown setting {unknown[0]!r} (settings: {known})")
-        settings = _apply(settings, from_file, lambda name: f"{path}: {name}")
+        settings = replace(_apply(settings, from_file, lambda name: f"{path}: {name}"), iracing=login)
     env = os.environ if environ is None else environ
     settings = _apply(settings, {n: env[env_name(n)] for n in SETTING_NAMES if env_name(n) in env}, env_name)
     return _apply(settings, {k: v for k, v in flags.items() if v is not None}, flag_name)
+
+
+def _login(section: Any, path: Path) -> IRacingLogin:
+    """config.toml's `[iracing]` table; a value is never echoed back (it may be a secret)."""
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: iracing must be a section, [iracing], with {', '.join(LOGIN_KEYS)}")
+    for key, value in section.items():
+        if key not in LOGIN_KEYS:
+            raise ConfigError(f"{path}: unknown setting 'iracing.{key}' (in [iracing]: {', '.join(LOGIN_KEYS)})")
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: iracing.{key} must be text in quotes")
+    return IRacingLogin(**{key: value.strip() for key, value in section.items()})
 
 
 def _apply(settings: Settings, values: Mapping[str, Any], named: Callable[[str], str]) -> Settings:
@@ -160,6 +192,13 @@ def _path_text(value: Any) -> str:
     return value
 
 
+def _url(value: Any) -> str:
+    allowed = "an http:// or https:// address"
+    if not isinstance(value, str) or not value.strip().startswith(("http://", "https://")):
+        raise _Refused(allowed, value)
+    return value.strip().rstrip("/")
+
+
 def _origins(value: Any) -> tuple[str, ...]:
     """A list of origins: from TOML a list, from the environment one comma-separated string."""
     items = value.split(",") if isinstance(value, str) else value
@@ -174,4 +213,11 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "db": _path_text,
     "port": _port,
     "cors_origins": _origins,
+    "oauth_url": _url,
+    "data_api_url": _url,
 }
+
+
+def token_file() -> Path:
+    """Where the iRacing OAuth tokens are kept (created 0600; `wots-tui logout` removes it)."""
+    return data_dir() / "iracing-token.json"

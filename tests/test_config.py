@@ -41,7 +41,7 @@ def test_each_layer_overrides_the_one_before(tmp_path: Path):
         ("log_level = 10\n", {}, {}, "config.toml: log_level must be one of DEBUG, INFO, WARNING, ERROR, not 10"),
         ("db = 5\n", {}, {}, "config.toml: db must be a file path (text), not 5"),
         ("cors_origins = [1, 2]\n", {}, {}, "config.toml: cors_origins must be a list of text"),
-        ("refresh = 3\n", {}, {}, "config.toml: unknown setting 'refresh' (settings: refresh_rate, log_level, db, port, cors_origins)"),
+        ("refresh = 3\n", {}, {}, "config.toml: unknown setting 'refresh' (settings: refresh_rate, log_level, db, port, cors_origins, oauth_url, data_api_url, [iracing])"),
         ("[api]\nport = 1\n", {}, {}, "config.toml: unknown setting 'api'"),
         ("port = \n", {}, {}, "config.toml: not valid TOML"),
     ],
@@ -102,7 +102,7 @@ def test_an_unknown_key_in_config_toml_stops_the_command(tmp_path: Path):
     finally:
         config.unlink()
     assert result.exit_code == 1
-    assert result.output == f"Error: {config}: unknown setting 'refesh_rate' (settings: refresh_rate, log_level, db, port, cors_origins)\n"
+    assert result.output == f"Error: {config}: unknown setting 'refesh_rate' (settings: refresh_rate, log_level, db, port, cors_origins, oauth_url, data_api_url, [iracing])\n"
 
 
 def option_help(command: list[str], flag: str) -> str:
@@ -131,3 +131,24 @@ def test_every_command_shares_one_definition_of_each_option():
         helps = {option_help(command, flag) for command in ([], ["demo"], ["serve"])}
         assert len(helps) == 1 and also in helps.pop(), flag
     assert option_help(["notebook", "export"], "--db") == option_help(["serve"], "--db")
+
+
+def test_the_iracing_section_keeps_its_secrets_out_of_repr_and_errors(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[iracing]\nusername = "racer@example.com"\npassword = "pa55-word"\nclient_secret = "s3cret"\n', encoding="utf-8")
+    settings = load_settings(config, environ={})
+    assert (settings.iracing.username, settings.iracing.password, settings.iracing.client_secret) == (
+        "racer@example.com", "pa55-word", "s3cret")
+    assert "pa55-word" not in repr(settings) and "s3cret" not in repr(settings)
+    config.write_text('[iracing]\npassword = 1234\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, environ={})
+    assert str(caught.value).endswith("iracing.password must be text in quotes") and "1234" not in str(caught.value)
+
+
+def test_the_web_api_addresses_come_from_the_environment_without_a_trailing_slash(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path / "none.toml", environ={"WOTS_OAUTH_URL": "http://127.0.0.1:8/oauth2/"})
+    assert settings.oauth_url == "http://127.0.0.1:8/oauth2"
+    assert settings.data_api_url == "https://members-ng.iracing.com"
+    with pytest.raises(ConfigError, match="WOTS_DATA_API_URL must be an http:// or https:// address"):
+        load_settings(tmp_path / "none.toml", environ={"WOTS_DATA_API_URL": "members-ng"})

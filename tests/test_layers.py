@@ -45,7 +45,7 @@ def test_ui_asks_the_engine_and_never_reaches_the_server_or_the_store():
 
 
 def test_nothing_imports_the_ui_but_the_command_line():
-    for folder in ("domain", "sources", "store", "annotators", "server"):
+    for folder in ("domain", "sources", "store", "annotators", "server", "webapi"):
         assert not {m for m in imports_of(folder) if m.startswith("wots_tui.ui")}, folder
 
 
@@ -61,6 +61,14 @@ def test_the_domain_imports_only_the_domain():
 @pytest.mark.parametrize("folder", ["sources", "store"])
 def test_sources_and_the_store_build_on_the_domain_alone(folder: str):
     assert ours(folder) <= {"domain", folder}, folder
+
+
+def test_the_web_api_builds_on_the_store_and_the_domain_alone():
+    """Fetch and import write through the store; nothing live (engine, sources, server) is needed.
+
+    config: the login section's type, a leaf module of no other part of ours.
+    """
+    assert ours("webapi") <= {"domain", "store", "webapi", "config"}
 
 
 def test_the_engine_knows_neither_screens_nor_the_server():

@@ -75,7 +75,7 @@ class DataApi:
             policy=retry or RetryPolicy(),
             on_wait=on_wait,
         )
-        self._http = httpx.AsyncClient(transport=self._transport, timeout=timeout, headers={"Accept": "*/*"})
+        self._http = httpx.AsyncClient(transport=self._transport, timeout=timeout)
         self._slots = asyncio.Semaphore(max_in_flight)
 
     @property
@@ -85,7 +85,13 @@ class DataApi:
 
     @property
     def rate_limit_waits(self) -> int:
+        """Waits for the rate limit's reset so far (pacing ahead, or after a 429)."""
         return self._transport.pacer.waits
+
+    @property
+    def retries(self) -> int:
+        """Requests sent again after a 5xx, a timeout or a connection error."""
+        return self._transport.retries
 
     async def get(self, endpoint: str, **params: Any) -> Any:
         """The body of `endpoint` ("results/get") with `params`, after following its `link` and `data_url`.
@@ -111,11 +117,14 @@ class DataApi:
             return []
         base = info.get("base_download_url") or ""
         what = f"{endpoint} chunk" if endpoint else "chunk"
-        async with asyncio.TaskGroup() as group:
-            tasks = [
-                group.create_task(self._chunk(f"{what} {n} of {len(names)}", base + name))
-                for n, name in enumerate(names, 1)
-            ]
+        try:
+            async with asyncio.TaskGroup() as group:  # the first failure cancels the other chunks
+                tasks = [
+                    group.create_task(self._chunk(f"{what} {n} of {len(names)}", base + name))
+                    for n, name in enumerate(names, 1)
+                ]
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from None
         return [row for task in tasks for row in task.result()]
 
     async def _chunk(self, what: str, url: str) -> list[dict]:

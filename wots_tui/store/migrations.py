@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import duckdb
 
 from wots_tui.store.errors import StoreError
+from wots_tui.store.history_schema import HISTORY_SCHEMA
 from wots_tui.store.notebook import refresh_search_text
 from wots_tui.store.tags import install_builtin_tags
 from wots_tui.store.timestamps import to_db, utc_now
@@ -121,6 +122,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             WHERE n.platform = m.platform AND n.driver_id = m.driver_id;
         """,
     ),
+    Migration(5, "racing history: the Data API's races, results, seasons, standings and member data", HISTORY_SCHEMA),
 )
 
 LATEST = MIGRATIONS[-1].version

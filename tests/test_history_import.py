@@ -1,0 +1,274 @@
+"""`wots-tui import`: every real fixture body and the seed scripts' shapes go in; bad files write nothing.
+
+Files are written as a racer has them: the API's body bytes (aydsko's wrappers unwrapped, their byte-order
+marks kept), or what iRacing-API-Scripts writes (arrays ending in `,]`). Every check reads the real file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import orjson
+import pytest
+from click.testing import CliRunner
+from fakes.iracing_data import (
+    CAR_CLASSES,
+    FIXTURES,
+    LEAGUE_RACE,
+    OFFICIAL_RACE,
+    PAST_SEASONS,
+    SEARCH_HOSTED_ROW,
+    SEARCH_SERIES_ROW,
+    STANDINGS_HEADER,
+    STANDINGS_ROWS,
+    TEAM_RACE,
+    WEATHER_RACE,
+    fixture,
+)
+
+from wots_tui.cli.imports import import_command
+from wots_tui.store import Database
+from wots_tui.webapi.importer import ImportReport, import_files
+from wots_tui.webapi.shapes import Kind
+
+RACES = (OFFICIAL_RACE, TEAM_RACE, WEATHER_RACE, LEAGUE_RACE)
+BOM = b"\xef\xbb\xbf"
+HISTORY_TABLES = (
+    "subsessions", "subsession_classes", "simsessions", "driver_results", "team_results", "car_classes",
+    "car_class_cars", "series", "seasons", "season_car_classes", "race_weeks", "standings_lists",
+    "season_standings", "members", "member_chart", "member_recent_races", "found_races", "member_races",
+)
+
+
+def body_bytes(name: str) -> bytes:
+    """The API's body as the file `name` holds it: aydsko's `content` (with the wrapper's mark), else as it is."""
+    raw = (FIXTURES / name).read_bytes()
+    if not name.startswith("aydsko/"):
+        return raw
+    content = orjson.loads(raw.removeprefix(BOM))["content"]
+    data = content.encode() if isinstance(content, str) else orjson.dumps(content, option=orjson.OPT_INDENT_2)
+    return (BOM if raw.startswith(BOM) else b"") + data
+
+
+def write(folder: Path, name: str, data: bytes) -> Path:
+    path = folder / name
+    path.write_bytes(data)
+    return path
+
+
+def seed_array(items: list, indent: bool = False) -> bytes:
+    """An array as the seed's Go scripts write one: "[" + item + "," ... + "," + "]"."""
+    option = orjson.OPT_INDENT_2 if indent else 0
+    return b"[" + b"".join(orjson.dumps(item, option=option) + b",\n" for item in items) + b"]"
+
+
+def fingerprint(db: Database) -> dict[str, tuple[int, str]]:
+    """Each history table's row count and a digest of all its rows, in key order."""
+    def take(cursor):
+        found = {}
+        for table in HISTORY_TABLES:
+            table_rows = cursor.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+            found[table] = (len(table_rows), hashlib.sha256(repr(table_rows).encode()).hexdigest())
+        return found
+    return db.run(take)
+
+
+def count(db: Database, table: str) -> int:
+    return db.run(lambda c: c.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def by_name(report: ImportReport) -> dict[str, object]:
+    return {f.path.name: f for f in report.files}
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    database = Database(tmp_path / "n.duckdb")
+    yield database
+    database.close()
+
+
+def test_every_real_fixture_body_imports_or_is_refused_in_one_line_and_again_changes_nothing(
+    tmp_path: Path, db: Database
+):
+    files = [write(tmp_path, f"{p.parent.name}-{p.name}", body_bytes(f"{p.parent.name}/{p.name}"))
+             for p in sorted(FIXTURES.rglob("*.json"))]
+    assert any(f.read_bytes().startswith(BOM) for f in files)
+    report = import_files(db, files)
+    got = {f.path.name: (f.kind, f.error, f.note) for f in report.files}
+    kinds = {name: kind for name, (kind, error, note) in got.items() if error is None and note is None}
+    assert kinds == {
+        "allymurray-carclass.get.json": Kind.CAR_CLASSES,
+        "allymurray-member.info.json": Kind.MEMBER,
+        "allymurray-series.past_seasons.json": Kind.PAST_SEASONS,
+        "allymurray-stats.member_recent_races.json": Kind.RECENT_RACES,
+        "aydsko-GetCarClassesSuccessfulAsync__2.json": Kind.CAR_CLASSES,
+        "aydsko-GetMemberRecentRacesSucceedsAsync__2.json": Kind.RECENT_RACES,
+        "aydsko-GetMyInfoSucceedsAsync__2.json": Kind.MEMBER,
+        "aydsko-GetPastSeasonsForSeriesSuccessfulAsync__2.json": Kind.PAST_SEASONS,
+        "aydsko-GetSeasonDriverStandingsSuccessfulAsync__2.json": Kind.STANDINGS_HEADER,
+        "aydsko-GetSeasonDriverStandingsSuccessfulAsync__3.json": Kind.STANDINGS_ROWS,
+        "aydsko-GetSubSessionResultForLeagueSuccessfulAsync__2.json": Kind.RESULTS,
+        "aydsko-GetSubSessionResultForTeamSuccessfulAsync__2.json": Kind.RESULTS,
+        "aydsko-GetSubSessionResultSuccessfulAsync__2.json": Kind.RESULTS,
+        "aydsko-GetSubSessionResultWithWeatherSuccessfulAsync__2.json": Kind.RESULTS,
+        "aydsko-SearchHostedResultsSuccessfulAsync__2.json": Kind.SEARCH_ROWS,
+        "aydsko-SearchOfficialResultsSuccessfulAsync__2.json": Kind.SEARCH_ROWS,
+    }
+    refused = {name: error for name, (_, error, _) in got.items() if error}
+    assert {name for name, error in refused.items() if error.startswith("a link to the data, not the data")} == {
+        "aydsko-GetPastSeasonsForSeriesSuccessfulAsync__1.json", "aydsko-GetSeasonDriverStandingsSuccessfulAsync__1.json",
+        "aydsko-GetSubSessionResultSuccessfulAsync__1.json"}
+    assert refused["aydsko-GetMemberInfoDuringMaintenanceThrowsAsync__1.json"].startswith(
+        "an error answer from the API (Site Maintenance; The site is currently undergoing maintenance")
+    assert refused["aydsko-ResponseUnauthorized__1.json"] == "an error answer from the API (Unauthorized), not data"
+    assert refused["aydsko-ResponseUnknown504__1.json"].startswith("a web page, not JSON")
+    assert len(refused) == 7 and all("\n" not in error for error in refused.values())
+    assert {name for name, (_, _, note) in got.items() if note} == {
+        "aydsko-SearchHostedResultsSuccessfulAsync__1.json", "aydsko-SearchOfficialResultsSuccessfulAsync__1.json"}
+    team = fixture(TEAM_RACE)
+    assert report.written["races"] == 4 and count(db, "races") == 4
+    assert report.written["driver results"] == count(db, "driver_results") == 38 + 80 + 66 + sum(
+        len(row.get("driver_results") or []) for s in team["session_results"] for row in s["results"])
+    assert report.written["standings"] == count(db, "season_standings") == len(fixture(STANDINGS_ROWS))
+    before = fingerprint(db)
+    assert all(n for table, (n, _) in before.items() if table not in ("member_chart", "member_races"))  # none real
+
+    again = import_files(db, files)
+    assert fingerprint(db) == before
+    assert [(f.kind, f.error) for f in again.files] == [(f.kind, f.error) for f in report.files]
+
+
+def test_the_seed_scripts_outputs_import(tmp_path: Path, db: Database):
+    subsessions = write(tmp_path, "1-subsessions-output.json", seed_array([fixture(n) for n in RACES], indent=True))
+    assert subsessions.read_bytes().rstrip().endswith(b",\n]")
+    series_rows, hosted_rows = fixture(SEARCH_SERIES_ROW), fixture(SEARCH_HOSTED_ROW)
+    searches = write(tmp_path, "300752-search-series-output.json", seed_array([series_rows[:200], series_rows[200:]]))
+    past = fixture(PAST_SEASONS)
+    other = {**past, "series_id": 999, "series": {**past["series"], "series_id": 999, "seasons": past["series"]["seasons"][:2]}}
+    seasons = write(tmp_path, "past-seasons-output.json", orjson.dumps([past, other]))
+    header, chunk = fixture(STANDINGS_HEADER), fixture(STANDINGS_ROWS)
+    seed_rows = [{"season_name": header["season_name"], "overall_rank": row["rank"] + 3, "season_id": header["season_id"],
+                  "car_class_id": header["car_class_id"], "division": row["division"] + 1, "season_driver_data": row,
+                  "division_rank": row["rank"]} for row in chunk[:20]]
+    standings = write(tmp_path, "standings-output.json", orjson.dumps(seed_rows))
+    classes = write(tmp_path, "car-classes.json", orjson.dumps(
+        [{"car_class_id": c["car_class_id"], "short_name": c["short_name"]} for c in fixture(CAR_CLASSES)]))
+
+    report = by_name(import_files(db, [subsessions, searches, seasons, standings, classes]))
+    assert [(r.kind, r.error) for r in report.values()] == [
+        (Kind.RESULTS_LIST, None), (Kind.SEARCH_CHUNKS, None), (Kind.PAST_SEASONS_LIST, None),
+        (Kind.SEED_STANDINGS, None), (Kind.CAR_CLASSES, None)]
+    assert count(db, "races") == 4 and report["1-subsessions-output.json"].written["races"] == 4
+    assert count(db, "found_races") == len(series_rows) and len(hosted_rows) > 0
+    assert count(db, "series") == 2 and count(db, "seasons") == len(past["series"]["seasons"])
+    row = chunk[5]
+    assert db.run(lambda c: c.execute(
+        "SELECT rank, division_rank, division FROM season_standings WHERE cust_id = ?", [row["cust_id"]]).fetchall()
+    ) == [(row["rank"] + 3, row["rank"], row["division"])]  # the row's division, the API's, not the seed's + 1
+    assert count(db, "car_classes") == len(fixture(CAR_CLASSES))
+
+
+def test_bad_files_are_named_with_where_they_are_wrong_write_nothing_and_the_others_go_in(
+    tmp_path: Path, db: Database
+):
+    team = body_bytes(TEAM_RACE)
+    lines = team.splitlines(keepends=True)
+    broken = b"".join(lines[:2]) + lines[2].replace(b":", b":x", 1) + b"".join(lines[3:])
+    files = [
+        write(tmp_path, "cut.json", team[: len(team) // 2]),
+        write(tmp_path, "broken.json", broken),
+        write(tmp_path, "notes.json", b"my races, to import later\n"),
+        write(tmp_path, "unknown.json", b'{"car_id": 1, "wheels": 4}'),
+        write(tmp_path, "link.json", body_bytes("aydsko/GetSubSessionResultSuccessfulAsync__1.json")),
+        write(tmp_path, "empty-array.json", b"[]\n"),
+        write(tmp_path, "empty.json", b""),
+        write(tmp_path, "good.json", body_bytes(OFFICIAL_RACE)),
+    ]
+    report = by_name(import_files(db, files))
+    errors = {name: r.error for name, r in report.items()}
+    cut_line = team[: len(team) // 2].count(b"\n") + 1
+    column = lines[2].index(b":") + 2  # the x, 1-based
+    assert errors == {
+        "cut.json": f"cut off: the JSON ends at line {cut_line} before it is complete",
+        "broken.json": f"not valid JSON at line 3, column {column} (unexpected character, expected a JSON value)",
+        "notes.json": "not valid JSON at line 1, column 1 (unexpected character, expected a JSON value)",
+        "unknown.json": "not a Data API answer wots-tui knows (its keys: car_id, wheels)",
+        "link.json": "a link to the data, not the data: the API answers with a link first; save what it points to",
+        "empty-array.json": "an empty array: nothing to import",
+        "empty.json": "the file is empty",
+        "good.json": None,
+    }
+    assert count(db, "races") == 1 and count(db, "team_results") == 0  # the team race was cut: none of it
+    assert db.run(lambda c: c.execute("SELECT subsession_id FROM races").fetchall()) == [(fixture(OFFICIAL_RACE)["subsession_id"],)]
+
+
+def test_a_race_that_cannot_be_stored_takes_no_other_file_of_its_batch_with_it(tmp_path: Path, db: Database):
+    twice = fixture(WEATHER_RACE)
+    main = next(s for s in twice["session_results"] if s["simsession_number"] == 0)
+    main["results"].append(main["results"][0])  # one driver twice in one session
+    files = [write(tmp_path, "a.json", body_bytes(OFFICIAL_RACE)), write(tmp_path, "twice.json", orjson.dumps(twice)),
+             write(tmp_path, "c.json", body_bytes(LEAGUE_RACE))]
+    report = by_name(import_files(db, files))
+    assert report["twice.json"].error.startswith("a race's results that could not be stored (Constraint Error")
+    assert (report["a.json"].error, report["c.json"].error) == (None, None)
+    assert count(db, "races") == 2
+    assert db.run(lambda c: c.execute("SELECT count(*) FROM subsessions WHERE subsession_id = ?",
+                                      [twice["subsession_id"]]).fetchone()) == (0,)
+
+
+def test_standings_rows_need_their_list(tmp_path: Path, db: Database):
+    rows = write(tmp_path, "rows.json", body_bytes(STANDINGS_ROWS))
+    alone = by_name(import_files(db, [rows]))["rows.json"]
+    assert alone.error.startswith("standings rows without their list: import them with the standings answer")
+    assert count(db, "season_standings") == 0
+    header = write(tmp_path, "header.json", body_bytes(STANDINGS_HEADER))
+    together = by_name(import_files(db, [rows, header]))  # the header may come after its rows
+    assert together["rows.json"].written["standings"] == count(db, "season_standings") == len(fixture(STANDINGS_ROWS))
+
+
+def test_names_duckdb_would_take_as_patterns_and_trailing_commas_anywhere_still_import(tmp_path: Path, db: Database):
+    official, weather = (orjson.dumps(fixture(n)) for n in (OFFICIAL_RACE, WEATHER_RACE))
+    files = [
+        write(tmp_path, "races [2024] *.json", body_bytes(LEAGUE_RACE)),
+        write(tmp_path, "commas.json", b"[" + official + b",\n" + weather[:-1] + b',"session_splits": [],},\n]'),
+        write(tmp_path, "commas-then-bad.json", b'[{"a": [1,2,],},\n {"b": 2 3}]'),
+    ]
+    report = by_name(import_files(db, files))
+    assert report["races [2024] *.json"].written["races"] == 1
+    assert report["commas.json"].written["races"] == 2
+    assert report["commas-then-bad.json"].error == (  # said where it is in the file, commas and all
+        "not valid JSON at line 2, column 10 (unexpected character, expected ',' or '}')")
+    assert count(db, "races") == 3
+
+
+def test_an_import_gives_the_store_its_own_memory_limit_back(tmp_path: Path, db: Database):
+    setting = "SELECT current_setting('memory_limit'), current_setting('preserve_insertion_order')"
+    before = db.run(lambda c: c.execute(setting).fetchone())
+    import_files(db, [write(tmp_path, "r.json", body_bytes(TEAM_RACE))])
+    assert db.run(lambda c: c.execute(setting).fetchone()) == before
+
+
+def test_the_command_says_a_line_per_file_and_a_summary_and_exits_1_for_a_bad_file(tmp_path: Path):
+    good = write(tmp_path, "team.json", body_bytes(TEAM_RACE))
+    link = write(tmp_path, "link.json", body_bytes("aydsko/GetSubSessionResultSuccessfulAsync__1.json"))
+    answer = write(tmp_path, "answer.json", body_bytes("aydsko/SearchOfficialResultsSuccessfulAsync__1.json"))
+    notebook = tmp_path / "new" / "history.duckdb"
+    result = CliRunner().invoke(import_command, [str(good), str(link), str(answer), "--db", str(notebook)])
+    assert result.exit_code == 1, result.output
+    team = fixture(TEAM_RACE)
+    drivers = sum(len(row.get("driver_results") or []) for s in team["session_results"] for row in s["results"])
+    assert result.stderr.splitlines() == [
+        f"{good}: a race's results (1 race, {drivers} driver results)",
+        (f"{link}: a link to the data, not the data: the API answers with a link first; save what it points to; "
+         "nothing was imported from it"),
+        f"{answer}: skipped, a search answer: its 333 rows are in the chunk files it lists; import those",
+    ]
+    assert result.stdout == (f"imported 1 of 3 files: 1 race, {drivers} driver results; 1 skipped; "
+                             f"1 file not imported (said above); a new notebook at {notebook}\n")
+    again = CliRunner().invoke(import_command, [str(good), "--db", str(notebook)])
+    assert again.exit_code == 0 and again.stdout.startswith("imported 1 of 1 file: 1 race")
+    database = Database(notebook)
+    assert count(database, "races") == 1
+    database.close()

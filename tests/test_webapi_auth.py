@@ -370,9 +370,18 @@ async def test_an_unreachable_login_server_is_one_line(token_file, clock, tmp_pa
     )
 
 
-async def test_an_answer_that_is_not_json_is_one_line(token_file, clock, tmp_path):
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (httpx.Response(502, text="<html>Bad gateway</html>"), "answered a web page, not a token"),
+        (httpx.Response(200, json={"token_type": "Bearer"}), "answered HTTP 200, not a token"),
+        (httpx.Response(400, json={"error": "invalid_scope"}), "iRacing refused the login (invalid_scope)"),
+    ],
+    ids=["html", "no-token", "other-error"],
+)
+async def test_an_answer_that_is_not_a_token_is_one_line(token_file, clock, tmp_path, answer, expected):
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(502, text="<html>Bad gateway</html>")
+        return answer
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
         auth = OAuthSession(
@@ -384,7 +393,8 @@ async def test_an_answer_that_is_not_json_is_one_line(token_file, clock, tmp_pat
         )
         with pytest.raises(LoginError) as refused:
             await auth.bearer()
-    assert "answered a web page, not a token" in one_line(refused.value)
+    assert expected in one_line(refused.value)
+    assert not token_file.path.exists()
 
 
 @pytest.mark.parametrize(

@@ -88,9 +88,12 @@ async def post_token(http: httpx.AsyncClient, token_url: str, form: Mapping[str,
         body = response.json()
     except ValueError:
         body = None
-    if response.status_code == 200 and isinstance(body, dict) and isinstance(body.get("access_token"), str):
+    if not isinstance(body, dict):
+        body = None
+    token = body.get("access_token") if body else None
+    if response.status_code == 200 and isinstance(token, str) and token:
         return body
-    raise _refusal(response, body if isinstance(body, dict) else None, grant, form)
+    raise _refusal(response, body, grant, form)
 
 
 def _refusal(

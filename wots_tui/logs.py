@@ -9,10 +9,14 @@ from pathlib import Path
 from wots_tui.config import log_dir
 
 
+def log_file(folder: Path | None = None) -> Path:
+    """The log file (in the platform's log folder unless `folder`)."""
+    return (folder or log_dir()) / "wots-tui.log"
+
+
 def setup_logging(level: str = "INFO", folder: Path | None = None) -> Path:
-    folder = folder or log_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "wots-tui.log"
+    path = log_file(folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
     handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

@@ -11,6 +11,8 @@ import click
 
 from wots_tui import __version__
 from wots_tui.annotators import more_annotators
+from wots_tui.cli.history import fetch, login, logout
+from wots_tui.cli.imports import import_command
 from wots_tui.cli.notebook import notebook
 from wots_tui.cli.options import (
     CORS_ORIGIN,
@@ -184,3 +186,5 @@ def sim(out: Path, seed: int, start_at: float, speed: float) -> None:
 
 
 main.add_command(notebook)
+for history_command in (fetch, import_command, login, logout):
+    main.add_command(history_command)

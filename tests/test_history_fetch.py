@@ -1,0 +1,256 @@
+"""`wots-tui fetch` end to end: the real command in a subprocess against the fake iRacing over real sockets.
+
+The fake (tests/fakes/iracing_server.py) serves the real fixture bodies with the member seated in each race;
+the command logs in with the password_limited grant, finds his races, downloads each, and writes the notebook
+file; the test then reads the file with DuckDB as a power user would, through the `races` and `race_results`
+views.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+from fakes import iracing_data as data
+from fakes.iracing_server import (
+    BROKEN_LINK,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    MAINTENANCE,
+    PASSWORD,
+    USERNAME,
+    FakeIRacing,
+)
+
+from wots_tui.webapi.auth import mask
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the fetch is interrupted with SIGINT")
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+class Racer:
+    """A racer's machine: a home folder of their own, the fake's addresses, their credentials in the environment."""
+
+    def __init__(self, home: Path, fake: FakeIRacing, password: str = PASSWORD) -> None:
+        self.home = home
+        self.db = home / "notebook.duckdb"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("IRACING_", "WOTS_"))},
+            "HOME": str(home),
+            "XDG_DATA_HOME": str(home / "data"),
+            "XDG_CONFIG_HOME": str(home / "config"),
+            "XDG_STATE_HOME": str(home / "state"),
+            "XDG_CACHE_HOME": str(home / "cache"),
+            "WOTS_OAUTH_URL": fake.oauth_url,
+            "WOTS_DATA_API_URL": fake.data_api_url,
+            "IRACING_USERNAME": USERNAME,
+            "IRACING_PASSWORD": password,
+            "IRACING_CLIENT_ID": CLIENT_ID,
+            "IRACING_CLIENT_SECRET": CLIENT_SECRET,
+        }
+        self.outputs: list[str] = []
+
+    @property
+    def token_file(self) -> Path:
+        return self.home / "data" / "wots-tui" / "iracing-token.json"
+
+    async def start(self, command: str, *args: str) -> asyncio.subprocess.Process:
+        notebook = ("--db", str(self.db)) if command == "fetch" else ()
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "wots_tui", command, *args, *notebook,
+            cwd=self.home, env=self.env, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+
+    async def finish(self, process: asyncio.subprocess.Process) -> Run:
+        out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+        run = Run(process.returncode or 0, out.decode("utf-8"), err.decode("utf-8"))
+        self.outputs += [run.out, run.err]
+        return run
+
+    async def run(self, *args: str) -> Run:
+        return await self.finish(await self.start(*args))
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.db), read_only=True) as connection:
+            return connection.execute(sql).fetchall()
+
+
+@asynccontextmanager
+async def racer_against(tmp_path: Path, **fake_options: object) -> AsyncIterator[tuple[Racer, FakeIRacing]]:
+    async with FakeIRacing(**fake_options) as fake:  # type: ignore[arg-type]
+        yield Racer(tmp_path, fake), fake
+
+
+async def test_a_first_fetch_stores_every_race_with_its_drivers_under_their_classes_and_teams(tmp_path: Path) -> None:
+    async with racer_against(tmp_path) as (racer, fake):
+        run = await racer.run("fetch")
+    assert run.code == 0, run.err
+    assert f"{data.MEMBER_NAME} ({data.MEMBER_ID}): 3 races found, 3 new" in run.out
+    official = {race.subsession_id: race for race in fake.races if race.source in data.OFFICIAL_RACES}
+    stored = dict(racer.query("SELECT subsession_id, num_drivers FROM races"))
+    assert set(stored) == set(official)
+    for subsession_id, race in official.items():
+        body = race.body()
+        main = next(s for s in body["session_results"] if s["simsession_number"] == data.MAIN_EVENT)
+        expected = sorted(
+            (driver["cust_id"], driver["finish_position"] + 1, driver["finish_position_in_class"] + 1,
+             driver["car_class_id"], team["team_id"] if team else None)
+            for driver, team in data.entries(body)
+        )
+        rows = racer.query(
+            "SELECT cust_id, finish_position, finish_position_in_class, car_class_id, team_id FROM race_results "
+            f"WHERE subsession_id = {subsession_id} ORDER BY ALL"
+        )
+        assert rows == expected, subsession_id
+        assert len(rows) >= len(main["results"])
+    (member_place,) = racer.query(
+        "SELECT finish_position, finish_position_in_class, car_class_name FROM race_results r "
+        f"JOIN races USING (subsession_id) WHERE r.cust_id = {data.MEMBER_ID} AND races.num_drivers = 19"
+    )
+    assert member_place[:2] == (9, 2)
+    assert fake.oauth.logins == 1
+
+
+async def test_a_second_fetch_asks_for_no_race_again_and_does_not_log_in_again(tmp_path: Path) -> None:
+    async with racer_against(tmp_path) as (racer, fake):
+        first = await racer.run("fetch")
+        asked_before = len(fake.requests)
+        second = await racer.run("fetch")
+        asked = [request.endpoint for request in fake.requests[asked_before:]]
+    assert first.code == second.code == 0, second.err
+    assert "results/get" not in asked
+    assert {"series/past_seasons", "stats/season_driver_standings", "carclass/get"}.isdisjoint(asked)
+    assert "0 new" in second.out
+    assert (fake.oauth.logins, fake.oauth.refreshes) == (1, 0)
+
+
+async def test_an_expired_access_token_is_refreshed_once_not_logged_in_again(tmp_path: Path) -> None:
+    async with racer_against(tmp_path) as (racer, fake):
+        assert (await racer.run("fetch")).code == 0
+        fake.oauth.expire_access_tokens()
+        again = await racer.run("fetch")
+    assert again.code == 0, again.err
+    assert (fake.oauth.logins, fake.oauth.refreshes) == (1, 1)
+
+
+async def test_an_interrupted_fetch_goes_on_where_it_stopped(tmp_path: Path) -> None:
+    async with racer_against(tmp_path, races=24, latency=0.15) as (racer, fake):
+        process = await racer.start("fetch")
+        while len(fake.asked("results/get")) < 14:  # 8 at a time: the first few are downloaded and stored
+            await asyncio.sleep(0.05)
+            assert process.returncode is None, (await process.stderr.read()).decode()  # type: ignore[union-attr]
+        process.send_signal(signal.SIGINT)
+        stopped = await racer.finish(process)
+        kept = {row[0] for row in racer.query("SELECT subsession_id FROM races")}
+        fake.latency = 0.0
+        asked_before = len(fake.asked("results/get"))
+        resumed = await racer.run("fetch")
+        asked_again = {int(r.params["subsession_id"]) for r in fake.asked("results/get")[asked_before:]}
+    assert stopped.code == 130 and "run the same command again to go on" in stopped.err
+    assert "Traceback" not in stopped.err
+    assert kept, "the races downloaded before Ctrl-C were committed"
+    assert resumed.code == 0, resumed.err
+    assert not asked_again & kept
+    assert {row[0] for row in racer.query("SELECT subsession_id FROM races")} == {r.subsession_id for r in fake.races}
+
+
+async def test_wrong_credentials_are_one_line_and_nothing_is_kept(tmp_path: Path) -> None:
+    async with FakeIRacing() as fake:
+        racer = Racer(tmp_path, fake, password="not the password")
+        run = await racer.run("fetch")
+    assert run.code == 1
+    assert run.err.count("\n") == 1 and run.err.startswith("Error: iRacing refused the username or password")
+    assert not racer.token_file.exists()
+
+
+async def test_maintenance_stops_the_fetch_with_iracings_own_words(tmp_path: Path) -> None:
+    async with racer_against(tmp_path) as (racer, fake):
+        fake.inject("member/info", MAINTENANCE)
+        run = await racer.run("fetch")
+    assert run.code == 1
+    assert "maintenance" in run.err.lower() and "Traceback" not in run.err
+
+
+async def test_a_race_behind_a_broken_link_is_said_and_fetched_by_the_next_run(tmp_path: Path) -> None:
+    async with racer_against(tmp_path) as (racer, fake):
+        fake.inject("results/get", BROKEN_LINK)
+        first = await racer.run("fetch")
+        stored_first = racer.query("SELECT count(*) FROM races")
+        asked_before = len(fake.asked("results/get"))
+        second = await racer.run("fetch")
+        asked_again = fake.asked("results/get")[asked_before:]
+    assert first.code == 0, first.err
+    assert "race results not fetched: 1 (the first: results/get" in first.out
+    assert "the next fetch tries again" in first.out
+    assert stored_first == [(2,)]
+    assert second.code == 0 and len(asked_again) == 1 and "not fetched" not in second.out
+    assert racer.query("SELECT count(*) FROM races") == [(3,)]
+
+
+async def test_a_dry_run_says_what_it_would_fetch_and_writes_nothing(tmp_path: Path) -> None:
+    async with racer_against(tmp_path) as (racer, fake):
+        run = await racer.run("fetch", "--dry-run")
+    assert run.code == 0, run.err
+    assert "3 races found, 3 not stored yet" in run.out and "nothing was written" in run.out
+    assert not fake.asked("results/get")
+    assert not racer.db.exists()
+
+
+async def test_seasons_search_by_quarter_and_a_bad_range_is_one_line(tmp_path: Path) -> None:
+    async with racer_against(tmp_path) as (racer, fake):
+        bad = await racer.run("fetch", "--seasons", "2024Q5")
+        first = fake.races[0].template
+        quarter = (first["season_year"], first["season_quarter"])
+        run = await racer.run("fetch", "--seasons", f"{quarter[0]}Q{quarter[1]}")
+        searches = fake.asked("results/search_series")
+    assert bad.code == 2 and "write a quarter as 2025Q1" in bad.err
+    assert run.code == 0, run.err
+    assert searches and all(r.params["season_year"] == str(quarter[0]) for r in searches)
+
+
+async def test_logout_removes_the_token_file_and_login_says_who(tmp_path: Path) -> None:
+    async with racer_against(tmp_path) as (racer, _):
+        login = await racer.run("login")
+        mode = racer.token_file.stat().st_mode & 0o777
+        logout = await racer.run("logout")
+        again = await racer.run("logout")
+    assert login.code == 0, login.err
+    assert f"logged in to iRacing as {data.MEMBER_NAME} ({data.MEMBER_ID})" in login.out
+    assert mode == 0o600
+    assert "logged out" in logout.out and not racer.token_file.exists()
+    assert "not logged in" in again.out
+
+
+async def test_no_secret_is_written_or_printed_anywhere_but_the_token_file(tmp_path: Path) -> None:
+    async with racer_against(tmp_path) as (racer, fake):
+        assert (await racer.run("fetch")).code == 0
+        fake.oauth.expire_access_tokens()
+        assert (await racer.run("fetch", "--hosted")).code == 0
+        tokens = list(fake.oauth.issued)
+    secrets = {
+        PASSWORD, CLIENT_SECRET, mask(PASSWORD, USERNAME), mask(CLIENT_SECRET, CLIENT_ID), *tokens,
+    }
+    assert len(tokens) >= 3
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and path != racer.token_file:
+            content = path.read_bytes()
+            for secret in secrets:
+                assert secret.encode() not in content, f"a secret in {path}"
+    for output in racer.outputs:
+        for secret in secrets:
+            assert secret not in output

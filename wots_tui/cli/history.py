@@ -1,0 +1,214 @@
+"""`wots-tui fetch`, `login` and `logout`: the racer's iRacing history, and the login that reaches it.
+
+Progress goes to stderr (rich, which Textual already brings) and the summary to stdout, so a fetch can be
+piped. Every failure is one line and exit code 1; an interrupted fetch keeps every race it stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import webbrowser
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Self
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from wots_tui.cli.options import DB, open_database, settings_from
+from wots_tui.config import Settings, config_dir, token_file
+from wots_tui.domain.history_windows import WindowError, parse_day, parse_quarters
+from wots_tui.logs import log_file, setup_logging
+from wots_tui.store import Database
+from wots_tui.webapi.auth import OAuthSession, login_in_browser
+from wots_tui.webapi.client import DataApi
+from wots_tui.webapi.credentials import CredentialSource, Prompt
+from wots_tui.webapi.errors import WebApiError
+from wots_tui.webapi.fetch import FetchOptions, FetchSummary, HistoryFetch
+from wots_tui.webapi.tokens import TokenFile
+
+log = logging.getLogger(__name__)
+
+
+def _prompt(question: str, secret: bool) -> str:
+    return click.prompt(question, hide_input=secret, err=True)
+
+
+class StageProgress:
+    """The fetch's stages as rich progress bars on stderr, one bar per stage, and its waits as lines."""
+
+    def __init__(self, console: Console) -> None:
+        self._bars = Progress(
+            TextColumn("{task.description:<28}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not console.is_terminal,  # piped or logged: the summary says it all
+        )
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._bars.stop()
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        self._bars.start()  # at the first stage: the login's questions come before any bar
+        self._task = self._bars.add_task(name, total=total if total is not None else 1)
+
+    def ask(self, question: str, secret: bool) -> str:
+        """A question for the racer (a login in the middle of a fetch), the bars out of the way meanwhile."""
+        self._bars.stop()
+        try:
+            return click.prompt(question, hide_input=secret, err=True)
+        finally:
+            if self._task is not None:
+                self._bars.start()
+
+    def advance(self, done: int = 1) -> None:
+        if self._task is not None:
+            self._bars.advance(self._task, done)
+
+    def say(self, line: str) -> None:
+        self._bars.console.print(line, markup=False, highlight=False)
+
+
+def _credentials(settings: Settings, ask: Prompt = _prompt) -> CredentialSource:
+    """Credentials from IRACING_* variables, a .env here, config.toml's [iracing], else asked for."""
+    return CredentialSource(
+        environ=os.environ,
+        dotenv=Path.cwd() / ".env",
+        login=settings.iracing,
+        prompt=ask if sys.stdin.isatty() else None,
+        config_file=config_dir() / "config.toml",
+    )
+
+
+def _session(settings: Settings, ask: Prompt = _prompt) -> OAuthSession:
+    return OAuthSession(
+        oauth_url=settings.oauth_url, token_file=TokenFile(token_file()), credentials=_credentials(settings, ask)
+    )
+
+
+def _options(seasons: str | None, since: str | None, cust_id: int | None, hosted: bool, dry_run: bool) -> FetchOptions:
+    if seasons and since:
+        raise click.UsageError("choose one: --seasons or --since")
+    try:
+        quarters = tuple(parse_quarters(seasons)) if seasons else ()
+        since_day = parse_day(since) if since else None
+    except WindowError as error:
+        raise click.UsageError(str(error)) from None
+    return FetchOptions(quarters, since_day, cust_id, hosted, dry_run)
+
+
+@click.command()
+@click.option("--seasons", metavar="RANGE", help="Only these quarters: 2025Q1..2026Q4, or one, 2022Q2.")
+@click.option("--since", metavar="DAY", help="Only races that finished on or after this day (2025-03-01).")
+@click.option("--cust-id", type=int, metavar="N", help="Another driver's races, with your login.")
+@click.option("--hosted", is_flag=True, help="Hosted and league races too.")
+@click.option("--dry-run", is_flag=True, help="Log in and search, say what would be downloaded, write nothing.")
+@DB
+@click.pass_context
+def fetch(
+    ctx: click.Context,
+    seasons: str | None,
+    since: str | None,
+    cust_id: int | None,
+    hosted: bool,
+    dry_run: bool,
+    db: Path | None,
+) -> None:
+    """Download your iRacing race history into the notebook file: every race once, then only what is new.
+
+    Logs in with the iRacing OAuth client (IRACING_USERNAME, IRACING_PASSWORD, IRACING_CLIENT_ID,
+    IRACING_CLIENT_SECRET, a .env file here, [iracing] in config.toml, or asked), or with the tokens of
+    `wots-tui login --browser`.
+    """
+    options = _options(seasons, since, cust_id, hosted, dry_run)
+    settings = settings_from(ctx, db=str(db) if db else None)
+    setup_logging(settings.log_level)
+    nothing_yet = dry_run and not settings.database_path().exists()  # a dry run makes no notebook
+    database = None if nothing_yet else open_database(settings, create=True)
+    console = Console(stderr=True)
+    try:
+        summary = _run(lambda: _fetch(settings, database, options, console))
+    finally:
+        if database is not None:
+            database.close()
+    for line in summary.lines():
+        click.echo(line)
+
+
+async def _fetch(settings: Settings, database: Database | None, options: FetchOptions, console: Console) -> FetchSummary:
+    with StageProgress(console) as progress:
+        async with (
+            _session(settings, progress.ask) as session,
+            DataApi(settings.data_api_url, session, on_wait=progress.say) as api,
+        ):
+            summary = await HistoryFetch(api, database, options, progress).run()
+    log.info("fetch done: %s; %d logins, %d refreshes", summary, session.logins, session.refreshes)
+    return summary
+
+
+def _run(job: Callable[[], object]):  # type: ignore[no-untyped-def]
+    """`asyncio.run` of the job, each failure one line; Ctrl-C keeps what was stored."""
+    try:
+        return asyncio.run(job())  # type: ignore[arg-type]
+    except WebApiError as error:
+        raise click.ClickException(str(error)) from None
+    except (click.ClickException, click.exceptions.Exit):
+        raise
+    except Exception as error:  # a fault of ours: one line here, the traceback in the log
+        log.exception("the command failed")
+        raise click.ClickException(f"it failed unexpectedly ({type(error).__name__}); the log says why: {log_file()}") from None
+    except KeyboardInterrupt:
+        click.echo("stopped: every race downloaded so far is kept; run the same command again to go on", err=True)
+        sys.exit(130)
+
+
+@click.command()
+@click.option("--browser", is_flag=True, help="Log in on iRacing's own page in your browser (PKCE), for clients registered that way.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="The loopback port the browser comes back to (0: any free one).")
+@click.pass_context
+def login(ctx: click.Context, browser: bool, port: int) -> None:
+    """Log in to the iRacing Data API once and keep the tokens (in the data folder, readable only by you)."""
+    settings = settings_from(ctx)
+    setup_logging(settings.log_level)
+    member = _run(lambda: _login(settings, browser, port))
+    click.echo(f"logged in to iRacing as {member['display_name']} ({member['cust_id']}); tokens kept in {token_file()}")
+
+
+async def _login(settings: Settings, browser: bool, port: int) -> dict[str, Any]:
+    if browser:
+        client_id, client_secret = _credentials(settings).client(need_secret=False)
+        await login_in_browser(
+            oauth_url=settings.oauth_url,
+            client_id=client_id,
+            client_secret=client_secret,
+            token_file=TokenFile(token_file()),
+            open_url=_open_in_browser,
+            port=port,
+        )
+    async with _session(settings) as session, DataApi(settings.data_api_url, session) as api:
+        return await api.get("member/info")
+
+
+def _open_in_browser(url: str) -> None:
+    click.echo(f"opening iRacing's login page in your browser; if it does not open, visit:\n{url}", err=True)
+    webbrowser.open(url)
+
+
+@click.command()
+def logout() -> None:
+    """Forget the iRacing tokens (the next fetch logs in again)."""
+    path = token_file()
+    if TokenFile(path).remove():
+        click.echo(f"logged out: removed {path}")
+    else:
+        click.echo(f"not logged in (no {path})")

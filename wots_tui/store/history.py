@@ -3,8 +3,8 @@
 Functions take a DuckDB cursor, like store/notebook.py, and run through `Database.run` or `Database.call`
 (one transaction each). Each `store_*` takes a body as the API answers it (parsed JSON) and returns how
 many rows it wrote. Storing the same body again changes nothing: rows are keyed by the API's ids and
-replaced, never added twice. DuckDB reads the JSON (`from_json`) and makes its conventions plain
-(store/history_fields.py); Python only says which objects go to which table.
+replaced, never added twice. Python picks the values, DuckDB types them and makes the API's conventions
+plain (store/history_fields.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import duckdb
 import orjson
 
 from wots_tui.store import history_fields as f
-from wots_tui.store.history_results import Stored, stage_text, store_staged
+from wots_tui.store.history_fields import objects
+from wots_tui.store.history_results import race_rows, write_races
 from wots_tui.store.timestamps import to_db, utc_now
 
 Body = dict[str, Any]
@@ -26,13 +27,9 @@ Body = dict[str, Any]
 
 def store_results(cursor: duckdb.DuckDBPyConnection, body: Body) -> int:
     """One results/get body: the race replaces what was stored of it; returns its driver rows (all sessions)."""
-    return store_result_bodies(cursor, [body]).drivers
-
-
-def store_result_bodies(cursor: duckdb.DuckDBPyConnection, bodies: Sequence[Body], source: str | None = None) -> Stored:
-    """Many results bodies at once (a file's), each race replacing what was stored of it."""
-    stage_text(cursor, _json(bodies), source)
-    return store_staged(cursor).get(source, Stored())
+    races = race_rows([body])
+    write_races(cursor, races)
+    return races.drivers
 
 
 def known_subsessions(cursor: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> set[int]:
@@ -45,7 +42,7 @@ def known_subsessions(cursor: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> 
 
 def store_member(cursor: duckdb.DuckDBPyConnection, body: Body, fetched_at: datetime | None = None) -> int:
     """member/info; `fetched_at` when the fetch asked for it (an import does not know: the stored time stays)."""
-    return _write(cursor, f.MEMBERS, [{**body, "fetched_at": to_db(fetched_at)}])
+    return _write(cursor, f.MEMBERS, [f.MEMBERS.row(body, to_db(fetched_at))])
 
 
 def store_search_rows(cursor: duckdb.DuckDBPyConnection, rows: Sequence[Body], cust_id: int | None = None) -> int:
@@ -54,22 +51,24 @@ def store_search_rows(cursor: duckdb.DuckDBPyConnection, rows: Sequence[Body], c
     A row names its member when the search was by member (`cust_id` is the member searched for, for rows
     that do not say); returns the races found.
     """
-    found = _write(cursor, f.FOUND_RACES, rows)
-    ran = [{**row, "cust_id": row.get("cust_id", cust_id)} for row in rows]
-    _write(cursor, f.MEMBER_RACES, [row for row in ran if row["cust_id"] is not None])
-    return found
+    found = objects(rows)
+    ran = [(row, row.get("cust_id", cust_id)) for row in found]
+    _write(cursor, f.MEMBER_RACES, [f.MEMBER_RACES.row(row, member) for row, member in ran if member is not None])
+    return _write(cursor, f.FOUND_RACES, [f.FOUND_RACES.row(row) for row in found])
 
 
 def store_past_seasons(cursor: duckdb.DuckDBPyConnection, body: Body) -> int:
     """series/past_seasons: the series, its seasons, their car classes and race weeks; returns the seasons."""
-    series = body.get("series") or {}
-    seasons = [s for s in series.get("seasons") or [] if isinstance(s, dict)]
-    _write(cursor, f.SERIES, [series])
+    series = body.get("series") if isinstance(body.get("series"), dict) else {}
+    seasons = objects(series.get("seasons"))
+    _write(cursor, f.SERIES, [f.SERIES.row(series)])
     _write(cursor, f.SEASON_CAR_CLASSES, [
-        {**c, "season_id": s.get("season_id")} for s in seasons for c in s.get("car_classes") or []
+        f.SEASON_CAR_CLASSES.row(c, s.get("season_id")) for s in seasons for c in objects(s.get("car_classes"))
     ])
-    _write(cursor, f.RACE_WEEKS, [{"season_id": s.get("season_id"), **w} for s in seasons for w in s.get("race_weeks") or []])
-    return _write(cursor, f.SEASONS, [{"series_id": series.get("series_id"), **s} for s in seasons])
+    _write(cursor, f.RACE_WEEKS, [
+        f.RACE_WEEKS.row(w, s.get("season_id")) for s in seasons for w in objects(s.get("race_weeks"))
+    ])
+    return _write(cursor, f.SEASONS, [f.SEASONS.row(s, series.get("series_id")) for s in seasons])
 
 
 def store_standings(cursor: duckdb.DuckDBPyConnection, header: Body, rows: Sequence[Body]) -> int:
@@ -80,36 +79,46 @@ def store_standings(cursor: duckdb.DuckDBPyConnection, header: Body, rows: Seque
     season's standings and are not stored. Returns the standings rows written.
     """
     division, week = _all(header.get("division")), _all(header.get("race_week_num"))
-    _write(cursor, f.STANDINGS_LISTS, [{**header, "division": division, "race_week_num": week}])
+    _write(cursor, f.STANDINGS_LISTS, [f.STANDINGS_LISTS.row(header, division, week)])
     if week != -1:
         return 0
-    ranked = "rank" if division == -1 else "division_rank"
-    season = {"season_id": header.get("season_id"), "car_class_id": header.get("car_class_id")}
-    return store_standing_rows(cursor, [{**row, "rank": None, ranked: row.get("rank"), **season} for row in rows])
+    season, car_class = header.get("season_id"), header.get("car_class_id")
+    whole = division == -1
+    return _write(cursor, f.SEASON_STANDINGS, [
+        f.SEASON_STANDINGS.row(r, season, car_class, r.get("rank") if whole else None, None if whole else r.get("rank"))
+        for r in objects(rows)
+    ])
 
 
 def store_standing_rows(cursor: duckdb.DuckDBPyConnection, rows: Sequence[Body]) -> int:
-    """Standings rows that carry their season_id, car_class_id, and rank and division_rank as far as known."""
-    return _write(cursor, f.SEASON_STANDINGS, rows)
+    """Standings rows that carry their own season_id, car_class_id, and rank and division_rank as far as known."""
+    return _write(cursor, f.SEASON_STANDINGS, [
+        f.SEASON_STANDINGS.row(r, r.get("season_id"), r.get("car_class_id"), r.get("rank"), r.get("division_rank"))
+        for r in objects(rows)
+    ])
 
 
 def store_car_classes(cursor: duckdb.DuckDBPyConnection, body: Sequence[Body]) -> int:
     """carclass/get (or a list of classes with only some of their fields); returns the classes."""
+    classes = objects(body)
     _write(cursor, f.CAR_CLASS_CARS, [
-        {**car, "car_class_id": c.get("car_class_id")} for c in body for car in c.get("cars_in_class") or []
+        f.CAR_CLASS_CARS.row(car, c.get("car_class_id")) for c in classes for car in objects(c.get("cars_in_class"))
     ])
-    return _write(cursor, f.CAR_CLASSES, body)
+    return _write(cursor, f.CAR_CLASSES, [f.CAR_CLASSES.row(c) for c in classes])
 
 
 def store_chart(cursor: duckdb.DuckDBPyConnection, body: Body) -> int:
     """member/chart_data: one point per day; returns the points."""
-    chart = {k: body.get(k) for k in ("cust_id", "category_id", "chart_type")}
-    return _write(cursor, f.MEMBER_CHART, [{**point, **chart} for point in body.get("data") or []])
+    chart = (body.get("cust_id"), body.get("category_id"), body.get("chart_type"))
+    return _write(cursor, f.MEMBER_CHART, [f.MEMBER_CHART.row(point, *chart) for point in objects(body.get("data"))])
 
 
 def store_recent_races(cursor: duckdb.DuckDBPyConnection, body: Body) -> int:
     """stats/member_recent_races; returns the races."""
-    return _write(cursor, f.MEMBER_RECENT_RACES, [{**race, "cust_id": body.get("cust_id")} for race in body.get("races") or []])
+    member = body.get("cust_id")
+    return _write(cursor, f.MEMBER_RECENT_RACES, [
+        f.MEMBER_RECENT_RACES.row(race, member) for race in objects(body.get("races"))
+    ])
 
 
 def series_raced(cursor: duckdb.DuckDBPyConnection, cust_id: int) -> list[int]:
@@ -160,18 +169,14 @@ def _all(value: object) -> object:
     return -1 if value is None else value
 
 
-def _write(cursor: duckdb.DuckDBPyConnection, table: f.Table, rows: Sequence[Body]) -> int:
-    """Rows for `table`, upserted by its keys; returns how many were written."""
+def _write(cursor: duckdb.DuckDBPyConnection, table: f.Table, rows: list[tuple]) -> int:
+    """Rows of `table`'s values, upserted by its keys; returns how many were written."""
     if not rows:
         return 0
-    (written,) = cursor.execute(_upsert(table), [_json(rows)]).fetchone() or (0,)
+    (written,) = cursor.execute(_upsert(table), [orjson.dumps(rows).decode()]).fetchone() or (0,)
     return written
 
 
 @functools.cache
 def _upsert(table: f.Table) -> str:
     return f.upsert_sql(table)
-
-
-def _json(value: object) -> str:
-    return orjson.dumps(value).decode()

@@ -1,137 +1,112 @@
 """Results bodies (results/get) into races, their classes and sessions, and every driver's and team's row.
 
-Bodies are staged once in temporary tables, from JSON text (a body fetched, or bodies a file held) or
-straight from files by DuckDB's own `read_json`, and written from there in a few set-based statements:
-a thousand races cost about the statements one does. A race stored again replaces what was stored of
-it, so storing is idempotent. Team races: the API nests each team's drivers in its row
-(`driver_results`); each driver gets a row of their own with the team's id and name on it, and the
-team's own row goes to `team_results`.
+Team races: the API nests each team's drivers in its row (`driver_results`); each driver gets a row of
+their own with the team's id and name on it, and the team's own row goes to `team_results`. A race
+stored again replaces what was stored of it, so storing is idempotent.
+
+The rows of many races are written at once: Python picks their values (history_fields.Table.row) and
+DuckDB reads them as JSON, from text for a few races (a fetch's) or from files, which it reads on both its
+threads, for an import's thousands. Reading the bodies themselves is orjson's (several times faster than
+DuckDB's read_json over the same bodies, which are mostly helmets and liveries we do not keep).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
+import orjson
 
 from wots_tui.store.history_fields import (
-    DRIVER_RESULT,
-    RESULTS_BODY,
-    SIMSESSION,
-    SUBSESSION,
-    SUBSESSION_CLASS,
-    TEAM_RESULT,
-    select_list,
-    sql_type,
-    structure_literal,
+    DRIVER_RESULTS,
+    FILE_ROWS,
+    SIMSESSIONS,
+    SUBSESSION_CLASSES,
+    SUBSESSIONS,
+    TEAM_RESULTS,
+    TEXT_ROWS,
+    Table,
+    insert_sql,
+    objects,
 )
 
-_TABLES = ("subsessions", "subsession_classes", "simsessions", "driver_results", "team_results")
-# read_json's columns: the body's top-level keys and their types
-_FILE_COLUMNS = {key: sql_type(shape) for key, shape in RESULTS_BODY.items()}
-_IS_BODY = "subsession_id IS NOT NULL AND session_results IS NOT NULL"
+RACE_TABLES: tuple[Table, ...] = (SUBSESSIONS, SUBSESSION_CLASSES, SIMSESSIONS, TEAM_RESULTS, DRIVER_RESULTS)
 
 
-@dataclass(frozen=True, slots=True)
-class Stored:
-    """What one source (a file, or JSON text) brought: races, and driver rows over all their sessions."""
-
-    races: int = 0
-    drivers: int = 0
+class BadRace(ValueError):
+    """A results body whose parts are not where the API puts them; the message says which."""
 
 
-def stage_text(cursor: duckdb.DuckDBPyConnection, text: str, source: str | None = None) -> None:
-    """Stage the bodies in `text`, a JSON array of results bodies; `source` names where they came from."""
-    cursor.execute(
-        f"""CREATE OR REPLACE TEMP TABLE staged_bodies AS
-            SELECT b.*, ?::VARCHAR AS filename
-            FROM (SELECT unnest(from_json(?, {structure_literal([RESULTS_BODY])})) AS b)""",
-        [source, text],
-    )
+@dataclass(slots=True)
+class RaceRows:
+    """The rows of some races, for each race table (each row starts with its race's subsession id)."""
+
+    rows: dict[str, list[tuple]] = field(default_factory=lambda: {t.name: [] for t in RACE_TABLES})
+
+    @property
+    def ids(self) -> set[int]:
+        return {row[0] for row in self.rows[SUBSESSIONS.name]}
+
+    @property
+    def drivers(self) -> int:
+        """Driver rows, over every session of every race."""
+        return len(self.rows[DRIVER_RESULTS.name])
+
+    def add(self, body: object) -> None:
+        """One results body's rows; BadRace if it is not one."""
+        if not isinstance(body, dict) or not isinstance(body.get("subsession_id"), int):
+            raise BadRace("a results body without its subsession_id")
+        sessions = body.get("session_results")
+        if not isinstance(sessions, list) or not all(isinstance(s, dict) for s in sessions):
+            raise BadRace(f"race {body['subsession_id']}: session_results is not a list of sessions")
+        race = body["subsession_id"]
+        rows = self.rows
+        rows[SUBSESSIONS.name].append(SUBSESSIONS.row(body))
+        rows[SUBSESSION_CLASSES.name] += [SUBSESSION_CLASSES.row(c, race) for c in objects(body.get("car_classes"))]
+        teams, drivers = rows[TEAM_RESULTS.name], rows[DRIVER_RESULTS.name]
+        for session in sessions:
+            number = session.get("simsession_number")
+            rows[SIMSESSIONS.name].append(SIMSESSIONS.row(session, race, number == 0))
+            for result in objects(session.get("results")):
+                if result.get("cust_id") is not None:
+                    drivers.append(DRIVER_RESULTS.row(result, race, number, None, None))
+                    continue
+                team, name = result.get("team_id"), result.get("display_name")  # a team's row, its drivers inside
+                if team is not None:
+                    teams.append(TEAM_RESULTS.row(result, race, number))
+                drivers += [DRIVER_RESULTS.row(d, race, number, team, name) for d in objects(result.get("driver_results"))]
+
+    def extend(self, other: RaceRows, leaving_out: frozenset[int] = frozenset()) -> None:
+        """Another's rows too, but for the races in `leaving_out` (stored from elsewhere)."""
+        for name, rows in other.rows.items():
+            self.rows[name] += [row for row in rows if row[0] not in leaving_out] if leaving_out else rows
 
 
-def stage_files(cursor: duckdb.DuckDBPyConnection, paths: Sequence[str]) -> None:
-    """Stage every JSON value in these files (a body each, or arrays of bodies) as DuckDB reads them.
-
-    Values that are not results bodies are staged too (with NULLs): `staged_files` says which files
-    hold nothing else. Raises DuckDB's error for a file it cannot read; the message names the file.
-    """
-    cursor.execute(
-        """CREATE OR REPLACE TEMP TABLE staged_bodies AS
-           SELECT * FROM read_json(?, columns = ?, filename = true, format = 'auto', records = true)""",
-        [list(paths), _FILE_COLUMNS],
-    )
+def race_rows(bodies: Iterable[object]) -> RaceRows:
+    """The rows of these bodies; a race given twice is the last one given."""
+    last = {}
+    for body in bodies:
+        last[body.get("subsession_id") if isinstance(body, dict) else None] = body
+    rows = RaceRows()
+    for body in last.values():
+        rows.add(body)
+    return rows
 
 
-def staged_files(cursor: duckdb.DuckDBPyConnection) -> set[str]:
-    """The staged files whose every value is a results body."""
-    rows = cursor.execute(
-        f"SELECT filename FROM staged_bodies GROUP BY filename HAVING bool_and({_IS_BODY})"
-    ).fetchall()
-    return {name for (name,) in rows}
-
-
-def drop_staged(cursor: duckdb.DuckDBPyConnection, files: Sequence[str]) -> None:
-    """Stage no more of these files (they go another way, or not at all)."""
-    if files:
-        cursor.execute("DELETE FROM staged_bodies WHERE filename IN (SELECT unnest(?))", [list(files)])
-
-
-def clear_staged(cursor: duckdb.DuckDBPyConnection) -> None:
-    """Let go of the staging tables (and the memory they hold)."""
-    cursor.execute("DROP TABLE IF EXISTS staged_bodies; DROP TABLE IF EXISTS staged_rows")
-
-
-def store_staged(cursor: duckdb.DuckDBPyConnection) -> dict[str | None, Stored]:
-    """Write the staged bodies, each race replacing what was stored of it; what each source brought.
-
-    A race staged twice (in two files of one import) is written once, from the file named last.
-    """
-    cursor.execute(f"DELETE FROM staged_bodies WHERE NOT ({_IS_BODY})")
-    (unique,) = cursor.execute("SELECT count(*) = count(DISTINCT subsession_id) FROM staged_bodies").fetchone() or (True,)
-    if not unique:
-        cursor.execute(
-            """CREATE OR REPLACE TEMP TABLE staged_bodies AS SELECT * FROM staged_bodies
-               QUALIFY row_number() OVER (PARTITION BY subsession_id ORDER BY filename DESC) = 1"""
-        )
-    cursor.execute(
-        """CREATE OR REPLACE TEMP TABLE staged_rows AS
-           SELECT filename, subsession_id, s.simsession_number AS simsession_number, unnest(s.results) AS r
-           FROM (SELECT filename, subsession_id, unnest(session_results) AS s FROM staged_bodies)"""
-    )
-    for table in _TABLES:
-        cursor.execute(f"DELETE FROM {table} WHERE subsession_id IN (SELECT subsession_id FROM staged_bodies)")
-    cursor.execute(f"INSERT INTO subsessions BY NAME SELECT {select_list(SUBSESSION, 'b')} FROM staged_bodies b")
-    cursor.execute(
-        f"""INSERT INTO subsession_classes BY NAME
-            SELECT subsession_id, {select_list(SUBSESSION_CLASS, "c")}
-            FROM (SELECT subsession_id, unnest(car_classes) AS c FROM staged_bodies)"""
-    )
-    cursor.execute(
-        f"""INSERT INTO simsessions BY NAME
-            SELECT subsession_id, {select_list(SIMSESSION, "s")}, s.simsession_number = 0 AS main_event
-            FROM (SELECT subsession_id, unnest(session_results) AS s FROM staged_bodies)"""
-    )
-    cursor.execute(
-        f"""INSERT INTO team_results BY NAME
-            SELECT subsession_id, simsession_number, {select_list(TEAM_RESULT, "r")}
-            FROM staged_rows WHERE r.cust_id IS NULL AND r.team_id IS NOT NULL"""
-    )
-    cursor.execute(
-        f"""INSERT INTO driver_results BY NAME
-            SELECT subsession_id, simsession_number, {select_list(DRIVER_RESULT, "r")}
-            FROM staged_rows WHERE r.cust_id IS NOT NULL
-            UNION ALL BY NAME
-            SELECT subsession_id, simsession_number, team_id, team_name, {select_list(DRIVER_RESULT, "d")}
-            FROM (SELECT subsession_id, simsession_number, r.team_id AS team_id, r.display_name AS team_name,
-                         unnest(r.driver_results) AS d
-                  FROM staged_rows WHERE r.cust_id IS NULL)"""
-    )
-    counts = cursor.execute(
-        """SELECT filename, count(DISTINCT subsession_id),
-                  count(*) FILTER (WHERE r.cust_id IS NOT NULL)
-                  + coalesce(sum(len(r.driver_results)) FILTER (WHERE r.cust_id IS NULL), 0)
-           FROM staged_rows GROUP BY filename"""
-    ).fetchall()
-    return {name: Stored(races, drivers) for name, races, drivers in counts}
+def write_races(cursor: duckdb.DuckDBPyConnection, races: RaceRows, folder: Path | None = None) -> None:
+    """The races written, each replacing what was stored of it; through files in `folder` when given."""
+    ids = sorted(races.ids)
+    for table in RACE_TABLES:
+        cursor.execute(f"DELETE FROM {table.name} WHERE subsession_id IN (SELECT unnest(?::BIGINT[]))", [ids])
+    for table in RACE_TABLES:
+        rows = races.rows[table.name]
+        if not rows:
+            continue
+        if folder is None:
+            cursor.execute(insert_sql(table, TEXT_ROWS), [orjson.dumps(rows).decode()])
+            continue
+        path = folder / f"{table.name}.json"
+        path.write_bytes(orjson.dumps(rows))
+        cursor.execute(insert_sql(table, FILE_ROWS), [str(path)])

@@ -1,40 +1,38 @@
 """`wots-tui import`: saved Data API files into the history tables, each file whole or not at all.
 
-Results files, most of an import, are read by DuckDB itself: `read_json` over a batch of files at once,
-straight into the staging tables (store/history_results.py), a few set-based statements writing them. A
-file DuckDB cannot read that way (bad JSON, another shape, the seed's `,]` in the middle) goes the other
-way: read whole in Python (webapi/shapes.py says what it is, or where it is wrong) and stored in one
-transaction of its own. A batch whose write fails is written again file by file, so a bad file never
-takes another with it, and never writes a part of itself. Storing is idempotent: importing a file again
-changes nothing.
+Each file is read and recognised whole first (webapi/shapes.py: what it is, or where it is wrong), so
+a bad file writes nothing. Results files, most of an import, are written together: their races' rows
+gathered (store/history_results.py) and handed to DuckDB in a few statements for thousands of races at
+once. If that write fails, each of those files is written again on its own, so a bad one never takes
+another with it, and never writes a part of itself. Every other file is stored in a transaction of its
+own. Storing is idempotent: importing a file again changes nothing.
+
+Measured (bench/history_import.py): orjson reads the bodies several times faster than DuckDB's
+read_json does over the same files, and DuckDB reads the rows picked from them faster than any Python
+hands them over value by value; so Python reads, DuckDB writes.
 """
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import orjson
 
 from wots_tui.store import Database
 from wots_tui.store import history as h
 from wots_tui.store.errors import first_line
-from wots_tui.store.history_results import (
-    Stored,
-    clear_staged,
-    drop_staged,
-    stage_files,
-    staged_files,
-    store_staged,
-)
+from wots_tui.store.history_results import BadRace, RaceRows, race_rows, write_races
 from wots_tui.webapi.shapes import (
     Kind,
     ShapeError,
@@ -46,13 +44,13 @@ from wots_tui.webapi.shapes import (
 
 log = logging.getLogger(__name__)
 
-# DuckDB's JSON reader wants buffers of 32 MB per file it reads at once: the store's 64 MB is too little
-IMPORT_MEMORY = "1GB"
-BATCH_FILES = 256
-BATCH_BYTES = 128 * 1024 * 1024
-BODIES_PER_STATEMENT = 200  # results bodies read in Python are handed to DuckDB this many at a time
-_GLOB = re.compile(r"[*?\[\]{}]")  # read_json takes a name with these as a pattern
-_TRAILING_COMMA = re.compile(rb",\s*\]\s*$")
+# DuckDB's JSON reader takes 32 MB buffers, one per thread: more than the 64 MB the app gives the store
+IMPORT_MEMORY = "256MB"
+BATCH_DRIVERS = 25_000  # driver rows of the results files written together (about 8 MB of them)
+LARGE_FILE = 64 * 1024 * 1024  # an array this large is read item by item
+LARGE_BATCH = 200  # results bodies of a large file picked and written at a time
+_GLOB = re.compile(r"[*?\[\]{}]")  # DuckDB takes a file name with these as a pattern
+_TRAILING_COMMA = re.compile(rb",\s*\]\s*$")  # how the seed's scripts end their arrays
 
 
 @dataclass(slots=True)
@@ -85,11 +83,9 @@ class ImportReport:
 def import_files(
     database: Database, paths: Iterable[Path], on_file: Callable[[FileReport], None] | None = None
 ) -> ImportReport:
-    """Import each file in its own transaction; a bad file is reported (its error names the position)."""
+    """Import each file whole or not at all; a bad file's report says what is wrong and where."""
     files = list(dict.fromkeys(Path(p) for p in paths))
     reports: dict[Path, FileReport] = {}
-    later: list[tuple[FileReport, list[dict]]] = []  # standings rows wait for their list's header
-    headers: list[tuple[Path, dict]] = []
 
     def done(report: FileReport) -> None:
         reports[report.path] = report
@@ -97,20 +93,27 @@ def import_files(
         if on_file is not None:
             on_file(report)
 
-    with _bulk_settings(database), tempfile.TemporaryDirectory(prefix="wots-import-") as scratch:
-        for batch in _batches(files):
-            stored, aside = _by_duckdb(database, batch, Path(scratch))
-            for path in batch:
-                if path in stored:
-                    done(_results_report(path, stored[path]))
-                elif path in aside:
-                    report, value = _by_python(database, path)
-                    if report.kind is Kind.STANDINGS_HEADER:
-                        headers.append((path, value))
-                    if report.kind is Kind.STANDINGS_ROWS and report.error is None:
-                        later.append((report, value))
-                        continue
-                    done(report)
+    later: list[tuple[FileReport, list[dict]]] = []  # standings rows wait for their list's header
+    headers: list[tuple[Path, dict]] = []
+    with _bulk_settings(database), _rows_folder() as folder:
+        races = _Races(database, folder, done)
+        for path in files:
+            if _is_large_array(path):
+                races.write()  # the files before it first, as they came
+                done(_import_large(database, path, folder))
+                continue
+            report, value = _read(path)
+            if report.error is not None or report.note is not None:
+                done(report)
+            elif report.kind in (Kind.RESULTS, Kind.RESULTS_LIST):
+                races.add(report, value if report.kind is Kind.RESULTS_LIST else [value])
+            elif report.kind is Kind.STANDINGS_ROWS:
+                later.append((report, value))
+            else:
+                if report.kind is Kind.STANDINGS_HEADER:
+                    headers.append((path, value))
+                done(_store(database, report, value))
+        races.write()
         for report, rows in later:
             done(_with_header(database, report, rows, headers))
     return ImportReport([reports[p] for p in files])
@@ -118,118 +121,30 @@ def import_files(
 
 @contextmanager
 def _bulk_settings(database: Database) -> Iterator[None]:
-    """DuckDB's JSON reader needs more memory than the app gives the store, and runs faster when it need
-    not keep the files' order; both as they were afterwards."""
-    before = database.run(lambda c: c.execute(
-        "SELECT current_setting('memory_limit'), current_setting('preserve_insertion_order')").fetchone())
+    """The store's memory limit raised for DuckDB's JSON reader, and the order of rows it need not keep;
+    both as they were afterwards."""
+    settings = "SELECT current_setting('memory_limit'), current_setting('preserve_insertion_order')"
+    memory, order = database.run(lambda c: c.execute(settings).fetchone()) or ("64MB", True)
     database.run(lambda c: c.execute(f"SET memory_limit = '{IMPORT_MEMORY}'; SET preserve_insertion_order = false"))
     try:
         yield
     finally:
-        memory, order = before or ("64MB", True)
-        database.run(clear_staged)
         try:
             database.run(lambda c: c.execute(f"SET memory_limit = '{memory}'; SET preserve_insertion_order = {order}"))
         except duckdb.Error as error:  # DuckDB still holds more than that: it lets go as the file closes
             log.info("import: the store's memory limit stays raised until it closes (%s)", first_line(error))
 
 
-def _batches(files: Sequence[Path]) -> Iterator[list[Path]]:
-    batch: list[Path] = []
-    size = 0
-    for path in files:
-        length = _size(path)
-        if batch and (len(batch) >= BATCH_FILES or size + length > BATCH_BYTES):
-            yield batch
-            batch, size = [], 0
-        batch.append(path)
-        size += length
-    if batch:
-        yield batch
+@contextmanager
+def _rows_folder() -> Iterator[Path | None]:
+    """Where the gathered rows are written for DuckDB to read (None: a name it would take as a pattern, so
+    the rows go as text)."""
+    with tempfile.TemporaryDirectory(prefix="wots-import-") as folder:
+        yield None if _GLOB.search(folder) else Path(folder)
 
 
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _by_duckdb(database: Database, batch: list[Path], scratch: Path) -> tuple[dict[Path, Stored], set[Path]]:
-    """The batch's results files read and written by DuckDB; the rest (and files it cannot read) set aside."""
-    readable = {name: path for path in batch if (name := _readable(path, scratch)) is not None}
-    aside = set(batch) - set(readable.values())
-    names = list(readable)
-    while names:
-        try:
-            database.run(stage_files, names)
-            break
-        except duckdb.Error as error:
-            culprit = next((n for n in names if f'"{n}"' in str(error)), None)
-            log.info("import: DuckDB cannot read %s as results (%s)", culprit or "a batch", first_line(error))
-            unread = [culprit] if culprit else names
-            aside.update(readable[n] for n in unread)
-            names = [n for n in names if n not in unread]
-    if not names:
-        return {}, aside
-    results = database.run(staged_files)
-    aside.update(readable[n] for n in names if n not in results)
-    names = [n for n in names if n in results]
-    try:
-        stored = database.run(_store_only, [n for n in readable if n not in names])
-    except duckdb.Error as error:
-        log.info("import: a batch failed (%s), written again file by file", first_line(error))
-        aside.update(readable[n] for n in names)  # each now read again on its own, and named if bad
-        return {}, aside
-    return {readable[n]: stored.get(n, Stored()) for n in names}, aside
-
-
-def _store_only(cursor: duckdb.DuckDBPyConnection, others: list[str]) -> dict[str | None, Stored]:
-    """The staged results files written, without the staged files that hold anything else."""
-    drop_staged(cursor, others)
-    return store_staged(cursor)
-
-
-def _readable(path: Path, scratch: Path) -> str | None:
-    """The name DuckDB reads `path` by: its own, or a copy's (a name it would take as a pattern, or the seed's
-    `,]` at the end); None for a file it cannot be handed."""
-    try:
-        resolved = path.resolve()
-        with resolved.open("rb") as file:
-            file.seek(max(0, resolved.stat().st_size - 64))
-            tail = file.read()
-    except OSError:
-        return None
-    comma = _TRAILING_COMMA.search(tail)
-    if comma is None and not _GLOB.search(str(resolved)):
-        return str(resolved)
-    copy = scratch / f"{sum(1 for _ in scratch.iterdir())}.json"  # copies are rare: a count is name enough
-    try:
-        with resolved.open("rb") as source, copy.open("wb") as target:
-            if comma is None:
-                shutil.copyfileobj(source, target)
-            else:
-                _copy_without(source, target, resolved.stat().st_size - len(tail) + comma.start())
-    except OSError:
-        return None
-    return str(copy)
-
-
-def _copy_without(source: Any, target: Any, at: int) -> None:
-    """Copy `source` without its byte at `at` (the seed's trailing comma)."""
-    remaining = at
-    while remaining > 0:
-        chunk = source.read(min(remaining, 1 << 20))
-        if not chunk:
-            break
-        target.write(chunk)
-        remaining -= len(chunk)
-    source.read(1)
-    shutil.copyfileobj(source, target)
-
-
-def _by_python(database: Database, path: Path) -> tuple[FileReport, Any]:
-    """One file read whole, recognised and stored in one transaction; or the line saying what is wrong."""
+def _read(path: Path) -> tuple[FileReport, Any]:
+    """A file read whole and recognised; or the report saying what is wrong, or that it holds nothing to store."""
     try:
         value = read_json(path.read_bytes())
         kind = recognise(value)
@@ -240,20 +155,176 @@ def _by_python(database: Database, path: Path) -> tuple[FileReport, Any]:
     if kind is Kind.SEARCH_ANSWER:
         note = f"a search answer: its {search_answer_rows(value)} rows are in the chunk files it lists; import those"
         return FileReport(path, kind, note=note), value
-    if kind is Kind.STANDINGS_ROWS:
-        return FileReport(path, kind), value
+    return FileReport(path, kind), value
+
+
+def _is_large_array(path: Path) -> bool:
+    """A file too large to read whole (Python's objects take many times the file's size) that holds an array."""
     try:
-        written = database.run(_WRITERS[kind], value)
+        if path.stat().st_size < LARGE_FILE:
+            return False
+        with path.open("rb") as file:
+            return file.read(64).removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"[")
+    except OSError:
+        return False
+
+
+def _import_large(database: Database, path: Path, folder: Path | None) -> FileReport:
+    """A large array of results bodies (the seed's 1-subsessions-output.json) read item by item, DuckDB finding
+    the items; written in one transaction, so a bad item anywhere writes nothing."""
+    report = FileReport(path, Kind.RESULTS_LIST)
+    with tempfile.TemporaryDirectory(prefix="wots-import-") as scratch:
+        reader = duckdb.connect(config={"threads": 2, "memory_limit": IMPORT_MEMORY})
+        try:
+            items = reader.execute(
+                "SELECT json FROM read_json_objects(?, format = 'array')", [_readable(path, Path(scratch))]
+            )
+            report.written.update(database.run(_write_items, items, folder))
+        except (duckdb.Error, ShapeError, BadRace, orjson.JSONDecodeError) as error:
+            report.error = _item_error(error)
+        except OSError as error:
+            report.error = f"cannot read it ({error.strerror or error})"
+        finally:
+            reader.close()
+    return report
+
+
+def _write_items(cursor: duckdb.DuckDBPyConnection, items: duckdb.DuckDBPyConnection, folder: Path | None) -> Counter[str]:
+    """Every item a results body, written a batch at a time in the caller's one transaction."""
+    written: Counter[str] = Counter()
+    number = 0
+    while batch := items.fetchmany(LARGE_BATCH):
+        bodies = []
+        for (text,) in batch:
+            number += 1
+            body = orjson.loads(text)
+            if not (isinstance(body, dict) and "subsession_id" in body and isinstance(body.get("session_results"), list)):
+                raise ShapeError(f"item {number} of the array is not a race's results (all of a large file's must be)")
+            bodies.append(body)
+        rows = race_rows(bodies)
+        write_races(cursor, rows, folder)
+        written.update({"races": len(rows.ids), "driver results": rows.drivers})
+    if not number:
+        raise ShapeError("an empty array: nothing to import")
+    return written
+
+
+_DUCKDB_JSON_ERROR = re.compile(r"at byte (\d+) in record/value (\d+): (.+?)\.?\s*$", re.MULTILINE)
+
+
+def _item_error(error: Exception) -> str:
+    """One line for what went wrong in a large file: DuckDB counts bytes within the item it was reading."""
+    if isinstance(error, duckdb.Error) and (found := _DUCKDB_JSON_ERROR.search(str(error))):
+        at, item, what = found.groups()
+        if what == "unexpected end of data":
+            return "cut off: the JSON ends before it is complete"
+        return f"not valid JSON in DuckDB's record {item}, at byte {at} of it ({what})"
+    return str(error) if isinstance(error, (ShapeError, BadRace)) else f"could not be read ({first_line(error)})"
+
+
+def _readable(path: Path, scratch: Path) -> str:
+    """The name DuckDB reads `path` by: its own, or a copy's without the seed's `,]` at the end (or whose own
+    name it would take as a pattern)."""
+    size = path.stat().st_size
+    with path.open("rb") as file:
+        file.seek(max(0, size - 64))
+        tail = file.read()
+    comma = _TRAILING_COMMA.search(tail)
+    if comma is None and not _GLOB.search(str(path.resolve())):
+        return str(path.resolve())
+    copy = scratch / "items.json"
+    with path.open("rb") as source, copy.open("wb") as target:
+        kept = size - len(tail) + comma.start() if comma else size
+        while kept > 0 and (chunk := source.read(min(kept, 1 << 20))):
+            target.write(chunk)
+            kept -= len(chunk)
+        if comma:
+            source.read(1)
+            shutil.copyfileobj(source, target)
+    return str(copy)
+
+
+class _Races:
+    """Results files gathered and written together, each file's races whole or none of them.
+
+    A race in two files is written from the later one (both would write the same race)."""
+
+    def __init__(self, database: Database, folder: Path | None, done: Callable[[FileReport], None]) -> None:
+        self._database, self._folder, self._done = database, folder, done
+        self._files: list[tuple[FileReport, RaceRows]] = []
+        self._drivers = 0
+
+    def add(self, report: FileReport, bodies: list) -> None:
+        try:
+            rows = race_rows(bodies)
+        except BadRace as error:
+            report.error = f"{report.kind.value if report.kind else 'results'} not as the API gives them ({error})"
+            self._done(report)
+            return
+        self._files.append((report, rows))
+        self._drivers += rows.drivers
+        if self._drivers >= BATCH_DRIVERS:
+            self.write()
+
+    def write(self) -> None:
+        files, parts = self._files, self._parts()
+        self._files, self._drivers = [], 0
+        if not parts:
+            return
+        together = RaceRows()
+        for _, part in parts:
+            together.extend(part)
+        try:
+            self._database.run(write_races, together, self._folder)
+        except duckdb.Error as error:
+            log.info("import: %d results files written together failed (%s); now one by one", len(files),
+                     first_line(error))
+            for report, rows in files:  # whole, in order: a race in two files is the later one's again
+                self._write_one(report, rows)
+        else:
+            for report, part in parts:
+                self._finish(report, part)
+
+    def _parts(self) -> list[tuple[FileReport, RaceRows]]:
+        """Each file's rows, without the races a later file brings too."""
+        claimed: set[int] = set()
+        parts = []
+        for report, rows in reversed(self._files):
+            part = RaceRows()
+            part.extend(rows, leaving_out=frozenset(rows.ids & claimed))
+            claimed |= rows.ids
+            parts.append((report, part))
+        return parts[::-1]
+
+    def _write_one(self, report: FileReport, rows: RaceRows) -> None:
+        try:
+            self._database.run(write_races, rows, self._folder)
+        except duckdb.Error as error:
+            report.error = f"{report.kind.value if report.kind else 'results'} that could not be stored ({first_line(error)})"
+            self._done(report)
+            return
+        self._finish(report, rows)
+
+    def _finish(self, report: FileReport, part: RaceRows) -> None:
+        report.written.update({"races": len(part.ids), "driver results": part.drivers})
+        self._done(report)
+
+
+def _store(database: Database, report: FileReport, value: Any) -> FileReport:
+    """A file other than results stored in one transaction."""
+    assert report.kind is not None
+    try:
+        report.written.update(database.run(_WRITERS[report.kind], value))
     except duckdb.Error as error:
-        return FileReport(path, kind, error=f"{kind.value} that could not be stored ({first_line(error)})"), value
-    return FileReport(path, kind, written), value
+        report.error = f"{report.kind.value} that could not be stored ({first_line(error)})"
+    return report
 
 
 def _with_header(database: Database, report: FileReport, rows: list[dict], headers: list[tuple[Path, dict]]) -> FileReport:
     """Standings rows stored under the list they belong to: the header of this import that names the file among
     its chunks, or the only header of this import."""
-    named = [h for p, h in headers if report.path.name in _chunk_names(h)]
-    chosen = named or [h for _, h in headers]
+    named = [header for _, header in headers if report.path.name in _chunk_names(header)]
+    chosen = named or [header for _, header in headers]
     if len(chosen) != 1:
         report.error = ("standings rows without their list: import them with the standings answer (the header "
                         "whose chunk_info lists them), one list at a time")
@@ -268,20 +339,6 @@ def _with_header(database: Database, report: FileReport, rows: list[dict], heade
 def _chunk_names(header: dict) -> set[str]:
     names = (header.get("chunk_info") or {}).get("chunk_file_names") or []
     return {str(n).split("?")[0] for n in names}
-
-
-def _results_report(path: Path, stored: Stored) -> FileReport:
-    kind = Kind.RESULTS if stored.races == 1 else Kind.RESULTS_LIST
-    return FileReport(path, kind, Counter({"races": stored.races, "driver results": stored.drivers}))
-
-
-def _results(cursor: duckdb.DuckDBPyConnection, value: Any) -> Counter[str]:
-    bodies = value if isinstance(value, list) else [value]
-    total = Stored()
-    for start in range(0, len(bodies), BODIES_PER_STATEMENT):
-        stored = h.store_result_bodies(cursor, bodies[start : start + BODIES_PER_STATEMENT])
-        total = Stored(total.races + stored.races, total.drivers + stored.drivers)
-    return Counter({"races": total.races, "driver results": total.drivers})
 
 
 def _standings_list(cursor: duckdb.DuckDBPyConnection, header: dict) -> int:
@@ -301,8 +358,6 @@ def _counted(label: str, store: Callable[[duckdb.DuckDBPyConnection, Any], int],
 
 
 _WRITERS: dict[Kind, Callable[[duckdb.DuckDBPyConnection, Any], Counter[str]]] = {
-    Kind.RESULTS: _results,
-    Kind.RESULTS_LIST: _results,
     Kind.SEARCH_ROWS: _counted("races found", h.store_search_rows),
     Kind.SEARCH_CHUNKS: _counted("races found", h.store_search_rows, many=True),
     Kind.PAST_SEASONS: _counted("seasons", h.store_past_seasons),

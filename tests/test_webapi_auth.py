@@ -453,22 +453,30 @@ async def test_no_secret_reaches_a_log_line_or_a_message(oauth, token_file, cloc
 # --- the token file ------------------------------------------------------------------------------------
 
 
-def test_the_token_file_is_created_0600_replaced_whole_and_removed(token_file):
-    tokens = Tokens("access-1", 1.0, "refresh-1", 2.0, CLIENT_ID, True)
-    token_file.save(tokens)
-    assert token_file.load() == tokens
-    if os.name != "nt":  # Windows has no such mode bits: the data folder is the racer's own
-        assert stat.S_IMODE(token_file.path.stat().st_mode) == 0o600
-        token_file.path.chmod(0o644)
-    newer = dataclasses.replace(tokens, access_token="access-2", refresh_token="refresh-2")
+TOKENS = Tokens("access-1", 1.0, "refresh-1", 2.0, CLIENT_ID, True)
+
+
+def test_the_token_file_is_replaced_whole_and_removed(token_file):
+    token_file.save(TOKENS)
+    assert token_file.load() == TOKENS
+    newer = dataclasses.replace(TOKENS, access_token="access-2", refresh_token="refresh-2")
     token_file.save(newer)
     assert token_file.load() == newer
-    if os.name != "nt":
-        assert stat.S_IMODE(token_file.path.stat().st_mode) == 0o600  # the new file replaced the old one
     assert sorted(p.name for p in token_file.path.parent.iterdir()) == ["iracing-token.json"]  # no temp left
     assert token_file.remove() is True
     assert token_file.remove() is False
     assert token_file.load() is None
+
+
+@pytest.mark.skipif(
+    os.name == "nt", reason="Windows files have no POSIX mode bits (the data folder is the racer's)"
+)
+def test_the_token_file_is_readable_by_its_owner_alone(token_file):
+    token_file.save(TOKENS)
+    assert stat.S_IMODE(token_file.path.stat().st_mode) == 0o600
+    token_file.path.chmod(0o644)
+    token_file.save(TOKENS)
+    assert stat.S_IMODE(token_file.path.stat().st_mode) == 0o600  # a new file replaced the old one
 
 
 def test_tokens_print_without_their_tokens():
@@ -591,33 +599,32 @@ def test_a_public_client_has_no_secret_and_is_not_asked_for_one(tmp_path):
 # --- the browser: authorization_code with PKCE ---------------------------------------------------------
 
 
-def browser(pages: list[httpx.Response]):
-    """`open_url` doing the browser's part: load the login page and follow its redirects (the fake
-    approves at once), keeping the final page."""
+class Browser:
+    """`open_url` doing the browser's part: it loads the login page and follows the redirects (the fake
+    approves at once) back to the loopback server; `finished()` waits for the pages it ended on."""
 
-    tasks = []
+    def __init__(self) -> None:
+        self._visits: list[asyncio.Future[httpx.Response]] = []
 
-    async def visit(url: str) -> None:
+    def __call__(self, url: str) -> None:
+        self._visits.append(asyncio.ensure_future(self._visit(url)))
+
+    async def _visit(self, url: str) -> httpx.Response:
         async with httpx.AsyncClient(follow_redirects=True) as http:
-            pages.append(await http.get(url))
+            return await http.get(url)
 
-    def open_url(url: str) -> None:
-        tasks.append(asyncio.ensure_future(visit(url)))
-
-    open_url.tasks = tasks
-    return open_url
+    async def finished(self) -> list[httpx.Response]:
+        return list(await asyncio.gather(*self._visits))
 
 
 @pytest.mark.parametrize(("client_id", "secret"), [(PUBLIC_CLIENT, None), (CLIENT_ID, CLIENT_SECRET)])
 async def test_the_browser_login_end_to_end(oauth, token_file, clock, tmp_path, client_id, secret):
     fake, url = oauth
-    pages: list[httpx.Response] = []
-    open_url = browser(pages)
+    browser = Browser()
     await login_in_browser(
-        oauth_url=url, client_id=client_id, client_secret=secret, token_file=token_file, open_url=open_url
+        oauth_url=url, client_id=client_id, client_secret=secret, token_file=token_file, open_url=browser
     )
-    await asyncio.gather(*open_url.tasks)
-    page = pages[0]
+    [page] = await browser.finished()
     assert page.status_code == 200 and "You can close this tab" in page.text
     asked = parse_qs(urlsplit(str(page.history[0].url)).query)
     assert asked["code_challenge_method"] == ["S256"] and asked["scope"] == ["iracing.auth"]
@@ -640,29 +647,29 @@ async def test_the_browser_login_end_to_end(oauth, token_file, clock, tmp_path, 
         assert (auth.logins, auth.refreshes) == (0, 1)
 
 
-async def test_the_browser_login_ignores_an_answer_for_another_state(oauth, token_file, tmp_path):
+async def test_the_browser_login_ignores_an_answer_for_another_state(oauth, token_file):
     fake, url = oauth
-    strays: list[httpx.Response] = []
-    pages: list[httpx.Response] = []
-    real_browser = browser(pages)
-    tasks = []
+    browser = Browser()
+    strays: list[asyncio.Future[list[httpx.Response]]] = []
+
+    async def stray_answers(redirect_uri: str) -> list[httpx.Response]:
+        async with httpx.AsyncClient() as http:
+            return [
+                await http.get(f"{redirect_uri}?code=forged&state=not-this-one"),
+                await http.get(redirect_uri.replace("/callback", "/favicon.ico")),
+            ]
 
     def open_url(login_page: str) -> None:
-        redirect_uri = parse_qs(urlsplit(login_page).query)["redirect_uri"][0]
-
-        async def stray_then_real() -> None:
-            async with httpx.AsyncClient() as http:
-                strays.append(await http.get(f"{redirect_uri}?code=forged&state=not-this-one"))
-                strays.append(await http.get(redirect_uri.replace("/callback", "/favicon.ico")))
-            real_browser(login_page)
-
-        tasks.append(asyncio.ensure_future(stray_then_real()))
+        """Another page's answer and a favicon reach the loopback server first; then the real login."""
+        stray = asyncio.ensure_future(stray_answers(parse_qs(urlsplit(login_page).query)["redirect_uri"][0]))
+        stray.add_done_callback(lambda _: browser(login_page))
+        strays.append(stray)
 
     await login_in_browser(
         oauth_url=url, client_id=PUBLIC_CLIENT, client_secret=None, token_file=token_file, open_url=open_url
     )
-    await asyncio.gather(*tasks, *real_browser.tasks)
-    assert [stray.status_code for stray in strays] == [400, 404] and pages[0].status_code == 200
+    assert [answer.status_code for answer in await strays[0]] == [400, 404]
+    assert [page.status_code for page in await browser.finished()] == [200]
     assert form_of(fake.bodies[0])["code"] != "forged" and len(fake.bodies) == 1
     assert token_file.load() is not None
 
@@ -670,17 +677,18 @@ async def test_the_browser_login_ignores_an_answer_for_another_state(oauth, toke
 async def test_a_declined_browser_login_is_one_line_and_saves_nothing(oauth, token_file):
     fake, url = oauth
     fake.fail_next("access_denied")
-    pages: list[httpx.Response] = []
+    browser = Browser()
     with pytest.raises(LoginError) as refused:
         await login_in_browser(
             oauth_url=url,
             client_id=PUBLIC_CLIENT,
             client_secret=None,
             token_file=token_file,
-            open_url=browser(pages),
+            open_url=browser,
         )
     assert one_line(refused.value) == "the login was declined in the browser; run it again and allow wots-tui"
-    assert pages[0].status_code == 400 and "did not complete" in pages[0].text
+    [page] = await browser.finished()
+    assert page.status_code == 400 and "did not complete" in page.text
     assert not token_file.path.exists() and fake.bodies == []
 
 

@@ -272,3 +272,18 @@ def test_a_schema_4_notebook_is_upgraded_and_keeps_its_entries(tmp_path: Path):
     db.run(h.store_results, fixture(OFFICIAL_RACE))  # the new tables work
     assert rows(db, "SELECT count(*) FROM races") == [(1,)]
     db.close()
+
+
+def test_many_bodies_go_in_at_once_and_a_race_given_twice_is_the_last_given(db: Database):
+    official, weather = fixture(OFFICIAL_RACE), fixture(WEATHER_RACE)
+    again = copy.deepcopy(official)
+    driver, _ = drivers_of(again, 0)[0]
+    driver["incidents"] = 17
+    stored = db.run(h.store_result_bodies, [official, weather, again])
+    assert stored.ids == {official["subsession_id"], weather["subsession_id"]}
+    assert stored.drivers == count_rows(db, "driver_results")
+    assert rows(db, "SELECT incidents FROM race_results WHERE cust_id = ?", driver["cust_id"]) == [(17,)]
+
+
+def count_rows(db: Database, table: str) -> int:
+    return rows(db, f"SELECT count(*) FROM {table}")[0][0]

@@ -19,7 +19,7 @@ import orjson
 
 from wots_tui.store import history_fields as f
 from wots_tui.store.history_fields import objects
-from wots_tui.store.history_results import race_rows, write_races
+from wots_tui.store.history_results import RaceRows, race_rows, write_races
 from wots_tui.store.timestamps import to_db, utc_now
 
 Body = dict[str, Any]
@@ -27,9 +27,15 @@ Body = dict[str, Any]
 
 def store_results(cursor: duckdb.DuckDBPyConnection, body: Body) -> int:
     """One results/get body: the race replaces what was stored of it; returns its driver rows (all sessions)."""
-    races = race_rows([body])
+    return store_result_bodies(cursor, [body]).drivers
+
+
+def store_result_bodies(cursor: duckdb.DuckDBPyConnection, bodies: Sequence[Body]) -> RaceRows:
+    """Many results bodies in one go, each race replacing what was stored of it; what was written (`ids`
+    of the races, `drivers` their driver rows)."""
+    races = race_rows(bodies)
     write_races(cursor, races)
-    return races.drivers
+    return races
 
 
 def known_subsessions(cursor: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> set[int]:

@@ -2,14 +2,17 @@
 
 Each file is read and recognised whole first (webapi/shapes.py: what it is, or where it is wrong), so
 a bad file writes nothing. Results files, most of an import, are written together: their races' rows
-gathered (store/history_results.py) and handed to DuckDB in a few statements for thousands of races at
+gathered (store/history_results.py) and handed to DuckDB in a few statements for hundreds of races at
 once. If that write fails, each of those files is written again on its own, so a bad one never takes
 another with it, and never writes a part of itself. Every other file is stored in a transaction of its
-own. Storing is idempotent: importing a file again changes nothing.
+own. A file too large to hold in memory as Python objects (the seed's 1-subsessions-output.json of
+thousands of races) is read item by item by DuckDB and written in one transaction. Storing is
+idempotent: importing a file again changes nothing.
 
-Measured (bench/history_import.py): orjson reads the bodies several times faster than DuckDB's
-read_json does over the same files, and DuckDB reads the rows picked from them faster than any Python
-hands them over value by value; so Python reads, DuckDB writes.
+Measured (bench/history_import.py): orjson reads the bodies several times faster than DuckDB's own
+read_json over the same files (they are mostly helmets, liveries and suits, which we do not keep), and
+DuckDB reads the rows picked from them from a file several times faster than from text or from Python
+values; so Python reads, DuckDB writes.
 """
 
 from __future__ import annotations

@@ -91,29 +91,29 @@ def _plain_first(cols: tuple[Col, ...]) -> tuple[Col, ...]:
 
 
 def _picker(cols: tuple[Col, ...]) -> Callable[[dict], tuple]:
-    """A function taking the columns' values out of an object, plain keys first (picking is most of the time
+    """A function taking the columns' values out of an object, plain keys first (picking is much of the time
     an import takes: one C call for an object with every key, as the API's are; `get` by `get` otherwise)."""
     ordered = _plain_first(cols)
     keys = [c.path[0] for c in ordered if len(c.path) == 1]
-    paths = [c.path for c in ordered if len(c.path) > 1]
+    nested = [(c.path[0], c.path[1:]) for c in ordered if len(c.path) > 1]
     every = operator.itemgetter(*keys, *keys[:1]) if keys else None  # a key twice: always a tuple back
 
     def pick(obj: dict) -> tuple:
         try:
             plain = every(obj)[:-1] if every else ()
         except KeyError:
-            plain = tuple(obj.get(k) for k in keys)
-        return plain + tuple(_dig(obj, p) for p in paths) if paths else plain
+            plain = tuple([obj.get(k) for k in keys])
+        if not nested:
+            return plain
+        found = []
+        for first, rest in nested:
+            inner = obj.get(first)
+            for part in rest:
+                inner = inner.get(part) if isinstance(inner, dict) else None
+            found.append(inner)
+        return plain + tuple(found)
 
     return pick
-
-
-def _dig(obj: object, path: tuple[str, ...]) -> object:
-    for part in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(part)
-    return obj
 
 
 def objects(value: object) -> list[dict]:

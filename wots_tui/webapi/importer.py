@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 
 # DuckDB's JSON reader takes 32 MB buffers, one per thread: more than the 64 MB the app gives the store
 IMPORT_MEMORY = "256MB"
-BATCH_DRIVERS = 25_000  # driver rows of the results files written together (about 8 MB of them)
+BATCH_DRIVERS = 50_000  # driver rows of the results files written together (about 16 MB of them)
 LARGE_FILE = 64 * 1024 * 1024  # an array this large is read item by item
 LARGE_BATCH = 200  # results bodies of a large file picked and written at a time
 _GLOB = re.compile(r"[*?\[\]{}]")  # DuckDB takes a file name with these as a pattern

@@ -39,6 +39,7 @@ from wots_tui.store.history_results import BadRace, RaceRows, race_rows, write_r
 from wots_tui.webapi.shapes import (
     Kind,
     ShapeError,
+    is_results,
     read_json,
     recognise,
     search_answer_rows,
@@ -201,7 +202,7 @@ def _write_items(cursor: duckdb.DuckDBPyConnection, items: duckdb.DuckDBPyConnec
         for (text,) in batch:
             number += 1
             body = orjson.loads(text)
-            if not (isinstance(body, dict) and "subsession_id" in body and isinstance(body.get("session_results"), list)):
+            if not (isinstance(body, dict) and is_results(body)):
                 raise ShapeError(f"item {number} of the array is not a race's results (all of a large file's must be)")
             bodies.append(body)
         rows = race_rows(bodies)

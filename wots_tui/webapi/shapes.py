@@ -129,7 +129,8 @@ def _keys(value: dict, shown: int = 6) -> str:
     return ", ".join(keys[:shown]) + (", ..." if len(keys) > shown else "") if keys else "none"
 
 
-def _is_results(v: dict) -> bool:
+def is_results(v: dict) -> bool:
+    """A results/get body."""
     return "subsession_id" in v and isinstance(v.get("session_results"), list)
 
 
@@ -159,7 +160,7 @@ def _is_car_class(v: dict) -> bool:
 
 Fits = Callable[[dict], bool]
 _OBJECTS: tuple[tuple[Kind, Fits], ...] = (
-    (Kind.RESULTS, _is_results),
+    (Kind.RESULTS, is_results),
     (Kind.SEARCH_ANSWER, _is_search_answer),
     (Kind.PAST_SEASONS, _is_past_seasons),
     (Kind.STANDINGS_HEADER, _is_standings_header),
@@ -168,7 +169,7 @@ _OBJECTS: tuple[tuple[Kind, Fits], ...] = (
     (Kind.MEMBER, lambda v: "cust_id" in v and "member_since" in v),
 )
 _ARRAYS: tuple[tuple[Kind, Fits], ...] = (
-    (Kind.RESULTS_LIST, _is_results),
+    (Kind.RESULTS_LIST, is_results),
     (Kind.PAST_SEASONS_LIST, _is_past_seasons),
     (Kind.SEED_STANDINGS, lambda v: isinstance(v.get("season_driver_data"), dict)),
     (Kind.SEARCH_ROWS, _is_search_row),

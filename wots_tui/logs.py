@@ -24,4 +24,5 @@ def setup_logging(level: str = "INFO", folder: Path | None = None) -> Path:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO line per request carries signed URLs
     return path

@@ -197,6 +197,7 @@ class HistoryFetch:
                 batch = arrived[:]
                 del arrived[:]
                 stored = await self._store(store.store_result_bodies, batch)
+                log.info("stored %d races (%d driver results)", len(stored.ids), stored.drivers)
                 self.summary.driver_results += stored.drivers
                 self.progress.advance(len(batch))
 

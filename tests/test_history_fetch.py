@@ -127,6 +127,9 @@ async def test_a_first_fetch_stores_every_race_with_its_drivers_under_their_clas
         f"JOIN races USING (subsession_id) WHERE r.cust_id = {data.MEMBER_ID} AND races.num_drivers = 19"
     )
     assert member_place[:2] == (9, 2)
+    charts = dict(racer.query("SELECT chart_type, count(*) FROM member_chart WHERE category_id = 2 GROUP BY ALL"))
+    assert charts[1] == len(data.fixture(data.CHART)["data"])  # the real road iRating chart, every point
+    assert set(charts) == {1, 3}
     assert fake.oauth.logins == 1
 
 

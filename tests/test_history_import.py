@@ -105,6 +105,7 @@ def test_every_real_fixture_body_imports_or_is_refused_in_one_line_and_again_cha
         "allymurray-series.past_seasons.json": Kind.PAST_SEASONS,
         "allymurray-stats.member_recent_races.json": Kind.RECENT_RACES,
         "aydsko-GetCarClassesSuccessfulAsync__2.json": Kind.CAR_CLASSES,
+        "aydsko-GetMemberChartDataSuccessfulAsync__2.json": Kind.CHART,
         "aydsko-GetMemberRecentRacesSucceedsAsync__2.json": Kind.RECENT_RACES,
         "aydsko-GetMyInfoSucceedsAsync__2.json": Kind.MEMBER,
         "aydsko-GetPastSeasonsForSeriesSuccessfulAsync__2.json": Kind.PAST_SEASONS,
@@ -134,7 +135,9 @@ def test_every_real_fixture_body_imports_or_is_refused_in_one_line_and_again_cha
         len(row.get("driver_results") or []) for s in team["session_results"] for row in s["results"])
     assert report.written["standings"] == count(db, "season_standings") == len(fixture(STANDINGS_ROWS))
     before = fingerprint(db)
-    assert all(n for table, (n, _) in before.items() if table not in ("member_chart", "member_races"))  # none real
+    assert all(n for table, (n, _) in before.items() if table != "member_races")  # no real search by member
+    chart = fixture("aydsko/GetMemberChartDataSuccessfulAsync__2.json")["data"]
+    assert count(db, "member_chart") == len(chart) == 104
 
     again = import_files(db, files)
     assert fingerprint(db) == before

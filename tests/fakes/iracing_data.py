@@ -47,6 +47,7 @@ STANDINGS_HEADER = "aydsko/GetSeasonDriverStandingsSuccessfulAsync__2.json"
 STANDINGS_ROWS = "aydsko/GetSeasonDriverStandingsSuccessfulAsync__3.json"
 CAR_CLASSES = "aydsko/GetCarClassesSuccessfulAsync__2.json"
 RECENT_RACES = "aydsko/GetMemberRecentRacesSucceedsAsync__2.json"
+CHART = "aydsko/GetMemberChartDataSuccessfulAsync__2.json"  # the member's road iRating (category 2, type 1)
 MAINTENANCE = "aydsko/GetMemberInfoDuringMaintenanceThrowsAsync__1.json"
 UNAUTHORIZED = "aydsko/ResponseUnauthorized__1.json"
 FORBIDDEN = "aydsko/ResponseForbidden__1.json"
@@ -392,8 +393,11 @@ CHART_VALUES = {1: "newi_rating", 2: "new_ttrating", 3: "new_sub_level"}  # char
 
 
 def chart_data(cust_id: int, category_id: int, chart_type: int, races: list[Race]) -> dict:
-    """member/chart_data in the shape the reference gives: one point per day of official races in the category,
-    the value of the results field the chart is about (no real chart body is among the test fixtures)."""
+    """member/chart_data: the real body for the chart it is (the member's road iRating); any other in its shape,
+    one point per day of official races in the category, the value of the results field the chart is about."""
+    real = fixture(CHART)
+    if (cust_id, category_id, chart_type) == (real["cust_id"], real["category_id"], real["chart_type"]):
+        return real
     points: dict[str, int] = {}
     for race in sorted(races, key=lambda r: r.start):
         entry = race.entry(cust_id)

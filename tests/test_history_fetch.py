@@ -262,3 +262,41 @@ async def test_no_secret_is_written_or_printed_anywhere_but_the_token_file(tmp_p
     for output in racer.outputs:
         for secret in secrets:
             assert secret not in output
+
+
+def standings_chunks_read(fake: FakeIRacing) -> int:
+    return sum(1 for request in fake.file_requests if "/standings/season-driver/" in request.key)
+
+
+async def test_the_members_standing_is_read_from_the_one_chunk_their_rank_is_in_with_their_division_rank(
+    tmp_path: Path,
+) -> None:
+    rows = data.fixture(data.STANDINGS_ROWS)
+    member = next(row for row in rows if row["cust_id"] == data.MEMBER_ID)
+    in_division = sorted(row["rank"] for row in rows if row["division"] == member["division"])
+    async with racer_against(tmp_path, chunk_size=20) as (racer, fake):
+        run = await racer.run("fetch")
+        read = standings_chunks_read(fake)
+    assert run.code == 0, run.err
+    standings = racer.query(
+        f"SELECT season_id, rank, division, division_rank FROM season_standings WHERE cust_id = {data.MEMBER_ID}"
+    )
+    assert len(standings) == 3  # a season and class per official race
+    assert {row[1:] for row in standings} == {(member["rank"], member["division"], in_division.index(member["rank"]) + 1)}
+    assert read == 2 * len(standings)  # of 11 chunks: one in the overall list, one in the division's
+
+
+async def test_another_drivers_races_are_fetched_with_the_racers_login(tmp_path: Path) -> None:
+    official = next(race for race in data.real_races() if race.source == data.OFFICIAL_RACE)
+    other = next(d for d, _ in data.entries(official.body()) if d["cust_id"] != data.MEMBER_ID)
+    async with racer_against(tmp_path, chunk_size=20) as (racer, fake):
+        run = await racer.run("fetch", "--cust-id", str(other["cust_id"]))
+        searched = {r.params.get("cust_id") for r in fake.asked("results/search_series")}
+        read = standings_chunks_read(fake)
+    assert run.code == 0, run.err
+    assert f"{other['display_name']} ({other['cust_id']}): 1 races found, 1 new" in run.out
+    assert searched == {str(other["cust_id"])}
+    assert racer.query("SELECT subsession_id FROM race_results WHERE cust_id = " + str(other["cust_id"])) == [
+        (official.subsession_id,)
+    ]
+    assert read == 11  # not the logged-in member: every chunk of the list is read to find them

@@ -363,13 +363,15 @@ def standings(
     """stats/season_driver_standings: the real header and its 211 real rows, for any season and class.
 
     The header takes the season's and series' names from a race of that season when there is one;
-    `customer_rank` is the member's rank (45) when his row is among those served (a division filters them).
+    `customer_rank` is the member's rank (45) when his row is among those served. A division's list holds that
+    division's rows ranked within it, as the real one does (its `customer_rank` is his rank in the division).
     Returns (header without chunk_info, rows).
     """
     header = fixture(STANDINGS_HEADER)
     rows = fixture(STANDINGS_ROWS)
     if division is not None:
-        rows = [row for row in rows if row["division"] == division]
+        ranked = sorted((row for row in rows if row["division"] == division), key=lambda row: row["rank"])
+        rows = [{**row, "rank": place} for place, row in enumerate(ranked, 1)]
     race = next((r for r in races if r.template["season_id"] == season_id), None)
     names = {}
     if race:

@@ -106,13 +106,16 @@ class DataApi:
             body = await self._fetch(f"{endpoint} (its data_url)", body["data_url"])
         return body
 
-    async def rows(self, body: Any, *, endpoint: str = "") -> list[dict]:
-        """The rows of `body`'s chunk files, in order (`chunk_info` at the top or under `data`; [] if none).
+    async def rows(self, body: Any, *, endpoint: str = "", only: int | None = None) -> list[dict]:
+        """The rows of `body`'s chunk files, in order (`chunk_info` at the top or under `data`; [] if none);
+        with `only`, of that chunk alone (0-based; [] past the last).
 
         A chunk file that is empty (or `[]`) adds no rows; `endpoint` names the call in an error.
         """
         info = chunk_info(body)
         names = (info or {}).get("chunk_file_names") or []
+        if only is not None:
+            names = names[only : only + 1] if only >= 0 else []
         if not names:
             return []
         base = info.get("base_download_url") or ""

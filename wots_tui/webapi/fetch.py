@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from wots_tui.domain.history_windows import Quarter, Window, api_time, read_api_time, windows
 from wots_tui.store import Database
 from wots_tui.store import history as store
+from wots_tui.webapi.client import chunk_info
 from wots_tui.webapi.errors import DataApiError
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ class Api(Protocol):
 
     async def get(self, endpoint: str, **params: Any) -> Any: ...
 
-    async def rows(self, body: Any) -> list[dict[str, Any]]: ...
+    async def rows(self, body: Any, *, only: int | None = None) -> list[dict[str, Any]]: ...
 
 
 class Progress(Protocol):
@@ -122,6 +123,8 @@ class HistoryFetch:
             return self.summary
         await self._store(store.store_search_rows, rows, cust_id)
         await self._results(new)
+        if cust_id != member["cust_id"]:
+            self.summary.member = await self._store(store.driver_name, cust_id) or self.summary.member
         complete = "race results" not in self.summary.failed
         for kind, found in searched.items():  # only now: an interrupted fetch searches these windows again
             newest = max((row["end_time"] for row in found), default=None)
@@ -234,13 +237,12 @@ class HistoryFetch:
         self.progress.stage("Series' past seasons", len(stale))
         for series_id in stale:
             body = await self._each("past seasons", "series/past_seasons", series_id=series_id)
-            if body is None:
-                continue
-            await self._store(store.store_past_seasons, body)
-            seasons = [season["season_id"] for season in body.get("series", {}).get("seasons", [])]
-            newest_known = max([*seasons, newest.get(series_id, 0)])
-            await self._store(store.set_mark, f"past_seasons:{series_id}", str(newest_known))
-            self.summary.series += 1
+            if body is not None:
+                await self._store(store.store_past_seasons, body)
+                seasons = [season["season_id"] for season in body.get("series", {}).get("seasons", [])]
+                newest_known = max([*seasons, newest.get(series_id, 0)])
+                await self._store(store.set_mark, f"past_seasons:{series_id}", str(newest_known))
+                self.summary.series += 1
             self.progress.advance()
 
     async def _standings(self, cust_id: int, member: dict[str, Any], fresh: list[dict[str, Any]]) -> None:
@@ -253,17 +255,47 @@ class HistoryFetch:
             if (season_id, car_class_id) in touched or await self._mark(mark) is None:
                 wanted.append((season_id, car_class_id, mark))
         self.progress.stage("Season standings", len(wanted))
+        logged_in = cust_id == member["cust_id"]
         for season_id, car_class_id, mark in wanted:
-            header = await self._each(
-                "season standings", "stats/season_driver_standings", season_id=season_id, car_class_id=car_class_id
-            )
-            if header is None:
-                continue
-            rows = [row for row in await self.api.rows(header) if row.get("cust_id") == cust_id]
-            await self._store(store.store_standings, header, rows)
-            await self._store(store.set_mark, mark, api_time(self.clock()))
-            self.summary.standings += 1
+            if await self._standing(cust_id, logged_in, season_id, car_class_id):
+                await self._store(store.set_mark, mark, api_time(self.clock()))
+                self.summary.standings += 1
             self.progress.advance()
+
+    async def _standing(self, cust_id: int, logged_in: bool, season_id: int, car_class_id: int) -> bool:
+        """The driver's row in a season's standings, overall and then in their division, stored with both
+        lists' headers; False if a list could not be fetched (the next fetch tries again)."""
+        found = await self._standing_row(cust_id, logged_in, season_id, car_class_id, None)
+        if found is None:
+            return False
+        division = found.get("division")
+        if found and division is not None and division >= 0:
+            return await self._standing_row(cust_id, logged_in, season_id, car_class_id, division) is not None
+        return True
+
+    async def _standing_row(
+        self, cust_id: int, logged_in: bool, season_id: int, car_class_id: int, division: int | None
+    ) -> dict[str, Any] | None:
+        """One standings list (all divisions, or one) stored with the driver's row in it: their row ({} when
+        they are not in it), None when the list could not be fetched.
+
+        The logged-in member's row is in the chunk their `customer_rank` falls in, so that chunk alone is
+        read; another driver's is found by reading every chunk.
+        """
+        header = await self._each(
+            "season standings", "stats/season_driver_standings",
+            season_id=season_id, car_class_id=car_class_id, division=division,
+        )
+        if header is None:
+            return None
+        rank = header.get("customer_rank") or 0
+        size = (chunk_info(header) or {}).get("chunk_size") or 0
+        rows = await self.api.rows(header, only=(rank - 1) // size) if logged_in and rank > 0 and size else []
+        if not any(row.get("cust_id") == cust_id for row in rows):
+            rows = await self.api.rows(header)
+        theirs = [row for row in rows if row.get("cust_id") == cust_id]
+        await self._store(store.store_standings, header, theirs)
+        return theirs[0] if theirs else {}
 
     async def _car_classes(self) -> None:
         fetched = await self._mark("car_classes")
@@ -287,10 +319,9 @@ class HistoryFetch:
             body = await self._each(
                 "charts", "member/chart_data", cust_id=cust_id, category_id=category, chart_type=chart
             )
-            if body is None:
-                continue
-            await self._store(store.store_chart, body)
-            self.summary.charts += 1
+            if body is not None:
+                await self._store(store.store_chart, body)
+                self.summary.charts += 1
             self.progress.advance()
         if charts and "charts" not in self.summary.failed:
             await self._store(store.set_mark, f"charts:{cust_id}", api_time(self.clock()))
@@ -298,12 +329,11 @@ class HistoryFetch:
     # -- helpers --------------------------------------------------------------------------------------
 
     async def _each(self, what: str, endpoint: str, **params: Any) -> Any:
-        """One item of a stage; None (said, and counted as done) if it failed for good: the rest goes on."""
+        """One item of a stage; None (said in the summary) if it failed for good: the rest goes on."""
         try:
             return await self.api.get(endpoint, **params)
         except DataApiError as error:
             self._failed(what, error)
-            self.progress.advance()
             return None
 
     def _failed(self, what: str, error: DataApiError) -> None:

@@ -24,7 +24,7 @@ among them), so building pollutes neither this process's memory nor its timings.
      has a new meeting key so its sightings really are written. The frozen moment has 60 drivers; 4 clones
      (new ids, own cars) make the 64 of a full iRacing field. Median over ROSTER_CHANGES changes, and the
      parts. Baseline: `build_board(snapshot, 1)` with no annotations.
-  4. Whole-app RSS, budget <= 150 MB: the real app (`python -m wots_tui --irsdk-file MOMENT --db FILE
+  4. Whole-app RSS, budget <= 150 MB with 100k entries and 10,000 imported races in the file: the real app (`python -m wots_tui --irsdk-file MOMENT --db FILE
      --port 0`) in a 160x50 pty (bench/ptyrun.py), on the frozen moment; after the first frame ("Spa"): F2
      (the notebook screen), 1 s, "/" and "schr" one key at a time, 2 s; then VmRSS and VmHWM from
      /proc/<pid>/status. Baseline: the same run on an empty notebook file.
@@ -70,6 +70,7 @@ from wots_tui.store.timestamps import utc_now
 
 HERE = Path(__file__).parent
 TYPED = "schröder late"  # what a racer types, one keystroke at a time
+RACES = 10_000  # imported races in the file beside the notebook (the memory budget's)
 FOLDED = "thorsson"  # typed without accents: every hit is a Þórsson, found through folding alone
 PAGE = 100  # the notebook screen's page
 OPEN_RUNS = 7
@@ -501,7 +502,7 @@ def whole_app(path: Path, empty: Path, moment: Path, env: dict[str, str], report
         if bare.rss_mb is None
         else f"empty notebook: VmRSS {bare.rss_mb:.1f} MB, VmHWM {bare.hwm_mb:.1f} MB"
     )
-    report.add("4. whole app VmRSS, 100k, notebook searching", full.rss_mb, 150, base, unit="MB")
+    report.add(f"4. whole app VmRSS, 100k + {RACES:,} races, notebook searching", full.rss_mb, 150, base, unit="MB")
     report.add("   VmHWM (peak)", full.hwm_mb, 150, "", unit="MB")
     report.notes.append(
         f"4. the notebook screen's header after typing 'schr': 100k: {full.header!r}; empty: {bare.header!r}"
@@ -626,7 +627,7 @@ def main() -> int:
         path, empty = tmp / "notebook.duckdb", tmp / "empty.duckdb"
         built = time.perf_counter()
         subprocess.run(
-            [sys.executable, str(HERE / "notebook_build.py"), str(path), str(moment)], check=True, env=env
+            [sys.executable, str(HERE / "notebook_build.py"), str(path), str(moment), str(RACES)], check=True, env=env
         )
         build_s = time.perf_counter() - built
         Database(empty).close()

@@ -4,9 +4,10 @@ NoteRecords with accented names (Schröder, Þórsson, Ødegaard, O'Brien, Weiß
 edit times, written with the app's own bulk `save_records` (which computes each entry's search text); a
 quarter of them met three times each, written with `record_sightings` (which fills the `met` summary). The
 frozen race moment's live drivers (see `live_snapshot`: its 60, plus 4 clones to make a full field of 64)
-are among the entries, under their live names.
+are among the entries, under their live names. With RACES, that many imported races as well (the real
+results bodies varied, as the fake iRacing serves them, written by the app's own `store_result_bodies`).
 
-    uv run python bench/notebook_build.py FILE MOMENT
+    uv run python bench/notebook_build.py FILE MOMENT [RACES]
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from wots_tui.sources.fakesim.race import ScriptedRace
 from wots_tui.sources.fakesim.sim import write_moment
 from wots_tui.sources.iracing import read_once
 from wots_tui.store import Database
+from wots_tui.store.history import store_result_bodies
+from wots_tui.webapi.fetch import RESULTS_PER_WRITE
 from wots_tui.store.notebook import save_records
 from wots_tui.store.sightings import record_sightings
 from wots_tui.store.timestamps import utc_now
@@ -176,7 +179,7 @@ def sightings_for(records: list[NoteRecord]) -> list[Sighting]:
     ]
 
 
-def build_file(path: Path, moment: Path) -> None:
+def build_file(path: Path, moment: Path, races: int = 0) -> None:
     records = records_for(live_snapshot(moment))
     sightings = sightings_for(records)
     database = Database(path)
@@ -186,14 +189,29 @@ def build_file(path: Path, moment: Path) -> None:
         saved = time.perf_counter()
         database.run(record_sightings, sightings)
         done = time.perf_counter()
+        drivers = add_races(database, races)
+        raced = time.perf_counter()
     finally:
         database.close()
     print(
         f"build: save_records of {len(records):,} entries {saved - start:.1f} s, "
-        f"record_sightings of {len(sightings):,} sightings {done - saved:.1f} s",
+        f"record_sightings of {len(sightings):,} sightings {done - saved:.1f} s, "
+        f"{races:,} races ({drivers:,} driver rows) {raced - done:.1f} s",
         file=sys.stderr,
     )
 
 
+def add_races(database: Database, count: int, batch: int = RESULTS_PER_WRITE) -> int:
+    """`count` races varied from the real results bodies; the driver rows written."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from fakes.iracing_data import many_races
+
+    bodies = [race.body() for race in many_races(count)] if count else []
+    return sum(
+        database.run(store_result_bodies, bodies[start : start + batch]).drivers
+        for start in range(0, len(bodies), batch)
+    )
+
+
 if __name__ == "__main__":
-    build_file(Path(sys.argv[1]), Path(sys.argv[2]))
+    build_file(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 0)

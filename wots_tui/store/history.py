@@ -32,7 +32,11 @@ def store_results(cursor: duckdb.DuckDBPyConnection, body: Body) -> int:
 
 def store_result_bodies(cursor: duckdb.DuckDBPyConnection, bodies: Sequence[Body]) -> RaceRows:
     """Many results bodies in one go, each race replacing what was stored of it; what was written (`ids`
-    of the races, `drivers` their driver rows)."""
+    of the races, `drivers` their driver rows).
+
+    The rows go to DuckDB as one JSON text: a few dozen races fit the app's 64 MB (500 do not); the
+    importer writes larger batches through a file, with more memory.
+    """
     races = race_rows(bodies)
     write_races(cursor, races)
     return races

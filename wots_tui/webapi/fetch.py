@@ -29,6 +29,7 @@ OFFICIAL_RACE = 5  # event_types: 2 practice, 3 qualify, 4 time trial, 5 race
 CHARTS = {1: "iRating", 3: "safety rating"}  # member/chart_data chart_type
 CAR_CLASSES_FOR = timedelta(days=7)
 RESULTS_IN_FLIGHT = 8  # results fetched at once; the client keeps within the rate limit itself
+RESULTS_PER_WRITE = 50  # races written in one go: the rows go as one JSON text, within the store's 64 MB
 
 
 class Api(Protocol):
@@ -197,8 +198,8 @@ class HistoryFetch:
 
         async def write() -> None:
             while arrived:
-                batch = arrived[:]
-                del arrived[:]
+                batch = arrived[:RESULTS_PER_WRITE]
+                del arrived[:RESULTS_PER_WRITE]
                 stored = await self._store(store.store_result_bodies, batch)
                 log.info("stored %d races (%d driver results)", len(stored.ids), stored.drivers)
                 self.summary.driver_results += stored.drivers

@@ -417,8 +417,10 @@ async def test_a_missing_credential_names_the_variable_and_the_config_file(
 
 
 async def test_no_secret_reaches_a_log_line_or_a_message(oauth, token_file, clock, tmp_path, caplog):
-    """Every path through the login, logged at DEBUG (httpx's lines too): none carries a secret or token."""
+    """Every path through the login, logged at DEBUG (httpx's lines too): none carries a secret or token.
+    The httpx logger gets its own level: the app's setup_logging (run by an earlier test) quiets it."""
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="httpx")
     fake, url = oauth
     messages = []
     async with session(url, token_file, clock, credentials(tmp_path)) as auth:

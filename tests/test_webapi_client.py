@@ -250,6 +250,18 @@ async def test_maintenance_stops_at_once_with_iracings_note(fake: FakeIRacing, t
     assert len(fake.requests) == 1
 
 
+async def test_a_503_from_the_file_host_is_s3_slowing_down_not_maintenance_and_is_retried(
+    fake: FakeIRacing, tmp_path: Path
+) -> None:
+    slow_down = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+    fake.inject("s3", Fault(503, slow_down, "application/xml"))
+    async with Client(fake, tmp_path) as client:
+        body = await client.api.get("member/info")
+    assert body["cust_id"] == data.MEMBER_ID
+    assert [r.status for r in fake.file_requests] == [503, 200]
+    assert client.said[0].startswith("127.0.0.1 answered 503: retry 1 of 4")
+
+
 async def test_a_refusal_names_the_call_the_status_and_what_iracing_said(
     fake: FakeIRacing, tmp_path: Path
 ) -> None:

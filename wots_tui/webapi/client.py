@@ -182,7 +182,7 @@ class DataApi:
     def _body(self, what: str, response: httpx.Response, token: str | None, *, empty_ok: bool = False) -> Any:
         status = response.status_code
         content = response.content.removeprefix(BOM)
-        if status == MAINTENANCE:
+        if status == MAINTENANCE and origin(response.url) == self.origin:  # not a link's host: S3 "SlowDown"
             raise Maintenance(
                 f"iRacing says: {error_text(content, token, prefer='note') or 'down for maintenance'}"
             )

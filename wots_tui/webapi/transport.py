@@ -245,7 +245,8 @@ class PacedTransport(httpx.AsyncBaseTransport):
                 if not paced:  # no window is kept for this host: wait here
                     await self._sleep(rate_limit_wait(response.headers, self._clock(), self.policy))
                 continue
-            if status >= 500 and status != MAINTENANCE and failures < self.policy.attempts:
+            maintenance = paced and status == MAINTENANCE  # the Data API's 503; S3's "SlowDown" is retried
+            if status >= 500 and not maintenance and failures < self.policy.attempts:
                 failures += 1
                 await self._back_off(failures, f"{request.url.host} answered {status}")
                 continue

@@ -539,6 +539,23 @@ def test_environment_wins_over_dotenv_which_wins_over_config(tmp_path):
     assert source.client() == ("config-client", "s")  # a blank variable counts as unset
 
 
+def test_only_the_username_and_the_client_id_are_trimmed_a_secret_is_taken_as_written(tmp_path):
+    answers = {"iRacing password": " pass word ", "iRacing OAuth client secret": "\tsecret "}
+    source = CredentialSource(
+        environ={"IRACING_USERNAME": "  racer@example.com\n", "IRACING_CLIENT_ID": " client-1 "},
+        dotenv=tmp_path / "no.env",
+        prompt=lambda question, secret: answers[question],
+    )
+    assert source.account() == ("racer@example.com", " pass word ")
+    assert source.client() == ("client-1", "\tsecret ")
+    spaced = CredentialSource(
+        environ={"IRACING_PASSWORD": " pw ", "IRACING_CLIENT_SECRET": "s ", "IRACING_USERNAME": "u"},
+        dotenv=tmp_path / "no.env",
+        login=IRacingLogin(client_id="c"),
+    )
+    assert spaced.account() == ("u", " pw ") and spaced.client() == ("c", "s ")
+
+
 def test_dotenv_reads_quotes_comments_export_and_skips_a_bad_line_without_showing_it(tmp_path, caplog):
     dotenv = tmp_path / ".env"
     dotenv.write_bytes(

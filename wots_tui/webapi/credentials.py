@@ -69,15 +69,16 @@ class CredentialSource:
             return found
         if self._prompt is None:
             raise LoginError(f"set {variable}, or {key} in [iracing] of config.toml ({self._config_file})")
-        answer = self._prompt(question, secret).strip()
-        if not answer:
+        answer = _as_given(self._prompt(question, secret), secret)
+        if not answer.strip():
             raise LoginError(f"no {question} given; set {variable} to skip the question")
         self._answers[variable] = answer
         return answer
 
     def _found(self, credential: Credential) -> str | None:
-        """The value from the environment, the .env file, config.toml or an earlier answer; else None."""
-        variable, key, _, _ = credential
+        """The value from the environment, the .env file, config.toml or an earlier answer; else None.
+        A blank value counts as unset."""
+        variable, key, _, secret = credential
         for value in (
             self._environ.get(variable, ""),
             self._dotenv_values().get(variable, ""),
@@ -85,13 +86,19 @@ class CredentialSource:
             self._answers.get(variable, ""),
         ):
             if value.strip():
-                return value.strip()
+                return _as_given(value, secret)
         return None
 
     def _dotenv_values(self) -> dict[str, str]:
         if self._dotenv is None:
             self._dotenv = read_dotenv(self._dotenv_path)
         return self._dotenv
+
+
+def _as_given(value: str, secret: bool) -> str:
+    """A username or client id without the spaces around it; a password or client secret exactly as
+    written (a space in it may be meant, and trimming it would make the login fail for no visible reason)."""
+    return value if secret else value.strip()
 
 
 def read_dotenv(path: Path) -> dict[str, str]:

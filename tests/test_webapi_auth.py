@@ -337,6 +337,13 @@ async def test_wrong_credentials_say_which_to_check_and_write_nothing(
         ("rate_limited", "too many logins in the last hour (iRacing allows about 12); wait an hour"),
         ("unauthorized_client", "too many logins in the last hour (iRacing allows about 12); wait an hour"),
         (
+            "grant_not_allowed",
+            (
+                "iRacing refused the login (unauthorized_client: Client is not authorized for this grant "
+                "type); the client may not be registered for this login, or the account not on its list of users"
+            ),
+        ),
+        (
             "two_factor",
             "needs two-factor login, which the password login cannot do; use `wots-tui login --browser`",
         ),

@@ -23,7 +23,13 @@ from urllib.parse import parse_qsl, urlencode
 from aiohttp import web
 
 Fault = Literal[
-    "rate_limited", "unauthorized_client", "invalid_grant", "two_factor", "server_down", "access_denied"
+    "rate_limited",
+    "unauthorized_client",
+    "grant_not_allowed",
+    "invalid_grant",
+    "two_factor",
+    "server_down",
+    "access_denied",
 ]
 
 # each fault: the HTTP status and the JSON the token endpoint answers (None: an HTML page)
@@ -32,6 +38,10 @@ FAULTS: dict[str, tuple[int, dict[str, str] | None]] = {
     "unauthorized_client": (
         400,
         {"error": "unauthorized_client", "error_description": "The client has exceeded its rate limit"},
+    ),
+    "grant_not_allowed": (  # the client is not registered for the grant, or the user not on its list
+        400,
+        {"error": "unauthorized_client", "error_description": "Client is not authorized for this grant type"},
     ),
     "invalid_grant": (400, {"error": "invalid_grant", "error_description": "The grant is invalid"}),
     "two_factor": (

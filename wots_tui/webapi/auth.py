@@ -38,9 +38,11 @@ EARLY = 60.0  # seconds before its expiry a token counts as expired: it must out
 ACCESS_LIFETIME = 600.0  # seconds, iRacing's documented access token lifetime, when an answer gives none
 TOKEN_TIMEOUT = 30.0  # seconds for one answer of the token endpoint
 TWO_FACTOR = re.compile(r"two[- ]?factor|multi[- ]?factor|\b2fa\b|\bmfa\b", re.IGNORECASE)
+RATE_LIMIT = re.compile(r"rate[- ]?limit|too many", re.IGNORECASE)
 
 CREDENTIALS_HINT = "(or {} in [iracing] of config.toml)"
 AGAIN_LATER = "too many logins in the last hour (iRacing allows about 12); wait an hour, then run it again"
+NOT_ALLOWED = "the client may not be registered for this login, or the account not on its list of users"
 
 
 def mask(secret: str, identifier: str) -> str:
@@ -108,7 +110,7 @@ def _refusal(
             "use `wots-tui login --browser`",
             code,
         )
-    if response.status_code == 429 or code == "unauthorized_client":
+    if response.status_code == 429 or (code == "unauthorized_client" and RATE_LIMIT.search(description)):
         return TokenRefused(f"iRacing refused the login: {AGAIN_LATER}", code)
     if code == "invalid_client":
         return TokenRefused(
@@ -122,6 +124,8 @@ def _refusal(
         what = "a web page" if response.text.lstrip().startswith("<") else f"HTTP {response.status_code}"
         return TokenRefused(f"iRacing's login server answered {what}, not a token; try again later", code)
     said = f"{code}: {description}" if description else code
+    if code == "unauthorized_client":  # iRacing's answer to too many logins too, but then it says so
+        return TokenRefused(f"iRacing refused the login ({said}); {NOT_ALLOWED}", code)
     return TokenRefused(f"iRacing refused the login ({said})", code)
 
 

@@ -42,6 +42,7 @@ OFFICIAL_RACES = (OFFICIAL_RACE, TEAM_RACE, WEATHER_RACE)
 SEARCH_SERIES_ROW = "aydsko/SearchOfficialResultsSuccessfulAsync__2.json"
 SEARCH_HOSTED_ROW = "aydsko/SearchHostedResultsSuccessfulAsync__2.json"
 MEMBER_INFO = "aydsko/GetMyInfoSucceedsAsync__2.json"
+MEMBERS = "allymurray/member.get_var2.json"
 PAST_SEASONS = "aydsko/GetPastSeasonsForSeriesSuccessfulAsync__2.json"
 STANDINGS_HEADER = "aydsko/GetSeasonDriverStandingsSuccessfulAsync__2.json"
 STANDINGS_ROWS = "aydsko/GetSeasonDriverStandingsSuccessfulAsync__3.json"
@@ -299,6 +300,22 @@ def member_info(races: Iterable[Race]) -> dict:
     """The real member/info body, member_since moved to the first day of his first race's month."""
     first = min(race.start for race in races)
     return fixture(MEMBER_INFO) | {"member_since": date(first.year, first.month, 1).isoformat()}
+
+
+def members(cust_ids: list[int], races: list[Race]) -> dict:
+    """member/get: the real body's shape; a member for each id that raced here (the real member's keys, their
+    name, and member_since the first day of their first race's month), no one for an id that did not."""
+    real = fixture(MEMBERS)
+    template = real["members"][0]
+    found = []
+    for cust_id in cust_ids:
+        theirs = [race for race in races if race.entry(cust_id)]
+        if theirs:
+            first = min(race.start for race in theirs)
+            name = theirs[0].entry(cust_id)[0]["display_name"]  # type: ignore[index]
+            since = date(first.year, first.month, 1).isoformat()
+            found.append(template | {"cust_id": cust_id, "display_name": name, "member_since": since})
+    return real | {"cust_ids": cust_ids, "members": found}
 
 
 def past_seasons(series_id: int, races: list[Race]) -> dict | None:

@@ -345,6 +345,7 @@ class FakeIRacing:
     def _endpoints(self) -> dict[str, Callable[[dict[str, str]], tuple[Any, bool] | None]]:
         return {
             "member/info": lambda _params: (data.member_info(self.races), False),
+            "member/get": lambda params: (data.members(_ints(params, "cust_ids"), self.races), False),
             "results/search_series": self._search_series,
             "results/search_hosted": self._search_hosted,
             "results/get": self._results,
@@ -452,6 +453,14 @@ class FakeIRacing:
 
 
 # --- helpers --------------------------------------------------------------------------------------------------
+
+
+def _ints(params: dict[str, str], name: str) -> list[int]:
+    """A comma-separated list of ids (400 when one is not a number)."""
+    try:
+        return [int(part) for part in params.get(name, "").split(",") if part]
+    except ValueError:
+        raise BadRequest(f"{name} must be a comma-separated list of numbers") from None
 
 
 def _int(params: dict[str, str], name: str) -> int:

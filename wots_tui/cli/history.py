@@ -10,8 +10,10 @@ import asyncio
 import logging
 import os
 import sys
+import time
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
@@ -23,7 +25,9 @@ from wots_tui.cli.options import DB, open_database, settings_from
 from wots_tui.config import Settings, config_dir, token_file
 from wots_tui.domain.history_windows import WindowError, parse_day, parse_quarters
 from wots_tui.logs import log_file, setup_logging
-from wots_tui.store import Database
+from wots_tui.store import Database, StoreError
+from wots_tui.store.database import schema_of
+from wots_tui.store.migrations import LATEST
 from wots_tui.webapi.auth import OAuthSession, login_in_browser
 from wots_tui.webapi.client import DataApi
 from wots_tui.webapi.credentials import CredentialSource, Prompt
@@ -33,13 +37,16 @@ from wots_tui.webapi.tokens import TokenFile
 
 log = logging.getLogger(__name__)
 
+LOGIN_AHEAD = 120.0  # seconds: a token expiring sooner than this is as good as expired for the coming run
+
 
 def _prompt(question: str, secret: bool) -> str:
     return click.prompt(question, hide_input=secret, err=True)
 
 
 class StageProgress:
-    """The fetch's stages as rich progress bars on stderr, one bar per stage, and its waits as lines."""
+    """A command's stages as rich progress bars on stderr, one bar per stage; lines said above them, and a
+    wait (the rate limit, a retry) shown on the stage's own line until it moves on."""
 
     def __init__(self, console: Console) -> None:
         self._bars = Progress(
@@ -47,6 +54,7 @@ class StageProgress:
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
+            TextColumn("{task.fields[waiting]}", style="yellow"),
             console=console,
             disable=not console.is_terminal,  # piped or logged: the summary says it all
         )
@@ -60,7 +68,7 @@ class StageProgress:
 
     def stage(self, name: str, total: int | None = None) -> None:
         self._bars.start()  # at the first stage: the login's questions come before any bar
-        self._task = self._bars.add_task(name, total=total if total is not None else 1)
+        self._task = self._bars.add_task(name, total=total if total is not None else 1, waiting="")
 
     def ask(self, question: str, secret: bool) -> str:
         """A question for the racer (a login in the middle of a fetch), the bars out of the way meanwhile."""
@@ -73,10 +81,17 @@ class StageProgress:
 
     def advance(self, done: int = 1) -> None:
         if self._task is not None:
-            self._bars.advance(self._task, done)
+            self._bars.update(self._task, advance=done, waiting="")
 
     def say(self, line: str) -> None:
         self._bars.console.print(line, markup=False, highlight=False)
+
+    def wait(self, why: str) -> None:
+        """A wait, on the stage's line while the bars show (said as a line when they do not)."""
+        if self._bars.disable or self._task is None:
+            self.say(why)
+        else:
+            self._bars.update(self._task, waiting=why)
 
 
 def _credentials(settings: Settings, ask: Prompt = _prompt) -> CredentialSource:
@@ -90,10 +105,21 @@ def _credentials(settings: Settings, ask: Prompt = _prompt) -> CredentialSource:
     )
 
 
-def _session(settings: Settings, ask: Prompt = _prompt) -> OAuthSession:
-    return OAuthSession(
-        oauth_url=settings.oauth_url, token_file=TokenFile(token_file()), credentials=_credentials(settings, ask)
-    )
+def _session(settings: Settings, credentials: CredentialSource) -> OAuthSession:
+    return OAuthSession(oauth_url=settings.oauth_url, token_file=TokenFile(token_file()), credentials=credentials)
+
+
+def _asked_first(settings: Settings, ask: Prompt = _prompt) -> CredentialSource:
+    """The credentials, with whatever the coming login needs asked now: a question asked once the fetch runs
+    (inside its event loop) would not stop at Ctrl-C."""
+    credentials = _credentials(settings, ask)
+    tokens, now = TokenFile(token_file()).load(), time.time()
+    if tokens is not None and (tokens.access_usable(now, LOGIN_AHEAD) or not tokens.confidential):
+        return credentials  # valid, or a browser login's: its refresh needs no secret
+    credentials.client()
+    if tokens is None or not tokens.refresh_usable(now, LOGIN_AHEAD):
+        credentials.account()  # a full login
+    return credentials
 
 
 def _options(seasons: str | None, since: str | None, cust_id: int | None, hosted: bool, dry_run: bool) -> FetchOptions:
@@ -110,7 +136,7 @@ def _options(seasons: str | None, since: str | None, cust_id: int | None, hosted
 @click.command()
 @click.option("--seasons", metavar="RANGE", help="Only these quarters: 2025Q1..2026Q4, or one, 2022Q2.")
 @click.option("--since", metavar="DAY", help="Only races that finished on or after this day (2025-03-01).")
-@click.option("--cust-id", type=int, metavar="N", help="Another driver's races, with your login.")
+@click.option("--cust-id", type=click.IntRange(min=1), metavar="N", help="Another driver's races, with your login.")
 @click.option("--hosted", is_flag=True, help="Hosted and league races too.")
 @click.option("--dry-run", is_flag=True, help="Log in and search, say what would be downloaded, write nothing.")
 @DB
@@ -133,11 +159,12 @@ def fetch(
     options = _options(seasons, since, cust_id, hosted, dry_run)
     settings = settings_from(ctx, db=str(db) if db else None)
     setup_logging(settings.log_level)
-    nothing_yet = dry_run and not settings.database_path().exists()  # a dry run makes no notebook
-    database = None if nothing_yet else open_database(settings, create=True)
-    console = Console(stderr=True)
+    database = None if dry_run and not _current_notebook(settings) else open_database(settings, create=True)
+    progress = StageProgress(Console(stderr=True))
     try:
-        summary = _run(lambda: _fetch(settings, database, options, console))
+        with _said_in_one_line():
+            credentials = _asked_first(settings, progress.ask)
+            summary = asyncio.run(_fetch(settings, database, options, progress, credentials))
     finally:
         if database is not None:
             database.close()
@@ -145,28 +172,47 @@ def fetch(
         click.echo(line)
 
 
-async def _fetch(settings: Settings, database: Database | None, options: FetchOptions, console: Console) -> FetchSummary:
-    with StageProgress(console) as progress:
+def _current_notebook(settings: Settings) -> bool:
+    """Whether the notebook exists at this wots-tui's schema: a dry run neither makes nor upgrades one (its
+    races then count as not stored: an older file holds none)."""
+    try:
+        return schema_of(settings.database_path()) == LATEST
+    except StoreError as error:
+        raise click.ClickException(str(error)) from None
+
+
+async def _fetch(
+    settings: Settings,
+    database: Database | None,
+    options: FetchOptions,
+    progress: StageProgress,
+    credentials: CredentialSource,
+) -> FetchSummary:
+    with progress:
         async with (
-            _session(settings, progress.ask) as session,
-            DataApi(settings.data_api_url, session, on_wait=progress.say) as api,
+            _session(settings, credentials) as session,
+            DataApi(settings.data_api_url, session, on_wait=progress.wait) as api,
         ):
             summary = await HistoryFetch(api, database, options, progress).run()
     log.info("fetch done: %s; %d logins, %d refreshes", summary, session.logins, session.refreshes)
     return summary
 
 
-def _run(job: Callable[[], object]):  # type: ignore[no-untyped-def]
-    """`asyncio.run` of the job, each failure one line; Ctrl-C keeps what was stored."""
+@contextmanager
+def _said_in_one_line() -> Iterator[None]:
+    """Each failure of what runs inside as one line (the traceback of a fault of ours goes to the log);
+    Ctrl-C keeps what was stored, says so, and exits 130."""
     try:
-        return asyncio.run(job())  # type: ignore[arg-type]
+        yield
     except WebApiError as error:
         raise click.ClickException(str(error)) from None
-    except (click.ClickException, click.exceptions.Exit):
+    except (click.ClickException, click.exceptions.Exit, click.Abort):
         raise
-    except Exception as error:  # a fault of ours: one line here, the traceback in the log
+    except Exception as error:
         log.exception("the command failed")
-        raise click.ClickException(f"it failed unexpectedly ({type(error).__name__}); the log says why: {log_file()}") from None
+        raise click.ClickException(
+            f"it failed unexpectedly ({type(error).__name__}); the log says why: {log_file()}"
+        ) from None
     except KeyboardInterrupt:
         click.echo("stopped: every race downloaded so far is kept; run the same command again to go on", err=True)
         sys.exit(130)
@@ -180,13 +226,15 @@ def login(ctx: click.Context, browser: bool, port: int) -> None:
     """Log in to the iRacing Data API once and keep the tokens (in the data folder, readable only by you)."""
     settings = settings_from(ctx)
     setup_logging(settings.log_level)
-    member = _run(lambda: _login(settings, browser, port))
+    with _said_in_one_line():
+        credentials = _credentials(settings) if browser else _asked_first(settings)
+        member = asyncio.run(_login(settings, credentials, browser, port))
     click.echo(f"logged in to iRacing as {member['display_name']} ({member['cust_id']}); tokens kept in {token_file()}")
 
 
-async def _login(settings: Settings, browser: bool, port: int) -> dict[str, Any]:
+async def _login(settings: Settings, credentials: CredentialSource, browser: bool, port: int) -> dict[str, Any]:
     if browser:
-        client_id, client_secret = _credentials(settings).client(need_secret=False)
+        client_id, client_secret = credentials.client(need_secret=False)
         await login_in_browser(
             oauth_url=settings.oauth_url,
             client_id=client_id,
@@ -195,7 +243,7 @@ async def _login(settings: Settings, browser: bool, port: int) -> dict[str, Any]
             open_url=_open_in_browser,
             port=port,
         )
-    async with _session(settings) as session, DataApi(settings.data_api_url, session) as api:
+    async with _session(settings, credentials) as session, DataApi(settings.data_api_url, session) as api:
         return await api.get("member/info")
 
 

@@ -74,10 +74,28 @@ class Database:
         self._connection.close()
 
 
-def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+def schema_of(path: Path) -> int:
+    """The schema a notebook file is at, read without changing it (0: no notebook there yet)."""
+    if not path.exists():
+        return 0
+    connection = _connect(path, read_only=True)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return duckdb.connect(str(path), config=LIMITS)
+        known = connection.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_version'"
+        ).fetchone()
+        if not known or not known[0]:
+            return 0
+        (version,) = connection.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone() or (0,)
+        return int(version)
+    finally:
+        connection.close()
+
+
+def _connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    try:
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(str(path), read_only=read_only, config=LIMITS)
     except duckdb.IOException as error:
         holder = _LOCK_HOLDER.search(str(error))
         if holder:

@@ -160,14 +160,6 @@ def season_classes_raced(cursor: duckdb.DuckDBPyConnection, cust_id: int) -> lis
     return [(season_id, car_class_id) for season_id, car_class_id in rows]
 
 
-def driver_name(cursor: duckdb.DuckDBPyConnection, cust_id: int) -> str | None:
-    """The name the driver raced under most recently, in the results stored."""
-    row = cursor.execute(
-        "SELECT display_name FROM driver_results WHERE cust_id = ? ORDER BY subsession_id DESC LIMIT 1", [cust_id]
-    ).fetchone()
-    return None if row is None else row[0]
-
-
 def get_mark(cursor: duckdb.DuckDBPyConnection, name: str) -> str | None:
     """The fetch's bookkeeping: the value last set under `name`, or None."""
     row = cursor.execute("SELECT value FROM fetch_marks WHERE name = ?", [name]).fetchone()

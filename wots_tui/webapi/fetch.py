@@ -76,13 +76,14 @@ class FetchSummary:
     failed: dict[str, list[str]] = field(default_factory=dict)  # stage -> why each item could not be fetched
 
     def lines(self) -> list[str]:
-        who = f"{self.member} ({self.cust_id}): {self.races_found} races found"
+        who = f"{self.member} ({self.cust_id}): {_count(self.races_found, 'race')} found"
         if self.dry_run:
             return [f"{who}, {self.races_new} not stored yet: a fetch would download them (nothing was written)"]
         also = ", car classes" if self.car_classes else ""
         return [
             f"{who}, {self.races_new} new ({self.driver_results:,} driver results)",
-            f"{self.series} series' past seasons, {self.standings} season standings, {self.charts} charts{also}",
+            f"{self.series} series' past seasons, {_count(self.standings, 'season standing')}, "
+            f"{_count(self.charts, 'chart')}{also}",
             *(
                 f"{what} not fetched: {len(why)} (the first: {why[0]}); the next fetch tries again"
                 for what, why in self.failed.items()
@@ -111,10 +112,11 @@ class HistoryFetch:
 
     async def run(self) -> FetchSummary:
         member = await self._member()
-        cust_id = self.options.cust_id or int(member["cust_id"])
-        self.summary.cust_id = cust_id
-        self.summary.member = member["display_name"] if cust_id == member["cust_id"] else f"driver {cust_id}"
-        searched = await self._search(cust_id, member)
+        wanted = self.options.cust_id
+        driver = member if wanted is None or wanted == member["cust_id"] else await self._other_driver(wanted)
+        cust_id = int(driver["cust_id"])
+        self.summary.cust_id, self.summary.member = cust_id, driver.get("display_name") or f"driver {cust_id}"
+        searched = await self._search(cust_id, driver)
         rows = [row for found in searched.values() for row in found]
         races = {int(row["subsession_id"]): row for row in rows}
         self.summary.races_found = len(races)
@@ -124,8 +126,6 @@ class HistoryFetch:
             return self.summary
         await self._store(store.store_search_rows, rows, cust_id)
         await self._results(new)
-        if cust_id != member["cust_id"]:
-            self.summary.member = await self._store(store.driver_name, cust_id) or self.summary.member
         complete = "race results" not in self.summary.failed
         for kind, found in searched.items():  # only now: an interrupted fetch searches these windows again
             newest = max((row["end_time"] for row in found), default=None)
@@ -146,6 +146,14 @@ class HistoryFetch:
         if not self.options.dry_run:
             await self._store(store.store_member, member, self.clock())
         return member
+
+    async def _other_driver(self, cust_id: int) -> dict[str, Any]:
+        """Another driver (--cust-id), as member/get knows them: their name, and since when to search."""
+        body = await self.api.get("member/get", cust_ids=cust_id)
+        found = [m for m in (body or {}).get("members") or [] if m.get("cust_id") == cust_id]
+        if not found:
+            raise DataApiError(f"iRacing knows no member {cust_id} (--cust-id): check the number")
+        return found[0]
 
     async def _search(self, cust_id: int, member: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         """The member's race rows by kind ("official", "hosted"), each searched slice in turn."""
@@ -186,6 +194,8 @@ class HistoryFetch:
         if begin is None:
             newest = await self._mark(_newest_mark(cust_id, kind))
             begin = read_api_time(newest) if newest else _member_since(member)
+        elif member.get("member_since"):  # no race before they joined: no searches of those years
+            begin = max(begin, _member_since(member))
         return windows(begin, now)
 
     async def _results(self, subsessions: list[int]) -> None:
@@ -364,6 +374,10 @@ async def _all(jobs: Iterable[Awaitable[None]]) -> None:
         raise failed.exceptions[0] from None
 
 
+def _count(n: int, thing: str) -> str:
+    return f"{n:,} {thing}" + ("" if n == 1 else "s")
+
+
 def _is_race(row: dict[str, Any], kind: str) -> bool:
     """An official search row of a race (the search may answer other events), or any hosted race."""
     return kind == "hosted" or row.get("event_type", OFFICIAL_RACE) == OFFICIAL_RACE
@@ -376,7 +390,7 @@ def _newest_mark(cust_id: int, kind: str) -> str:
 def _member_since(member: dict[str, Any]) -> datetime:
     since = member.get("member_since")
     if not since:
-        raise DataApiError("member/info did not say when the member joined: pass --since or --seasons")
+        raise DataApiError("iRacing did not say when the member joined: pass --since or --seasons")
     return datetime.fromisoformat(since).replace(tzinfo=UTC)
 
 

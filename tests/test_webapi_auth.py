@@ -28,6 +28,8 @@ import pytest
 from fakes.oauth_server import FakeOAuth, serve
 
 from wots_tui.config import IRacingLogin
+from wots_tui.webapi import auth as auth_module
+from wots_tui.webapi import tokens
 from wots_tui.webapi.auth import OAuthSession, login_in_browser, mask
 from wots_tui.webapi.browser_login import s256
 from wots_tui.webapi.credentials import CredentialSource, read_dotenv
@@ -377,6 +379,27 @@ async def test_an_unreachable_login_server_is_one_line(token_file, clock, tmp_pa
     )
 
 
+async def test_a_token_answer_slower_than_the_deadline_is_one_line_and_lets_the_lock_go(
+    oauth, token_file, clock, tmp_path, monkeypatch
+):
+    """The whole answer has a deadline (httpx's timeout is per read): the token lock is held no longer."""
+    monkeypatch.setattr(auth_module, "TOKEN_TIMEOUT", 0.1)
+    fake, url = oauth
+    fake.delay = 0.5
+    async with (
+        httpx.AsyncClient(timeout=None) as http,
+        OAuthSession(
+            oauth_url=url, token_file=token_file, credentials=credentials(tmp_path), http=http, clock=clock
+        ) as auth,
+    ):
+        with pytest.raises(LoginError) as refused:
+            await auth.bearer()
+    assert one_line(refused.value).startswith(
+        f"cannot reach iRacing's login server at {url}/token (TimeoutError)"
+    )
+    assert not token_file.lock_path.exists() and not token_file.path.exists()
+
+
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
@@ -511,7 +534,7 @@ async def test_a_damaged_token_file_is_replaced_by_a_login(oauth, token_file, cl
     assert token_file.load().access_token == token
 
 
-def test_the_lock_is_one_holders_and_a_stale_one_is_broken(token_file):
+def test_the_lock_is_one_holders_and_one_left_by_a_killed_process_is_broken_within_a_minute(token_file):
     held = token_file.lock()
     assert held.acquire_once()
     waiting = token_file.lock()
@@ -519,13 +542,65 @@ def test_the_lock_is_one_holders_and_a_stale_one_is_broken(token_file):
     assert "pid" in held.path.read_text(encoding="utf-8") and "token" not in held.path.read_text(
         encoding="utf-8"
     )
-    old = held.path.stat().st_mtime - 600
-    os.utime(held.path, (old, old))  # its holder died ten minutes ago
-    with waiting:
-        held.release()  # the dead holder's late release leaves the new holder's lock alone
-        assert waiting.path.exists()
+    old = held.path.stat().st_mtime - 50
+    os.utime(held.path, (old, old))  # its holder was killed 50 s ago, in the middle of a refresh
+    assert waiting.acquire_once()  # broken, and taken at once
+    held.release()  # the dead holder's late release leaves the new holder's lock alone
+    assert waiting.path.exists()
+    waiting.release()
     assert not waiting.path.exists()
     assert sorted(p.name for p in token_file.path.parent.iterdir()) == []
+
+
+async def test_a_session_waiting_for_another_processs_lock_says_so_once_with_its_pid(
+    oauth, token_file, clock, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(tokens, "SAY_WAIT_AFTER", 0.0)  # at once, not after a second
+    fake, url = oauth
+    async with session(url, token_file, clock, credentials(tmp_path)) as auth:
+        await auth.bearer()
+    clock.now += 600
+    held = token_file.lock()
+    assert held.acquire_once()  # as another wots-tui would, while it refreshes
+    held.path.write_text("pid 4242 a1b2c3\n", encoding="utf-8")
+    said: list[str] = []
+
+    def on_wait(line: str) -> None:
+        said.append(line)
+        asyncio.get_running_loop().call_later(0.3, held.path.unlink)  # the other one finishes later
+
+    async with OAuthSession(
+        oauth_url=url, token_file=token_file, credentials=credentials(tmp_path), clock=clock, on_wait=on_wait
+    ) as auth:
+        await auth.bearer()
+        assert auth.refreshes == 1
+    assert said == [
+        (
+            "waiting for another wots-tui (pid 4242) to finish its iRacing login; a lock it left behind "
+            f"({token_file.lock_path}) is broken after 45 s"
+        )
+    ]
+    assert fake.grants == ["password_limited", "refresh_token"]
+
+
+async def test_credentials_are_asked_for_before_the_lock_is_taken(oauth, token_file, clock, tmp_path):
+    """A prompt may take the racer minutes: meanwhile other processes must not wait for the lock."""
+    fake, url = oauth
+    async with session(url, token_file, clock, credentials(tmp_path)) as auth:
+        await auth.bearer()
+    clock.now += 600  # the next run refreshes, and must be told the client secret
+    locked_when_asked: list[bool] = []
+
+    def prompt(question: str, secret: bool) -> str:
+        locked_when_asked.append(token_file.lock_path.exists())
+        return {"iRacing OAuth client secret": CLIENT_SECRET}[question]
+
+    environ = {name: value for name, value in ENVIRON.items() if name != "IRACING_CLIENT_SECRET"}
+    async with session(url, token_file, clock, credentials(tmp_path, environ, prompt=prompt)) as auth:
+        await auth.bearer()
+        assert (auth.logins, auth.refreshes) == (0, 1)
+    assert locked_when_asked == [False]
+    assert fake.grants == ["password_limited", "refresh_token"]
 
 
 # --- credentials ---------------------------------------------------------------------------------------
@@ -671,6 +746,53 @@ async def test_the_browser_login_end_to_end(oauth, token_file, clock, tmp_path, 
     async with session(url, token_file, clock, creds) as auth:
         assert fake.bearer_is_valid(f"Bearer {await auth.bearer()}")
         assert (auth.logins, auth.refreshes) == (0, 1)
+
+
+@pytest.mark.parametrize("why", ["refresh-token-expired", "refresh-token-refused"])
+async def test_a_browser_login_that_can_no_longer_be_refreshed_says_to_log_in_in_the_browser_again(
+    oauth, token_file, clock, tmp_path, why
+):
+    fake, url = oauth
+    await login_in_browser(
+        oauth_url=url, client_id=PUBLIC_CLIENT, client_secret=None, token_file=token_file, open_url=Browser()
+    )
+    saved = token_file.load()
+    if why == "refresh-token-expired":
+        clock.now = saved.refresh_expires_at
+    else:
+        clock.now = saved.access_expires_at
+        fake.fail_next("invalid_grant")
+    asked: list[str] = []
+
+    def prompt(question: str, secret: bool) -> str:
+        asked.append(question)
+        return "an answer"
+
+    creds = credentials(tmp_path, {"IRACING_CLIENT_ID": PUBLIC_CLIENT}, prompt=prompt)
+    async with session(url, token_file, clock, creds) as auth:
+        for _ in range(2):
+            with pytest.raises(LoginError) as refused:
+                await auth.bearer()
+            assert (
+                one_line(refused.value)
+                == "your browser login has expired: run `wots-tui login --browser` again"
+            )
+    assert asked == [] and "password_limited" not in fake.grants
+
+
+async def test_an_expired_browser_login_gives_way_to_a_password_login_when_a_client_secret_is_set(
+    oauth, token_file, clock, tmp_path
+):
+    fake, url = oauth
+    await login_in_browser(
+        oauth_url=url, client_id=PUBLIC_CLIENT, client_secret=None, token_file=token_file, open_url=Browser()
+    )
+    clock.now = token_file.load().refresh_expires_at
+    async with session(url, token_file, clock, credentials(tmp_path)) as auth:
+        await auth.bearer()
+        assert auth.logins == 1
+    assert fake.grants == ["authorization_code", "password_limited"]
+    assert token_file.load().client_id == CLIENT_ID
 
 
 async def test_the_browser_login_ignores_an_answer_for_another_state(oauth, token_file):

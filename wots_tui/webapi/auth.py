@@ -20,6 +20,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Self
 from urllib.parse import urlencode
@@ -29,18 +30,19 @@ import httpx
 from wots_tui.webapi.browser_login import LoopbackRedirect, Pkce
 from wots_tui.webapi.credentials import CredentialSource
 from wots_tui.webapi.errors import LoginError
-from wots_tui.webapi.tokens import TokenFile, Tokens
+from wots_tui.webapi.tokens import FileLock, TokenFile, Tokens
 
 log = logging.getLogger(__name__)
 
 SCOPE = "iracing.auth"  # the Data API's scope (scopes.html)
 EARLY = 60.0  # seconds before its expiry a token counts as expired: it must outlive the call it is for
 ACCESS_LIFETIME = 600.0  # seconds, iRacing's documented access token lifetime, when an answer gives none
-TOKEN_TIMEOUT = 30.0  # seconds for one answer of the token endpoint
+TOKEN_TIMEOUT = 30.0  # seconds for one answer of the token endpoint, all of it (the token lock waits on it)
 TWO_FACTOR = re.compile(r"two[- ]?factor|multi[- ]?factor|\b2fa\b|\bmfa\b", re.IGNORECASE)
 RATE_LIMIT = re.compile(r"rate[- ]?limit|too many", re.IGNORECASE)
 
 CREDENTIALS_HINT = "(or {} in [iracing] of config.toml)"
+BROWSER_EXPIRED = "your browser login has expired: run `wots-tui login --browser` again"
 AGAIN_LATER = "too many logins in the last hour (iRacing allows about 12); wait an hour, then run it again"
 NOT_ALLOWED = "the client may not be registered for this login, or the account not on its list of users"
 
@@ -80,8 +82,9 @@ async def post_token(http: httpx.AsyncClient, token_url: str, form: Mapping[str,
     """POST one grant, form-encoded (httpx percent-encodes base64's + / =); the answer's JSON, or a
     one-line LoginError that names no secret."""
     try:
-        response = await http.post(token_url, data=dict(form), headers={"Accept": "application/json"})
-    except httpx.HTTPError as error:
+        async with asyncio.timeout(TOKEN_TIMEOUT):  # httpx's timeout is per read or write, not the whole
+            response = await http.post(token_url, data=dict(form), headers={"Accept": "application/json"})
+    except (httpx.HTTPError, TimeoutError) as error:
         raise LoginError(
             f"cannot reach iRacing's login server at {token_url} ({type(error).__name__}); "
             "check the connection (or oauth_url / WOTS_OAUTH_URL)"
@@ -178,9 +181,22 @@ async def _http_client(http: httpx.AsyncClient | None) -> AsyncIterator[httpx.As
         yield own
 
 
+@dataclass(frozen=True, slots=True)
+class _RefreshClient:
+    """The client a refresh is sent for, and its secret (None for a public client), asked before the lock."""
+
+    client_id: str
+    confidential: bool
+    secret: str | None
+
+    def fits(self, tokens: Tokens) -> bool:
+        return (tokens.client_id, tokens.confidential) == (self.client_id, self.confidential)
+
+
 class OAuthSession:
     """Hands out a valid access token: the one in memory or the token file, else one refresh, else a full
-    password_limited login. Shared by every call of one fetch; `logins` and `refreshes` count its grants."""
+    password_limited login. Shared by every call of one fetch; `logins` and `refreshes` count its grants.
+    `on_wait` is told once, in a line for the racer, when another wots-tui holds the token file's lock."""
 
     def __init__(
         self,
@@ -190,6 +206,7 @@ class OAuthSession:
         credentials: CredentialSource,
         http: httpx.AsyncClient | None = None,
         clock: Callable[[], float] = time.time,
+        on_wait: Callable[[str], None] | None = None,
     ) -> None:
         self._token_url = oauth_url.rstrip("/") + "/token"
         self._file = token_file
@@ -197,6 +214,7 @@ class OAuthSession:
         self._own_http = http is None
         self._http = http or httpx.AsyncClient(timeout=TOKEN_TIMEOUT)
         self._clock = clock
+        self._on_wait = on_wait
         self._tokens: Tokens | None = None
         self._turn = asyncio.Lock()  # this process's calls renew one at a time
         self._failure: LoginError | None = None
@@ -246,36 +264,61 @@ class OAuthSession:
         self._tokens = tokens
         return tokens
 
+    def _lock(self) -> FileLock:
+        return self._file.lock(on_wait=self._on_wait)
+
     async def _refreshed(self, rejected: str | None) -> Tokens | None:
-        """Tokens another process saved meanwhile, or one refresh's; None when only a full login will do."""
-        async with self._file.lock():
-            on_file = self._file.load()
-            if adopted := self._usable(on_file, rejected):
-                return adopted
-            old = on_file or self._tokens
-            if old is None or not old.refresh_usable(self._clock(), EARLY):
+        """Tokens another process saved meanwhile, or one refresh's; None when only a full login will do.
+
+        The client secret a refresh needs is asked for before the lock is taken (a prompt may take the
+        racer a while, and other processes wait for the lock); should the file hold another client's
+        tokens by the time the lock is ours, it is let go and asked for again, once.
+        """
+        old = self._file.load() or self._tokens
+        for _ in range(2):
+            client = self._refresh_client(old)
+            if client is None:
                 return None
-            secret = None
-            if old.confidential:
-                client_id, secret = self._credentials.client()
-                if client_id != old.client_id:
-                    log.info("the saved login is another client's; logging in with %s", client_id)
+            async with self._lock():
+                on_file = self._file.load()
+                if adopted := self._usable(on_file, rejected):
+                    return adopted
+                old = on_file or self._tokens
+                if old is None or not old.refresh_usable(self._clock(), EARLY):
                     return None
-            form = {
-                "grant_type": Grant.REFRESH.value,
-                "client_id": old.client_id,
-                "refresh_token": old.refresh_token,
-            } | _client_secret(old.client_id, secret)
-            try:
-                tokens = await self._grant(form, Grant.REFRESH, old)
-            except TokenRefused as refusal:
-                if refusal.code != "invalid_grant":
-                    raise
-                log.info("the saved refresh token was refused; a full login follows")
-                return None
-            self.refreshes += 1
-            self._save(tokens)
-            return tokens
+                if client.fits(old):
+                    return await self._refresh(old, client.secret)
+        return None
+
+    def _refresh_client(self, tokens: Tokens | None) -> _RefreshClient | None:
+        """What refreshing `tokens` needs from the credentials; None when they cannot be refreshed."""
+        if tokens is None or not tokens.refresh_usable(self._clock(), EARLY):
+            return None
+        if not tokens.confidential:
+            return _RefreshClient(tokens.client_id, False, None)
+        client_id, secret = self._credentials.client()
+        if client_id != tokens.client_id:
+            log.info("the saved login is another client's; logging in with %s", client_id)
+            return None
+        return _RefreshClient(client_id, True, secret)
+
+    async def _refresh(self, old: Tokens, secret: str | None) -> Tokens | None:
+        """One refresh_token grant, under the lock; None when the refresh token was refused."""
+        form = {
+            "grant_type": Grant.REFRESH.value,
+            "client_id": old.client_id,
+            "refresh_token": old.refresh_token or "",
+        } | _client_secret(old.client_id, secret)
+        try:
+            tokens = await self._grant(form, Grant.REFRESH, old)
+        except TokenRefused as refusal:
+            if refusal.code != "invalid_grant":
+                raise
+            log.info("the saved refresh token was refused; a full login follows")
+            return None
+        self.refreshes += 1
+        self._save(tokens)
+        return tokens
 
     async def _logged_in(self, rejected: str | None) -> Tokens:
         """One password_limited login. The credentials are asked for first, outside the lock (a prompt may
@@ -285,9 +328,10 @@ class OAuthSession:
                 "iRacing refused the login this run made (is another program using its token file?); "
                 "not logging in twice in one run (iRacing allows about 12 logins an hour): run it again"
             )
+        self._check_not_an_expired_browser_login(rejected)
         client_id, secret = self._credentials.client()
         username, password = self._credentials.account()
-        async with self._file.lock():
+        async with self._lock():
             if adopted := self._usable(self._file.load(), rejected):
                 return adopted
             form = {
@@ -302,6 +346,18 @@ class OAuthSession:
             self._save(tokens)
             log.info("logged in to iRacing (password_limited) as client %s", client_id)
             return tokens
+
+    def _check_not_an_expired_browser_login(self, rejected: str | None) -> None:
+        """A browser login's tokens (a public client's, which cannot log in with a password) that can no
+        longer be refreshed need that login again, unless a client secret is set for a password login."""
+        saved = self._file.load() or self._tokens
+        if (
+            saved is not None
+            and not saved.confidential
+            and not self._usable(saved, rejected)
+            and not self._credentials.has_client_secret()
+        ):
+            raise LoginError(BROWSER_EXPIRED)
 
     async def _grant(self, form: dict[str, str], grant: Grant, previous: Tokens | None) -> Tokens:
         issued_at = self._clock()  # before asking: the expiry times err early, never late

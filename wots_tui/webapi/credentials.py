@@ -58,6 +58,10 @@ class CredentialSource:
         secret = self._value(CLIENT_SECRET) if need_secret else self._found(CLIENT_SECRET)
         return client_id, secret
 
+    def has_client_secret(self) -> bool:
+        """Whether a client secret is set somewhere (asking no one): a password login can be tried."""
+        return self._found(CLIENT_SECRET) is not None
+
     def account(self) -> tuple[str, str]:
         """The username (email) and password for the password_limited login."""
         return self._value(USERNAME), self._value(PASSWORD)

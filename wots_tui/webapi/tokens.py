@@ -4,7 +4,9 @@ iRacing's refresh tokens are single-use, so the newest must never be lost: `Toke
 temporary file (created 0600) in the same folder and moves it over the old one, and the processes sharing
 the file refresh one at a time under `TokenFile.lock()`. The lock is a file made with O_EXCL (no fcntl or
 msvcrt: it works the same on Windows); one left by a process that died is broken once it is `STALE_AFTER`
-seconds old, longer than any login or refresh holds it (the token endpoint's timeout is 30 s).
+seconds old, longer than any login or refresh holds it (the lock is held for one token answer, which
+auth.py gives up on after 30 s; credentials are asked for before it is taken). A waiter says once, after
+`SAY_WAIT_AFTER` seconds, whose lock it waits for.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 import os
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from types import TracebackType
@@ -24,7 +27,8 @@ from wots_tui.webapi.errors import LoginError
 
 log = logging.getLogger(__name__)
 
-STALE_AFTER = 120.0  # seconds; a lock older than this was left by a process that is gone
+STALE_AFTER = 45.0  # seconds; a lock older than this was left by a process that is gone
+SAY_WAIT_AFTER = 1.0  # seconds a waiter waits before it says whose lock it waits for
 POLL = 0.05  # seconds between looks at a lock another process holds
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL  # fails if the file exists: no one else's is overwritten
 REPLACE_TRIES = 20  # Windows refuses to replace a file another process has open for a moment
@@ -116,26 +120,33 @@ class TokenFile:
             raise LoginError(f"cannot remove the iRacing token file {self.path}: {_reason(error)}") from None
         return True
 
-    def lock(self, stale_after: float = STALE_AFTER) -> FileLock:
-        """Held by one process at a time: `with` waits by sleeping, `async with` without blocking the loop."""
-        return FileLock(self.lock_path, stale_after)
+    def lock(
+        self, stale_after: float = STALE_AFTER, on_wait: Callable[[str], None] | None = None
+    ) -> FileLock:
+        """Held by one process at a time; `async with` waits for it without blocking the loop, and tells
+        `on_wait` (and the log) once if it waits long."""
+        return FileLock(self.lock_path, stale_after, on_wait)
 
 
 class FileLock:
     """A lock file made with O_EXCL; it holds the owner's pid and a random tag, and never a token."""
 
-    def __init__(self, path: Path, stale_after: float) -> None:
+    def __init__(self, path: Path, stale_after: float, on_wait: Callable[[str], None] | None = None) -> None:
         self.path = path
         self.stale_after = stale_after
+        self._on_wait = on_wait
         self._tag = f"pid {os.getpid()} {secrets.token_hex(8)}\n"
 
     def acquire_once(self) -> bool:
-        """Take the lock if it is free (or stale); whether it is now ours."""
+        """Take the lock if it is free, or stale (broken, then taken); whether it is now ours."""
+        return self._created() or (self._break_if_stale() and self._created())
+
+    def _created(self) -> bool:
+        """Make the lock file with our tag; False when it exists."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             descriptor = os.open(self.path, _NEW_FILE, 0o600)
         except FileExistsError:
-            self._break_if_stale()
             return False
         except OSError as error:
             raise LoginError(f"cannot lock the iRacing token file ({self.path}): {_reason(error)}") from None
@@ -154,8 +165,8 @@ class FileLock:
     def _stale(self, path: Path) -> bool:
         return time.time() - path.stat().st_mtime > self.stale_after
 
-    def _break_if_stale(self) -> None:
-        """Remove a lock its owner left behind when it died.
+    def _break_if_stale(self) -> bool:
+        """Remove a lock its owner left behind when it died; whether one was removed (or was gone already).
 
         It is renamed away, then looked at again: one that turns out fresh was a new owner's, taken
         between the look and the rename by a waiter that broke the same stale lock, and is put back.
@@ -163,30 +174,44 @@ class FileLock:
         broken = self.path.with_name(f"{self.path.name}.{secrets.token_hex(6)}.stale")
         try:
             if not self._stale(self.path):
-                return
+                return False
             os.replace(self.path, broken)
             if not self._stale(broken):
                 os.replace(broken, self.path)
-                return
-        except OSError:  # gone already: its owner released it, or another waiter broke it
-            return
+                return False
+        except FileNotFoundError:  # gone already: its owner released it, or another waiter broke it
+            return True
+        except OSError:
+            return False
         log.warning("removed a stale token lock (%s) left by a process that stopped", self.path)
         broken.unlink(missing_ok=True)
+        return True
 
-    def __enter__(self) -> Self:
-        while not self.acquire_once():
-            time.sleep(POLL)
-        return self
+    def _holder(self) -> str:
+        """The pid the lock file names ("?" when it cannot be read: it was just released or broken)."""
+        try:
+            words = self.path.read_text(encoding="utf-8").split()
+        except OSError:
+            return "?"
+        return words[1] if len(words) > 1 and words[0] == "pid" else "?"
+
+    def _say_waiting(self) -> None:
+        line = (
+            f"waiting for another wots-tui (pid {self._holder()}) to finish its iRacing login; "
+            f"a lock it left behind ({self.path}) is broken after {self.stale_after:.0f} s"
+        )
+        log.info("%s", line)
+        if self._on_wait is not None:
+            self._on_wait(line)
 
     async def __aenter__(self) -> Self:
+        waiting_since, said = time.monotonic(), False
         while not self.acquire_once():
+            if not said and time.monotonic() - waiting_since >= SAY_WAIT_AFTER:
+                self._say_waiting()
+                said = True
             await asyncio.sleep(POLL)
         return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.release()
 
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None

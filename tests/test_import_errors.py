@@ -59,6 +59,12 @@ BAD_FILES = {
         "broken.json", b'{"entries": {"3": {"custId": 3,, "userRep": 1}}}',
         "not valid JSON at line 1, column "),
     "empty file": ("empty.csv", b"", "the file is empty"),
+    "json a saved web page": (
+        "page.json", b"<!DOCTYPE html>\n<html><body>502 Bad Gateway</body></html>\n",
+        "a web page, not JSON: an error page saved in place of the data?"),
+    "json with the seed scripts' trailing comma": (  # forgiven only for the Data API files that need it
+        "comma.json", b'{"count": 0, "entries": {},}',
+        "not valid JSON at line 1, column 27 (trailing comma is not allowed)"),
     "csv row with only a name": (
         "name.csv", b"custId,name,userNote\n,Only A Name,\n",
         "line 2: custId is missing"),

@@ -6,7 +6,6 @@ the whole file is read and checked before the notebook is opened.
 
 from __future__ import annotations
 
-import codecs
 import gc
 import logging
 import os
@@ -21,6 +20,7 @@ import orjson
 
 from wots_tui.cli.options import DB, made_notebook, open_database, settings_from
 from wots_tui.config import Settings
+from wots_tui.domain.json_text import TextError, json_value, utf8_text
 from wots_tui.domain.models import SessionFacts
 from wots_tui.domain.notebook import (
     Catalogue,
@@ -33,6 +33,7 @@ from wots_tui.domain.notebook import (
     merge_plan,
 )
 from wots_tui.domain.notebook_csv import records_from_csv, to_csv
+from wots_tui.domain.plural import counted
 from wots_tui.domain.wots_shape import ShapeError, entry_id, notebook_document, records_from_document
 from wots_tui.logs import setup_logging
 from wots_tui.sources.iracing import subsession_meeting
@@ -85,7 +86,7 @@ def export(ctx: click.Context, fmt: str, out: Path | None, db: Path | None) -> N
     except OSError as error:
         raise click.ClickException(f"{out}: cannot write it ({error.strerror or error})") from None
     log.info("exported %d entries to %s", len(records), out)
-    click.echo(f"exported {_count(len(records), 'entry', 'entries')} to {out}", err=True)
+    click.echo(f"exported {counted(len(records), 'entry', 'entries')} to {out}", err=True)
 
 
 @notebook.command(name="import")
@@ -139,10 +140,10 @@ def _summary(file: Path, plan: list[MergeStep], new_tags: list[Tag], dry_run: bo
     counts = {action: sum(step.action is action for step in plan) for action in MergeAction}
     added, updated = ("would add", "would update") if dry_run else ("added", "updated")
     merged = (
-        f"{file.name}: {_count(len(plan), 'entry', 'entries')}: {added} {counts[MergeAction.ADD]}, "
+        f"{file.name}: {counted(len(plan), 'entry', 'entries')}: {added} {counts[MergeAction.ADD]}, "
         f"{updated} {counts[MergeAction.UPDATE]}, kept {counts[MergeAction.KEEP]} (ours as new or newer)"
     )
-    parts = [merged, _count(len(new_tags), "new tag", "new tags")]
+    parts = [merged, counted(len(new_tags), "new tag", "new tags")]
     undated = sum(step.result is not None and step.incoming.updated_at is None for step in plan)
     if undated:
         took = "would take" if dry_run else "took"
@@ -152,47 +153,19 @@ def _summary(file: Path, plan: list[MergeStep], new_tags: list[Tag], dry_run: bo
     return "; ".join(parts)
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 def _read(file: Path) -> tuple[list[NoteRecord], list[Tag]]:
     """The records and tags of an export, each with the meeting of its lastMet; one line if anything is wrong."""
     try:
-        text = _text(file.read_bytes())
-        if not text.strip():
-            raise ShapeError("the file is empty")
+        text = utf8_text(file.read_bytes())
         if file.suffix.lower() == ".csv":
             records, tags = records_from_csv(text)
         else:
-            records, tags = records_from_document(_json(text))
-    except ShapeError as error:
+            records, tags = records_from_document(json_value(text))
+    except (TextError, ShapeError) as error:
         raise click.ClickException(f"{file}: {error}; nothing was imported") from None
     except OSError as error:
         raise click.ClickException(f"{file}: cannot read it ({error.strerror or error}); nothing was imported") from None
     return [_with_meeting(r) for r in records], tags
-
-
-def _text(data: bytes) -> str:
-    """UTF-8 text (a byte-order mark is dropped); a file that ends inside a character was cut off."""
-    body = data.removeprefix(codecs.BOM_UTF8)
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as error:
-        at = error.start + len(data) - len(body)  # in the file, byte-order mark and all
-        line = data[:at].count(b"\n") + 1
-        if error.reason == "unexpected end of data" and error.end == len(body):
-            raise ShapeError(f"cut off inside a character at byte {at} (line {line})") from None
-        raise ShapeError(f"not UTF-8 text (byte {at}, line {line}): save it as UTF-8") from None
-
-
-def _json(text: str) -> object:
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as error:
-        if error.pos >= len(text.rstrip()):
-            raise ShapeError(f"cut off: the JSON ends at line {error.lineno} before it is complete") from None
-        raise ShapeError(f"not valid JSON at line {error.lineno}, column {error.colno} ({error.msg})") from None
 
 
 def _with_meeting(record: NoteRecord) -> NoteRecord:

@@ -1,4 +1,5 @@
-"""What a saved Data API file holds, recognised by its shape (never by its name), and its JSON read.
+"""What a saved Data API file holds, recognised by its shape (never by its name) once its JSON is read
+(domain/json_text.py, forgiving the seed's trailing commas).
 
 Racers have two kinds of files: bodies as the API answers (results/get, search answers and their chunk
 arrays, past seasons, standings headers and chunks, car classes, chart data, recent races, member info)
@@ -8,11 +9,10 @@ and their own standings rows). Anything else is refused in one line that says wh
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Callable
 from enum import Enum
 
-import orjson
+from wots_tui.domain.json_text import json_name
 
 
 class ShapeError(ValueError):
@@ -34,58 +34,7 @@ class Kind(Enum):
     CHART = "rating history"  # member/chart_data
     RECENT_RACES = "recent races"  # stats/member_recent_races
     MEMBER = "a member"  # member/info
-
-
-def read_json(data: bytes) -> object:
-    """The JSON value in a file's bytes (a byte-order mark is dropped; trailing commas are forgiven, as DuckDB
-    forgives them: the seed scripts end their arrays with `,]`).
-
-    Raises ShapeError naming the line and column (or byte) where it is wrong or where it was cut off.
-    """
-    body = data.removeprefix(codecs.BOM_UTF8)
-    mark = len(data) - len(body)
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as error:
-        at = error.start + mark
-        if error.reason == "unexpected end of data" and error.end == len(body):
-            raise ShapeError(f"cut off inside a character at byte {at}") from None
-        line = data[:at].count(b"\n") + 1
-        raise ShapeError(f"not UTF-8 text (byte {at}, line {line}): save it as UTF-8") from None
-    if not text.strip():
-        raise ShapeError("the file is empty")
-    return _loads(text)
-
-
-_MAX_TRAILING_COMMAS = 100
-
-
-def _loads(text: str) -> object:
-    """orjson's reading, forgiving trailing commas; positions are said in the text as it was."""
-    removed: list[int] = []  # where commas were dropped, in the text as it was
-    current = text
-    while True:
-        try:
-            return orjson.loads(current)
-        except orjson.JSONDecodeError as error:
-            at = _original(error.pos, removed)
-            if error.msg.startswith("trailing comma") and len(removed) < _MAX_TRAILING_COMMAS:
-                removed.append(at)
-                current = current[: error.pos] + current[error.pos + 1 :]
-                continue
-            if text.lstrip().startswith("<"):
-                raise ShapeError("a web page, not JSON: an error page saved instead of the API's answer?") from None
-            line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
-            if at >= len(text.rstrip()):
-                raise ShapeError(f"cut off: the JSON ends at line {line} before it is complete") from None
-            raise ShapeError(f"not valid JSON at line {line}, column {column} ({error.msg})") from None
-
-
-def _original(pos: int, removed: list[int]) -> int:
-    for at in sorted(removed):
-        if at <= pos:
-            pos += 1
-    return pos
+    MEMBERS = "members"  # member/get: the members asked for, by cust_id
 
 
 def recognise(value: object) -> Kind:
@@ -94,7 +43,7 @@ def recognise(value: object) -> Kind:
         return _object_kind(value)
     if isinstance(value, list):
         return _array_kind(value)
-    raise ShapeError(f"a lone {type(value).__name__} value, not a Data API answer")
+    raise ShapeError(f"the file holds only {json_name(value)}, not a Data API answer")
 
 
 def _object_kind(value: dict) -> Kind:
@@ -110,18 +59,26 @@ def _object_kind(value: dict) -> Kind:
 
 
 def _array_kind(value: list) -> Kind:
+    """The kind every item fits; else the first item unlike the first one is named."""
     if not value:
         raise ShapeError("an empty array: nothing to import")
-    if all(isinstance(item, list) for item in value):
-        if all(all(isinstance(row, dict) and _is_search_row(row) for row in item) for item in value):
-            return Kind.SEARCH_CHUNKS
-        raise ShapeError("an array of arrays that are not search rows")
-    if all(isinstance(item, dict) for item in value):
-        for kind, fits in _ARRAYS:
-            if all(fits(item) for item in value):
-                return kind
-        raise ShapeError(f"an array of objects wots-tui does not know (the first one's keys: {_keys(value[0])})")
-    raise ShapeError("an array of mixed values, not a Data API answer")
+    for kind, _, fits in _ARRAYS:
+        if all(fits(item) for item in value):
+            return kind
+    first = value[0]
+    for _, item_name, fits in _ARRAYS:
+        if fits(first):
+            number, item = next((n, item) for n, item in enumerate(value, start=1) if not fits(item))
+            raise unlike_item(number, item_name, item)
+    if isinstance(first, dict):
+        raise ShapeError(f"an array of objects wots-tui does not know (the first one's keys: {_keys(first)})")
+    raise ShapeError(f"an array whose first item is {json_name(first)}, not a Data API answer")
+
+
+def unlike_item(number: int, item_name: str, item: object) -> ShapeError:
+    """The error for item `number` (from 1) of an array, which is not `item_name` as the array's items are."""
+    what = f"its keys: {_keys(item)}" if isinstance(item, dict) else f"it is {json_name(item)}"
+    return ShapeError(f"item {number} of the array is not {item_name} ({what})")
 
 
 def _keys(value: dict, shown: int = 6) -> str:
@@ -129,17 +86,17 @@ def _keys(value: dict, shown: int = 6) -> str:
     return ", ".join(keys[:shown]) + (", ..." if len(keys) > shown else "") if keys else "none"
 
 
-def is_results(v: dict) -> bool:
+def is_results(v: object) -> bool:
     """A results/get body."""
-    return "subsession_id" in v and isinstance(v.get("session_results"), list)
+    return isinstance(v, dict) and "subsession_id" in v and isinstance(v.get("session_results"), list)
 
 
-def _is_past_seasons(v: dict) -> bool:
-    return isinstance(v.get("series"), dict) and isinstance(v["series"].get("seasons"), list)
+def _is_past_seasons(v: object) -> bool:
+    return isinstance(v, dict) and isinstance(v.get("series"), dict) and isinstance(v["series"].get("seasons"), list)
 
 
-def _is_search_row(v: dict) -> bool:
-    return "subsession_id" in v and "start_time" in v and "session_results" not in v
+def _is_search_row(v: object) -> bool:
+    return isinstance(v, dict) and "subsession_id" in v and "start_time" in v and "session_results" not in v
 
 
 def _is_search_answer(v: dict) -> bool:
@@ -150,12 +107,20 @@ def _is_standings_header(v: dict) -> bool:
     return "chunk_info" in v and "season_id" in v and "car_class_id" in v
 
 
-def _is_standing_row(v: dict) -> bool:
-    return "cust_id" in v and "rank" in v and "weeks_counted" in v
+def _is_standing_row(v: object) -> bool:
+    return isinstance(v, dict) and "cust_id" in v and "rank" in v and "weeks_counted" in v
 
 
-def _is_car_class(v: dict) -> bool:
-    return "car_class_id" in v and ("cars_in_class" in v or "short_name" in v) and "subsession_id" not in v
+def _is_car_class(v: object) -> bool:
+    return isinstance(v, dict) and "car_class_id" in v and ("cars_in_class" in v or "short_name" in v) and "subsession_id" not in v
+
+
+def _is_search_chunk(v: object) -> bool:
+    return isinstance(v, list) and all(_is_search_row(row) for row in v)
+
+
+def _is_seed_standing(v: object) -> bool:
+    return isinstance(v, dict) and isinstance(v.get("season_driver_data"), dict)
 
 
 Fits = Callable[[dict], bool]
@@ -167,14 +132,17 @@ _OBJECTS: tuple[tuple[Kind, Fits], ...] = (
     (Kind.CHART, lambda v: "chart_type" in v and isinstance(v.get("data"), list)),
     (Kind.RECENT_RACES, lambda v: isinstance(v.get("races"), list) and "cust_id" in v),
     (Kind.MEMBER, lambda v: "cust_id" in v and "member_since" in v),
+    (Kind.MEMBERS, lambda v: "cust_ids" in v and isinstance(v.get("members"), list)),
 )
-_ARRAYS: tuple[tuple[Kind, Fits], ...] = (
-    (Kind.RESULTS_LIST, is_results),
-    (Kind.PAST_SEASONS_LIST, _is_past_seasons),
-    (Kind.SEED_STANDINGS, lambda v: isinstance(v.get("season_driver_data"), dict)),
-    (Kind.SEARCH_ROWS, _is_search_row),
-    (Kind.STANDINGS_ROWS, _is_standing_row),
-    (Kind.CAR_CLASSES, _is_car_class),
+# what an array holds, what one of its items is, and the test each item passes
+_ARRAYS: tuple[tuple[Kind, str, Callable[[object], bool]], ...] = (
+    (Kind.RESULTS_LIST, Kind.RESULTS.value, is_results),
+    (Kind.PAST_SEASONS_LIST, Kind.PAST_SEASONS.value, _is_past_seasons),
+    (Kind.SEED_STANDINGS, "a standings row (the seed's)", _is_seed_standing),
+    (Kind.SEARCH_ROWS, "a search row", _is_search_row),
+    (Kind.STANDINGS_ROWS, "a standings row", _is_standing_row),
+    (Kind.CAR_CLASSES, "a car class", _is_car_class),
+    (Kind.SEARCH_CHUNKS, "a chunk of search rows", _is_search_chunk),
 )
 
 

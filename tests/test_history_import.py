@@ -7,8 +7,16 @@ marks kept), or what iRacing-API-Scripts writes (arrays ending in `,]`). Every c
 from __future__ import annotations
 
 import hashlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
+import duckdb
 import orjson
 import pytest
 from click.testing import CliRunner
@@ -16,6 +24,7 @@ from fakes.iracing_data import (
     CAR_CLASSES,
     FIXTURES,
     LEAGUE_RACE,
+    MEMBER_INFO,
     OFFICIAL_RACE,
     PAST_SEASONS,
     SEARCH_HOSTED_ROW,
@@ -25,6 +34,7 @@ from fakes.iracing_data import (
     TEAM_RACE,
     WEATHER_RACE,
     fixture,
+    many_races,
 )
 
 from wots_tui.cli.imports import import_command
@@ -101,6 +111,7 @@ def test_every_real_fixture_body_imports_or_is_refused_in_one_line_and_again_cha
     kinds = {name: kind for name, (kind, error, note) in got.items() if error is None and note is None}
     assert kinds == {
         "allymurray-carclass.get.json": Kind.CAR_CLASSES,
+        "allymurray-member.get_var2.json": Kind.MEMBERS,
         "allymurray-member.info.json": Kind.MEMBER,
         "allymurray-series.past_seasons.json": Kind.PAST_SEASONS,
         "allymurray-stats.member_recent_races.json": Kind.RECENT_RACES,
@@ -188,6 +199,14 @@ def test_bad_files_are_named_with_where_they_are_wrong_write_nothing_and_the_oth
         write(tmp_path, "link.json", body_bytes("aydsko/GetSubSessionResultSuccessfulAsync__1.json")),
         write(tmp_path, "empty-array.json", b"[]\n"),
         write(tmp_path, "empty.json", b""),
+        write(tmp_path, "accent.json", BOM + b'{"display_name":\n "' + "É".encode()[:1]),
+        write(tmp_path, "latin1.json", b'{"display_name": "Ren\xe9"}'),
+        write(tmp_path, "null.json", b"null\n"),
+        write(tmp_path, "number.json", b"42"),
+        write(tmp_path, "text.json", b'"my races"'),
+        write(tmp_path, "odd-item.json", seed_array([fixture(OFFICIAL_RACE), fixture(LEAGUE_RACE),
+                                                     {"subsession_id": 1, "what": "not results"}])),
+        write(tmp_path, "number-item.json", orjson.dumps([fixture(OFFICIAL_RACE), 7])),
         write(tmp_path, "good.json", body_bytes(OFFICIAL_RACE)),
     ]
     report = by_name(import_files(db, files))
@@ -195,6 +214,13 @@ def test_bad_files_are_named_with_where_they_are_wrong_write_nothing_and_the_oth
     cut_line = team[: len(team) // 2].count(b"\n") + 1
     column = lines[2].index(b":") + 2  # the x, 1-based
     assert errors == {
+        "accent.json": "cut off inside a character at byte 22 (line 2)",  # counted in the file, its mark too
+        "latin1.json": "not UTF-8 text (byte 21, line 1): save it as UTF-8",
+        "null.json": "the file holds only null, not a Data API answer",
+        "number.json": "the file holds only a number, not a Data API answer",
+        "text.json": "the file holds only text, not a Data API answer",
+        "odd-item.json": "item 3 of the array is not a race's results (its keys: subsession_id, what)",
+        "number-item.json": "item 2 of the array is not a race's results (it is a number)",
         "cut.json": f"cut off: the JSON ends at line {cut_line} before it is complete",
         "broken.json": f"not valid JSON at line 3, column {column} (unexpected character, expected a JSON value)",
         "notes.json": "not valid JSON at line 1, column 1 (unexpected character, expected a JSON value)",
@@ -220,6 +246,13 @@ def test_a_race_that_cannot_be_stored_takes_no_other_file_of_its_batch_with_it(t
     assert count(db, "races") == 2
     assert db.run(lambda c: c.execute("SELECT count(*) FROM subsessions WHERE subsession_id = ?",
                                       [twice["subsession_id"]]).fetchone()) == (0,)
+
+
+def test_a_member_get_body_stores_the_members_it_lists(tmp_path: Path, db: Database):
+    members = write(tmp_path, "members.json", body_bytes("allymurray/member.get_var2.json"))
+    assert by_name(import_files(db, [members]))["members.json"].written["members"] == 1
+    assert db.run(lambda c: c.execute("SELECT cust_id, display_name, member_since::VARCHAR FROM members").fetchall()) == [
+        (926270, "Alistair Murray", "2023-07-31")]
 
 
 def test_standings_rows_need_their_list(tmp_path: Path, db: Database):
@@ -278,6 +311,25 @@ def test_the_command_says_a_line_per_file_and_a_summary_and_exits_1_for_a_bad_fi
     database.close()
 
 
+def test_a_race_a_later_file_brings_too_is_said_to_be_written_from_that_file(tmp_path: Path):
+    official, team = fixture(OFFICIAL_RACE), fixture(TEAM_RACE)
+    both = write(tmp_path, "both.json", seed_array([official, team]))
+    again = write(tmp_path, "team-again.json", orjson.dumps({**team, "series_name": "Corrected"}))
+    alone = write(tmp_path, "team-alone.json", orjson.dumps(team))
+    notebook = tmp_path / "n.duckdb"
+    result = CliRunner().invoke(import_command, [str(both), str(again), "--db", str(notebook)])
+    earlier = CliRunner().invoke(import_command, [str(alone), str(again), "--db", str(notebook)])
+    assert (result.exit_code, earlier.exit_code) == (0, 0), result.output + earlier.output
+    drivers = sum(len(s["results"]) for s in official["session_results"])
+    assert result.stderr.splitlines()[0] == (
+        f"{both}: races' results (1 race, {drivers} driver results; 1 race also in {again}, written from there)")
+    assert earlier.stderr.splitlines()[0] == f"{alone}: a race's results (1 race also in {again}, written from there)"
+    database = Database(notebook)
+    assert database.run(lambda c: c.execute("SELECT series_name FROM subsessions WHERE subsession_id = ?",
+                                            [team["subsession_id"]]).fetchall()) == [("Corrected",)]
+    database.close()
+
+
 def test_a_large_seed_file_is_read_item_by_item_and_still_goes_in_whole_or_not_at_all(
     tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch
 ):
@@ -289,7 +341,7 @@ def test_a_large_seed_file_is_read_item_by_item_and_still_goes_in_whole_or_not_a
     odd = write(tmp_path, "odd.json", seed_array([*bodies[:3], {"subsession_id": 1, "what": "not results"}]))
     report = by_name(import_files(db, [cut, odd]))
     assert report["cut.json"].error == "cut off: the JSON ends before it is complete"
-    assert report["odd.json"].error == "item 4 of the array is not a race's results (all of a large file's must be)"
+    assert report["odd.json"].error == "item 4 of the array is not a race's results (its keys: subsession_id, what)"
     assert count(db, "races") == 0  # the races before the bad item were written, and rolled back with it
 
     first = by_name(import_files(db, [seed]))["1-subsessions-output.json"]
@@ -298,3 +350,67 @@ def test_a_large_seed_file_is_read_item_by_item_and_still_goes_in_whole_or_not_a
     assert before["driver_results"][0] == first.written["driver results"] == count(db, "driver_results")
     import_files(db, [seed])
     assert fingerprint(db) == before
+
+
+class Importing:
+    """`wots-tui import` in its own process, as a racer runs it: its stderr lines and its log read as they come."""
+
+    def __init__(self, home: Path, files: list[Path], db: Path) -> None:
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("WOTS_")}, "HOME": str(home),
+               "XDG_STATE_HOME": str(home / "state"), "XDG_DATA_HOME": str(home / "data"),
+               "XDG_CONFIG_HOME": str(home / "config")}
+        self.log_file = home / "state" / "wots-tui" / "log" / "wots-tui.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "wots_tui", "import", *map(str, files), "--db", str(db)], env=env, cwd=home,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+        self.err: list[str] = []
+        self._reader = threading.Thread(target=lambda: self.err.extend(self.process.stderr), daemon=True)  # type: ignore[arg-type]
+        self._reader.start()
+
+    def wait_until(self, ready) -> None:
+        """Until `ready()`; the import must still be running (else it finished before the test could stop it)."""
+        while not ready():
+            assert self.process.poll() is None, "".join(self.err)
+            time.sleep(0.01)
+
+    def log(self) -> str:
+        return self.log_file.read_text(encoding="utf-8") if self.log_file.exists() else ""
+
+    def stop(self) -> tuple[int, str, str]:
+        self.process.send_signal(signal.SIGINT)
+        code = self.process.wait(timeout=120)  # its summary, if it printed one, fits in the pipe
+        self._reader.join()
+        return code, self.process.stdout.read(), "".join(self.err)  # type: ignore[union-attr]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Ctrl-C is sent as SIGINT, which Windows does not have")
+@pytest.mark.parametrize("moment", ["reading the results files", "writing their races"])
+def test_ctrl_c_says_in_one_line_what_was_imported_whole_and_the_rest_wrote_nothing(tmp_path: Path, moment: str):
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    member = write(folder, "member.json", body_bytes(MEMBER_INFO))  # stored on its own, first
+    races = {write(folder, f"{race.subsession_id}.json", orjson.dumps(race.body())): race.subsession_id
+             for race in many_races(300)}
+    notebook = tmp_path / "n.duckdb"
+    run = Importing(tmp_path, [member, *races], notebook)
+    if moment == "reading the results files":
+        run.wait_until(lambda: any(line.startswith(f"{member}: a member") for line in run.err))
+    else:
+        run.wait_until(lambda: "import: writing the races of 300 results files together" in run.log())
+    code, out, err = run.stop()
+
+    assert (code, out) == (130, ""), err
+    *lines, last = err.splitlines()
+    assert "Traceback" not in err
+    said_imported = {Path(line.split(": a race's results")[0]) for line in lines if ": a race's results (1 race" in line}
+    stopped = re.fullmatch(r"stopped: (\d+) of 301 files imported whole \(each said above\); (.+) wrote nothing"
+                           r"(, nor did the (\d+) files not begun)?; run the same command again to import the rest", last)
+    assert stopped, last
+    assert int(stopped[1]) == 1 + len(said_imported) < 301  # the member and the races said, not all of them
+    database = duckdb.connect(str(notebook), read_only=True)
+    try:
+        assert database.execute("SELECT count(*) FROM members").fetchone() == (1,)
+        stored = {row[0] for row in database.execute("SELECT subsession_id FROM races").fetchall()}
+    finally:
+        database.close()
+    assert stored == {races[path] for path in said_imported}  # the rest wrote nothing, none of a race

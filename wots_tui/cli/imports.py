@@ -3,6 +3,7 @@
 Each file is recognised by what it holds, not by its name, and goes in whole or not at all; importing
 it again changes nothing. A line per file as it is done and a progress bar on stderr, the summary on
 stdout; a file that cannot be imported is one line saying where it is wrong, and the exit code is 1.
+Ctrl-C stops it with one line saying what was imported whole (the files under way wrote nothing), exit 130.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from rich.console import Console
 
 from wots_tui.cli.history import StageProgress
 from wots_tui.cli.options import DB, made_notebook, open_database, settings_from
+from wots_tui.domain.plural import counted
 from wots_tui.logs import setup_logging
-from wots_tui.webapi.importer import FileReport, ImportReport, import_files
+from wots_tui.webapi.importer import FileReport, ImportInterrupted, ImportReport, import_files
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +51,23 @@ def import_command(ctx: click.Context, files: tuple[Path, ...], db: Path | None)
     settings = settings_from(ctx, db=str(db) if db else None)
     setup_logging(settings.log_level)
     database = open_database(settings, create=True)
+    said: set[Path] = set()
     try:
         with StageProgress(Console(stderr=True, soft_wrap=True)) as progress:  # a file's line is one line
             progress.stage("Importing", total=len(files))
 
             def told(report: FileReport) -> None:
                 progress.say(describe(report))
+                said.add(report.path)
                 progress.advance()
 
             report = import_files(database, files, on_file=told)
+    except ImportInterrupted as stop:
+        for finished in stop.report.files:  # committed, but Ctrl-C came before its line
+            if finished.path not in said:
+                click.echo(describe(finished), err=True)
+        click.echo(stopped(stop), err=True)
+        ctx.exit(130)
     finally:
         database.close()
     made = made_notebook(settings, database)
@@ -73,26 +83,41 @@ def describe(report: FileReport) -> str:
     if report.note is not None:
         return f"{report.path}: skipped, {report.note}"
     kind = report.kind.value if report.kind else "data"
-    return f"{report.path}: {kind} ({_counts(report.written) or 'nothing to write'})"
+    said = [counts] if (counts := _counts(report.written)) else []
+    said += [f"{counted(n, 'race')} also in {later}, written from there" for later, n in report.written_later.items()]
+    return f"{report.path}: {kind} ({'; '.join(said) or 'nothing to write'})"
 
 
 def summary(report: ImportReport) -> str:
     skipped = sum(f.note is not None for f in report.files)
     imported = len(report.files) - len(report.failed) - skipped
-    said = f"imported {imported} of {_count(len(report.files), 'file', 'files')}"
+    said = f"imported {imported} of {counted(len(report.files), 'file')}"
     counts = _counts(report.written)
     if counts:
         said += f": {counts}"
     if skipped:
         said += f"; {skipped} skipped"
     if report.failed:
-        said += f"; {_count(len(report.failed), 'file', 'files')} not imported (said above)"
+        said += f"; {counted(len(report.failed), 'file')} not imported (said above)"
     return said
 
 
+def stopped(stop: ImportInterrupted) -> str:
+    """The line for Ctrl-C: how many files were imported whole (each said above), and that the files being
+    imported, rolled back, and those not begun wrote nothing."""
+    done, under_way, not_begun = stop.report.files, stop.under_way, stop.not_begun
+    imported = sum(f.error is None and f.note is None for f in done)
+    total = len(done) + len(under_way) + len(not_begun)
+    said = [f"stopped: {imported} of {counted(total, 'file')} imported whole" + (" (each said above)" if imported else "")]
+    if len(under_way) == 1:
+        said.append(f"{under_way[0]}, being imported, wrote nothing")
+    elif under_way:
+        said.append(f"the {len(under_way)} files being imported ({under_way[0]} to {under_way[-1]}) wrote nothing")
+    if not_begun:
+        nothing = f"the {counted(len(not_begun), 'file')} not begun"
+        said.append(said.pop() + f", nor did {nothing}" if under_way else f"{nothing} wrote nothing")
+    return "; ".join(said) + "; run the same command again to import the rest"
+
+
 def _counts(written: Counter[str]) -> str:
-    return ", ".join(_count(written[label], one, many) for label, one, many in _COUNTED if written[label])
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
+    return ", ".join(counted(written[label], one, many) for label, one, many in _COUNTED if written[label])

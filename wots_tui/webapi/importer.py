@@ -27,11 +27,12 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import orjson
 
+from wots_tui.domain.json_text import TextError, read_json
 from wots_tui.store import Database
 from wots_tui.store import history as h
 from wots_tui.store.errors import first_line
@@ -40,10 +41,10 @@ from wots_tui.webapi.shapes import (
     Kind,
     ShapeError,
     is_results,
-    read_json,
     recognise,
     search_answer_rows,
     seed_standing_rows,
+    unlike_item,
 )
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,8 @@ class FileReport:
     written: Counter[str] = field(default_factory=Counter)
     error: str | None = None
     note: str | None = None  # recognised, but nothing in it to store
+    # races of this file that a later file of the same import brings too, written from that one, by file
+    written_later: Counter[Path] = field(default_factory=Counter)
 
 
 @dataclass(slots=True)
@@ -87,21 +90,66 @@ class ImportReport:
 def import_files(
     database: Database, paths: Iterable[Path], on_file: Callable[[FileReport], None] | None = None
 ) -> ImportReport:
-    """Import each file whole or not at all; a bad file's report says what is wrong and where."""
+    """Import each file whole or not at all; a bad file's report says what is wrong and where.
+
+    Ctrl-C (or DuckDB's interrupt) raises ImportInterrupted, saying which files were imported whole; the
+    ones under way were rolled back."""
     files = list(dict.fromkeys(Path(p) for p in paths))
     reports: dict[Path, FileReport] = {}
+    begun: list[Path] = []  # the files taken up so far, in order
 
-    def done(report: FileReport) -> None:
-        reports[report.path] = report
-        log.info("import %s: %s", report.path, report.error or report.note or dict(report.written))
-        if on_file is not None:
-            on_file(report)
+    def done(*finished: FileReport) -> None:
+        """Files finished (a batch of results files all at once, as they were committed), then told."""
+        reports.update((report.path, report) for report in finished)
+        for report in finished:
+            log.info("import %s: %s", report.path, report.error or report.note or dict(report.written))
+            if on_file is not None:
+                on_file(report)
 
+    def interrupted() -> ImportInterrupted:
+        log.info("import interrupted after %d of %d files", len(reports), len(files))
+        finished = ImportReport([reports[p] for p in files if p in reports])
+        return ImportInterrupted(finished, [p for p in begun if p not in reports], files[len(begun):])
+
+    try:
+        _import(database, files, begun, done)
+    except KeyboardInterrupt:
+        raise interrupted() from None
+    except (RuntimeError, duckdb.InterruptException) as error:
+        if not _is_duckdb_interrupt(error):
+            raise
+        raise interrupted() from None
+    return ImportReport([reports[p] for p in files])
+
+
+class ImportInterrupted(KeyboardInterrupt):
+    """Ctrl-C during an import: the files done before it (`report`), those under way (rolled back: they
+    wrote nothing) and those not begun."""
+
+    def __init__(self, report: ImportReport, under_way: list[Path], not_begun: list[Path]) -> None:
+        super().__init__("import interrupted")
+        self.report, self.under_way, self.not_begun = report, under_way, not_begun
+
+
+def _is_duckdb_interrupt(error: Exception) -> bool:
+    """DuckDB's answer to a Ctrl-C while it runs a statement (a RuntimeError), or to being interrupted."""
+    return isinstance(error, duckdb.InterruptException) or str(error) == "Query interrupted"
+
+
+class Done(Protocol):
+    """Told the files finished: `done(*reports)`."""
+
+    def __call__(self, *finished: FileReport) -> None: ...
+
+
+def _import(database: Database, files: list[Path], begun: list[Path], done: Done) -> None:
+    """Each file read, recognised and stored, in order; results files gathered and written together."""
     later: list[tuple[FileReport, list[dict]]] = []  # standings rows wait for their list's header
     headers: list[tuple[Path, dict]] = []
     with _bulk_settings(database), _rows_folder() as folder:
         races = _Races(database, folder, done)
         for path in files:
+            begun.append(path)
             if _is_large_array(path):
                 races.write()  # the files before it first, as they came
                 done(_import_large(database, path, folder))
@@ -120,7 +168,6 @@ def import_files(
         races.write()
         for report, rows in later:
             done(_with_header(database, report, rows, headers))
-    return ImportReport([reports[p] for p in files])
 
 
 @contextmanager
@@ -150,9 +197,9 @@ def _rows_folder() -> Iterator[Path | None]:
 def _read(path: Path) -> tuple[FileReport, Any]:
     """A file read whole and recognised; or the report saying what is wrong, or that it holds nothing to store."""
     try:
-        value = read_json(path.read_bytes())
+        value: Any = read_json(path.read_bytes(), trailing_commas=True)  # the seed's scripts end arrays with `,]`
         kind = recognise(value)
-    except ShapeError as error:
+    except (TextError, ShapeError) as error:
         return FileReport(path, error=str(error)), None
     except OSError as error:
         return FileReport(path, error=f"cannot read it ({error.strerror or error})"), None
@@ -202,8 +249,8 @@ def _write_items(cursor: duckdb.DuckDBPyConnection, items: duckdb.DuckDBPyConnec
         for (text,) in batch:
             number += 1
             body = orjson.loads(text)
-            if not (isinstance(body, dict) and is_results(body)):
-                raise ShapeError(f"item {number} of the array is not a race's results (all of a large file's must be)")
+            if not is_results(body):
+                raise unlike_item(number, Kind.RESULTS.value, body)
             bodies.append(body)
         rows = race_rows(bodies)
         write_races(cursor, rows, folder)
@@ -253,7 +300,7 @@ class _Races:
 
     A race in two files is written from the later one (both would write the same race)."""
 
-    def __init__(self, database: Database, folder: Path | None, done: Callable[[FileReport], None]) -> None:
+    def __init__(self, database: Database, folder: Path | None, done: Done) -> None:
         self._database, self._folder, self._done = database, folder, done
         self._files: list[tuple[FileReport, RaceRows]] = []
         self._drivers = 0
@@ -276,8 +323,9 @@ class _Races:
         if not parts:
             return
         together = RaceRows()
-        for _, part in parts:
+        for _, part, _ in parts:
             together.extend(part)
+        log.info("import: writing the races of %d results files together", len(files))
         try:
             self._database.run(write_races, together, self._folder)
         except duckdb.Error as error:
@@ -286,18 +334,21 @@ class _Races:
             for report, rows in files:  # whole, in order: a race in two files is the later one's again
                 self._write_one(report, rows)
         else:
-            for report, part in parts:
-                self._finish(report, part)
+            for report, part, written_later in parts:
+                report.written.update({"races": len(part.ids), "driver results": part.drivers})
+                report.written_later.update(written_later)
+            self._done(*(report for report, _, _ in parts))
 
-    def _parts(self) -> list[tuple[FileReport, RaceRows]]:
-        """Each file's rows, without the races a later file brings too."""
-        claimed: set[int] = set()
+    def _parts(self) -> list[tuple[FileReport, RaceRows, Counter[Path]]]:
+        """Each file's rows, without the races a later file brings too, and which later files those are."""
+        claimed: dict[int, Path] = {}
         parts = []
         for report, rows in reversed(self._files):
+            in_later = rows.ids & claimed.keys()
             part = RaceRows()
-            part.extend(rows, leaving_out=frozenset(rows.ids & claimed))
-            claimed |= rows.ids
-            parts.append((report, part))
+            part.extend(rows, leaving_out=frozenset(in_later))
+            parts.append((report, part, Counter(claimed[race] for race in in_later)))
+            claimed.update(dict.fromkeys(rows.ids - claimed.keys(), report.path))  # the last file's, written
         return parts[::-1]
 
     def _write_one(self, report: FileReport, rows: RaceRows) -> None:
@@ -307,10 +358,7 @@ class _Races:
             report.error = f"{report.kind.value if report.kind else 'results'} that could not be stored ({first_line(error)})"
             self._done(report)
             return
-        self._finish(report, rows)
-
-    def _finish(self, report: FileReport, part: RaceRows) -> None:
-        report.written.update({"races": len(part.ids), "driver results": part.drivers})
+        report.written.update({"races": len(rows.ids), "driver results": rows.drivers})
         self._done(report)
 
 
@@ -351,7 +399,10 @@ def _standings_list(cursor: duckdb.DuckDBPyConnection, header: dict) -> int:
     return 1
 
 
-def _counted(label: str, store: Callable[[duckdb.DuckDBPyConnection, Any], int], many: bool = False):  # type: ignore[no-untyped-def]
+Writer = Callable[[duckdb.DuckDBPyConnection, Any], Counter[str]]  # a kind's value stored, what it wrote counted
+
+
+def _counted(label: str, store: Callable[[duckdb.DuckDBPyConnection, Any], int], many: bool = False) -> Writer:
     """A writer for a kind: `store` on the value (on each item of it when `many`), counted under `label`."""
 
     def write(cursor: duckdb.DuckDBPyConnection, value: Any) -> Counter[str]:
@@ -361,7 +412,7 @@ def _counted(label: str, store: Callable[[duckdb.DuckDBPyConnection, Any], int],
     return write
 
 
-_WRITERS: dict[Kind, Callable[[duckdb.DuckDBPyConnection, Any], Counter[str]]] = {
+_WRITERS: dict[Kind, Writer] = {
     Kind.SEARCH_ROWS: _counted("races found", h.store_search_rows),
     Kind.SEARCH_CHUNKS: _counted("races found", h.store_search_rows, many=True),
     Kind.PAST_SEASONS: _counted("seasons", h.store_past_seasons),
@@ -372,4 +423,5 @@ _WRITERS: dict[Kind, Callable[[duckdb.DuckDBPyConnection, Any], Counter[str]]] =
     Kind.CHART: _counted("chart points", h.store_chart),
     Kind.RECENT_RACES: _counted("recent races", h.store_recent_races),
     Kind.MEMBER: _counted("members", h.store_member),
+    Kind.MEMBERS: _counted("members", lambda c, body: sum(h.store_member(c, m) for m in body["members"])),
 }

@@ -12,7 +12,7 @@ import os
 import sys
 import time
 import webbrowser
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
@@ -105,8 +105,12 @@ def _credentials(settings: Settings, ask: Prompt = _prompt) -> CredentialSource:
     )
 
 
-def _session(settings: Settings, credentials: CredentialSource) -> OAuthSession:
-    return OAuthSession(oauth_url=settings.oauth_url, token_file=TokenFile(token_file()), credentials=credentials)
+def _session(
+    settings: Settings, credentials: CredentialSource, on_wait: Callable[[str], None] | None = None
+) -> OAuthSession:
+    return OAuthSession(
+        oauth_url=settings.oauth_url, token_file=TokenFile(token_file()), credentials=credentials, on_wait=on_wait
+    )
 
 
 def _asked_first(settings: Settings, ask: Prompt = _prompt) -> CredentialSource:
@@ -190,7 +194,7 @@ async def _fetch(
 ) -> FetchSummary:
     with progress:
         async with (
-            _session(settings, credentials) as session,
+            _session(settings, credentials, progress.say) as session,
             DataApi(settings.data_api_url, session, on_wait=progress.wait) as api,
         ):
             summary = await HistoryFetch(api, database, options, progress).run()

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from wots_tui.domain.history_windows import Quarter, Window, api_time, read_api_time, windows
+from wots_tui.domain.plural import counted
 from wots_tui.store import Database
 from wots_tui.store import history as store
 from wots_tui.webapi.client import chunk_info
@@ -76,14 +77,18 @@ class FetchSummary:
     failed: dict[str, list[str]] = field(default_factory=dict)  # stage -> why each item could not be fetched
 
     def lines(self) -> list[str]:
-        who = f"{self.member} ({self.cust_id}): {_count(self.races_found, 'race')} found"
+        who = f"{self.member} ({self.cust_id}): {counted(self.races_found, 'race')} found"
         if self.dry_run:
             return [f"{who}, {self.races_new} not stored yet: a fetch would download them (nothing was written)"]
-        also = ", car classes" if self.car_classes else ""
+        fetched = [
+            f"{self.series} series' past seasons",
+            counted(self.standings, "season standing"),
+            counted(self.charts, "chart"),
+            *(["car classes"] if self.car_classes else []),
+        ]
         return [
             f"{who}, {self.races_new} new ({self.driver_results:,} driver results)",
-            f"{self.series} series' past seasons, {_count(self.standings, 'season standing')}, "
-            f"{_count(self.charts, 'chart')}{also}",
+            ", ".join(fetched),
             *(
                 f"{what} not fetched: {len(why)} (the first: {why[0]}); the next fetch tries again"
                 for what, why in self.failed.items()
@@ -372,10 +377,6 @@ async def _all(jobs: Iterable[Awaitable[None]]) -> None:
                 group.create_task(job)  # type: ignore[arg-type]
     except BaseExceptionGroup as failed:
         raise failed.exceptions[0] from None
-
-
-def _count(n: int, thing: str) -> str:
-    return f"{n:,} {thing}" + ("" if n == 1 else "s")
 
 
 def _is_race(row: dict[str, Any], kind: str) -> bool:

@@ -135,10 +135,10 @@ def test_every_command_shares_one_definition_of_each_option():
 
 def test_the_iracing_section_keeps_its_secrets_out_of_repr_and_errors(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
-    config.write_text('[iracing]\nusername = "racer@example.com"\npassword = "pa55-word"\nclient_secret = "s3cret"\n', encoding="utf-8")
+    config.write_text('[iracing]\nusername = " racer@example.com "\npassword = "pa55-word "\nclient_secret = "s3cret"\n', encoding="utf-8")
     settings = load_settings(config, environ={})
     assert (settings.iracing.username, settings.iracing.password, settings.iracing.client_secret) == (
-        "racer@example.com", "pa55-word", "s3cret")
+        "racer@example.com", "pa55-word ", "s3cret")  # a secret is taken as written, spaces and all
     assert "pa55-word" not in repr(settings) and "s3cret" not in repr(settings)
     config.write_text('[iracing]\npassword = 1234\n', encoding="utf-8")
     with pytest.raises(ConfigError) as caught:

@@ -126,7 +126,8 @@ def _login(section: Any, path: Path) -> IRacingLogin:
             raise ConfigError(f"{path}: unknown setting 'iracing.{key}' (in [iracing]: {', '.join(LOGIN_KEYS)})")
         if not isinstance(value, str):
             raise ConfigError(f"{path}: iracing.{key} must be text in quotes")
-    return IRacingLogin(**{key: value.strip() for key, value in section.items()})
+    secrets = ("password", "client_secret")  # used exactly as written: a space may be part of one
+    return IRacingLogin(**{key: value if key in secrets else value.strip() for key, value in section.items()})
 
 
 def _apply(settings: Settings, values: Mapping[str, Any], named: Callable[[str], str]) -> Settings:

@@ -352,3 +352,16 @@ async def test_in_a_terminal_the_password_is_asked_before_any_bar_and_never_show
     assert "Finding races" not in shown[:asked_at]  # no bar before the question
     assert PASSWORD not in shown
     assert "Downloading race results" in shown[asked_at:] and fake.oauth.logins == 1
+
+
+@POSIX_ONLY
+async def test_ctrl_c_during_a_login_says_it_is_not_logged_in(tmp_path: Path) -> None:
+    async with racer_against(tmp_path) as (racer, fake):
+        fake.oauth.delay = 30.0  # iRacing slow to answer the login
+        process = await racer.start("login")
+        while not fake.oauth.bodies:
+            await asyncio.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        stopped = await racer.finish(process)
+    assert stopped.code == 130 and stopped.err == "stopped: not logged in\n"
+    assert not racer.token_file.exists()

@@ -166,7 +166,7 @@ def fetch(
     database = None if dry_run and not _current_notebook(settings) else open_database(settings, create=True)
     progress = StageProgress(Console(stderr=True))
     try:
-        with _said_in_one_line():
+        with _said_in_one_line(FETCH_STOPPED):
             credentials = _asked_first(settings, progress.ask)
             summary = asyncio.run(_fetch(settings, database, options, progress, credentials))
     finally:
@@ -202,10 +202,13 @@ async def _fetch(
     return summary
 
 
+FETCH_STOPPED = "stopped: every race downloaded so far is kept; run the same command again to go on"
+
+
 @contextmanager
-def _said_in_one_line() -> Iterator[None]:
+def _said_in_one_line(stopped: str) -> Iterator[None]:
     """Each failure of what runs inside as one line (the traceback of a fault of ours goes to the log);
-    Ctrl-C keeps what was stored, says so, and exits 130."""
+    Ctrl-C says `stopped` and exits 130."""
     try:
         yield
     except WebApiError as error:
@@ -218,7 +221,7 @@ def _said_in_one_line() -> Iterator[None]:
             f"it failed unexpectedly ({type(error).__name__}); the log says why: {log_file()}"
         ) from None
     except KeyboardInterrupt:
-        click.echo("stopped: every race downloaded so far is kept; run the same command again to go on", err=True)
+        click.echo(stopped, err=True)
         sys.exit(130)
 
 
@@ -230,7 +233,7 @@ def login(ctx: click.Context, browser: bool, port: int) -> None:
     """Log in to the iRacing Data API once and keep the tokens (in the data folder, readable only by you)."""
     settings = settings_from(ctx)
     setup_logging(settings.log_level)
-    with _said_in_one_line():
+    with _said_in_one_line("stopped: not logged in"):
         credentials = _credentials(settings) if browser else _asked_first(settings)
         member = asyncio.run(_login(settings, credentials, browser, port))
     click.echo(f"logged in to iRacing as {member['display_name']} ({member['cust_id']}); tokens kept in {token_file()}")

@@ -552,7 +552,7 @@ def notebook_import(path: Path, tmp: Path, env: dict[str, str], report: Report) 
     fresh = tmp / "fresh.duckdb"
     imported_s, done = run_timed([*app, "notebook", "import", str(export), "--db", str(fresh)], env)
     line = (done.stdout.strip().splitlines() or [""])[-1]
-    ok = done.returncode == 0 and f"added {ENTRIES}," in line
+    ok = done.returncode == 0 and f"added {ENTRIES:,}," in line
     read_json_s, base = run_timed([sys.executable, "-c", READ_JSON, str(export)], env)
     startup_s, _ = run_timed([*app, "notebook", "--help"], env)
     baseline = (

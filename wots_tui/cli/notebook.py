@@ -140,8 +140,8 @@ def _summary(file: Path, plan: list[MergeStep], new_tags: list[Tag], dry_run: bo
     counts = {action: sum(step.action is action for step in plan) for action in MergeAction}
     added, updated = ("would add", "would update") if dry_run else ("added", "updated")
     merged = (
-        f"{file.name}: {counted(len(plan), 'entry', 'entries')}: {added} {counts[MergeAction.ADD]}, "
-        f"{updated} {counts[MergeAction.UPDATE]}, kept {counts[MergeAction.KEEP]} (ours as new or newer)"
+        f"{file.name}: {counted(len(plan), 'entry', 'entries')}: {added} {counts[MergeAction.ADD]:,}, "
+        f"{updated} {counts[MergeAction.UPDATE]:,}, kept {counts[MergeAction.KEEP]:,} (ours as new or newer)"
     )
     parts = [merged, counted(len(new_tags), "new tag", "new tags")]
     undated = sum(step.result is not None and step.incoming.updated_at is None for step in plan)

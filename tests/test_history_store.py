@@ -34,6 +34,12 @@ from wots_tui.store import history_fields as f
 from wots_tui.store.migrations import LATEST, migrate
 from wots_tui.store.notebook import load_all
 
+
+def store_one(cursor: duckdb.DuckDBPyConnection, body: dict) -> int:
+    """One results body stored, as the fetch stores its batches; its driver rows (all sessions)."""
+    return h.store_result_bodies(cursor, [body]).drivers
+
+
 RACES = (OFFICIAL_RACE, TEAM_RACE, WEATHER_RACE, LEAGUE_RACE)
 RACES_COLUMNS = ["subsession_id", "session_id", "start_time", "end_time", "season_id", "season_year", "season_quarter", "series_id", "series_name", "track_name", "track_config", "license_category", "official", "event_strength_of_field", "num_drivers"]
 RACE_RESULTS_COLUMNS = ["subsession_id", "cust_id", "display_name", "team_id", "team_name", "car_class_id", "car_class_name", "car_name", "starting_position", "starting_position_in_class", "finish_position", "finish_position_in_class", "laps_complete", "laps_lead", "incidents", "champ_points", "oldi_rating", "newi_rating", "old_sub_level", "new_sub_level", "reason_out", "best_lap_time", "average_lap"]
@@ -94,7 +100,7 @@ def test_the_views_have_exactly_the_columns_the_issue_names_each_with_a_comment(
 def test_a_race_is_stored_with_1_based_positions_times_in_seconds_and_none_as_null(db: Database):
     body = fixture(OFFICIAL_RACE)
     raw = {d["cust_id"]: d for d, _ in drivers_of(body, 0)}
-    assert db.run(h.store_results, body) == sum(len(drivers_of(body, s["simsession_number"]))
+    assert db.run(store_one, body) == sum(len(drivers_of(body, s["simsession_number"]))
                                                 for s in body["session_results"])
     stored = rows(db, "SELECT cust_id, starting_position, starting_position_in_class, finish_position, "
                       "finish_position_in_class, best_lap_time, average_lap, oldi_rating, newi_rating, old_sub_level, "
@@ -122,7 +128,7 @@ def test_a_race_is_stored_with_1_based_positions_times_in_seconds_and_none_as_nu
 
 def test_every_session_of_a_race_is_kept_and_the_main_event_marked(db: Database):
     body = fixture(TEAM_RACE)
-    db.run(h.store_results, body)
+    db.run(store_one, body)
     assert rows(db, "SELECT simsession_number, simsession_name, main_event FROM simsessions ORDER BY 1") == [
         (s["simsession_number"], s["simsession_name"], s["simsession_number"] == 0) for s in body["session_results"]
     ]
@@ -137,7 +143,7 @@ def test_every_session_of_a_race_is_kept_and_the_main_event_marked(db: Database)
 
 def test_in_a_team_race_every_driver_is_under_their_team_and_the_team_keeps_its_own_row(db: Database):
     body = fixture(TEAM_RACE)
-    db.run(h.store_results, body)
+    db.run(store_one, body)
     race = drivers_of(body, 0)
     assert len(race) > len({team["team_id"] for _, team in race})  # teams of several drivers
     stored = {cust_id: (team_id, team_name, finish) for cust_id, team_id, team_name, finish in rows(
@@ -153,12 +159,12 @@ def test_in_a_team_race_every_driver_is_under_their_team_and_the_team_keeps_its_
 
 def test_storing_a_race_again_replaces_it(db: Database):
     body = fixture(WEATHER_RACE)
-    first = db.run(h.store_results, body)
+    first = db.run(store_one, body)
     changed = copy.deepcopy(body)
     main = next(s for s in changed["session_results"] if s["simsession_number"] == 0)
     gone = main["results"].pop()
     main["results"][0]["incidents"] = 99
-    assert db.run(h.store_results, changed) == first - 1
+    assert db.run(store_one, changed) == first - 1
     assert rows(db, "SELECT count(*) FROM subsessions") == [(1,)]
     assert rows(db, "SELECT count(*) FROM race_results WHERE cust_id = ?", gone["cust_id"]) == [(0,)]
     assert rows(db, "SELECT incidents FROM race_results WHERE cust_id = ?", main["results"][0]["cust_id"]) == [(99,)]
@@ -236,8 +242,8 @@ def test_search_rows_list_the_races_and_who_ran_them(db: Database):
 def test_what_a_member_raced_comes_from_searches_results_and_recent_races(db: Database):
     body = fixture(OFFICIAL_RACE)
     driver, _ = drivers_of(body, 0)[0]
-    db.run(h.store_results, body)
-    db.run(h.store_results, fixture(LEAGUE_RACE))  # not a season: no standings, no past seasons
+    db.run(store_one, body)
+    db.run(store_one, fixture(LEAGUE_RACE))  # not a season: no standings, no past seasons
     found = fixture(SEARCH_SERIES_ROW)[0]
     db.run(h.store_search_rows, [{**found, "car_class_id": 77}], driver["cust_id"])
     assert db.run(h.series_raced, driver["cust_id"]) == sorted({body["series_id"], found["series_id"]})
@@ -269,7 +275,7 @@ def test_a_schema_4_notebook_is_upgraded_and_keeps_its_entries(tmp_path: Path):
     [entry] = db.run(load_all)
     assert (entry.key, entry.name, entry.nickname, entry.rating, entry.note) == (
         ("iracing", 123456), "Max Verstäppen", "Mad Max", 1, "late brakes")
-    db.run(h.store_results, fixture(OFFICIAL_RACE))  # the new tables work
+    db.run(store_one, fixture(OFFICIAL_RACE))  # the new tables work
     assert rows(db, "SELECT count(*) FROM races") == [(1,)]
     db.close()
 

@@ -25,11 +25,6 @@ from wots_tui.store.timestamps import to_db, utc_now
 Body = dict[str, Any]
 
 
-def store_results(cursor: duckdb.DuckDBPyConnection, body: Body) -> int:
-    """One results/get body: the race replaces what was stored of it; returns its driver rows (all sessions)."""
-    return store_result_bodies(cursor, [body]).drivers
-
-
 def store_result_bodies(cursor: duckdb.DuckDBPyConnection, bodies: Sequence[Body]) -> RaceRows:
     """Many results bodies in one go, each race replacing what was stored of it; what was written (`ids`
     of the races, `drivers` their driver rows).

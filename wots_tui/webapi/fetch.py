@@ -180,7 +180,7 @@ class HistoryFetch:
 
     async def _slices(self, cust_id: int, member: dict[str, Any], kind: str) -> list[dict[str, Any]]:
         """The query parameters of each search: one per quarter asked for, else one per date window."""
-        official = {"event_types": OFFICIAL_RACE, "official_only": "true"} if kind == "official" else {}
+        official = {"event_types": OFFICIAL_RACE, "official_only": True} if kind == "official" else {}
         if self.options.quarters and kind == "official":
             return [
                 {"season_year": q.year, "season_quarter": q.quarter, **official} for q in self.options.quarters

@@ -63,6 +63,12 @@ def test_sources_and_the_store_build_on_the_domain_alone(folder: str):
     assert ours(folder) <= {"domain", folder}, folder
 
 
+def test_the_live_app_does_not_load_the_data_apis_client_at_start_up():
+    """The history commands load when run: the app's start to first frame does not pay for httpx or OAuth."""
+    loaded = loaded_by("wots_tui.cli")
+    assert "httpx" not in loaded and "wots_tui" in loaded
+
+
 def test_the_web_api_builds_on_the_store_and_the_domain_alone():
     """Fetch and import write through the store; nothing live (engine, sources, server) is needed.
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from wots_tui.annotators.base import Annotator, Roster
+from wots_tui.annotators.history import HistoryAnnotator
 from wots_tui.annotators.notebook import Live, NotebookAnnotator
 from wots_tui.background import Background
 from wots_tui.domain.board import Board, build_board, waiting_board
@@ -71,7 +72,8 @@ class Engine:
         self._source = source
         self.database = database  # for tools and tests; screens and the API ask the engine
         self._notebook = NotebookAnnotator(database, clock)
-        self._annotators: tuple[Annotator, ...] = (self._notebook, *annotators)
+        self.history = HistoryAnnotator(database)  # the stats screen asks it directly
+        self._annotators: tuple[Annotator, ...] = (self._notebook, self.history, *annotators)
         self._services: list[Service] = []
         self._board_listeners: list[BoardListener] = []
         self._notice_listeners: list[Callable[[Notice], None]] = []

@@ -26,9 +26,11 @@ from wots_tui.domain.models import (
     SessionSnapshot,
 )
 from wots_tui.domain.notebook import Key, NotebookEntry
+from wots_tui.domain.races import HeadToHead
 from wots_tui.domain.ratings import Entrant, irating_changes, strength_of_field
 
 NOTEBOOK = "notebook"  # the annotator whose data the live screen's own columns show
+HISTORY = "history"  # the annotator of head-to-head from the racing history
 FLAG_OUT = frozenset({"checkered", "cool down"})  # session states after the leader has taken the flag
 EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
@@ -59,6 +61,11 @@ class BoardRow(NamedTuple):
     @property
     def notebook(self) -> NotebookEntry | None:
         return self.annotations.get(NOTEBOOK)
+
+    @property
+    def head_to_head(self) -> HeadToHead | None:
+        """The racer's races with this driver, when they raced before."""
+        return self.annotations.get(HISTORY)
 
 
 class SortOrder(str, Cycling):

@@ -23,6 +23,7 @@ from wots_tui.store.history_results import RaceRows, race_rows, write_races
 from wots_tui.store.timestamps import to_db, utc_now
 
 Body = dict[str, Any]
+RACER_MARK = "racer"  # whose history this is
 
 
 def store_result_bodies(cursor: duckdb.DuckDBPyConnection, bodies: Sequence[Body]) -> RaceRows:
@@ -48,6 +49,19 @@ def known_subsessions(cursor: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> 
 def store_member(cursor: duckdb.DuckDBPyConnection, body: Body, fetched_at: datetime | None = None) -> int:
     """member/info; `fetched_at` when the fetch asked for it (an import does not know: the stored time stays)."""
     return _write(cursor, f.MEMBERS, [f.MEMBERS.row(body, to_db(fetched_at))])
+
+
+def store_racer(cursor: duckdb.DuckDBPyConnection, body: Body) -> int:
+    """member/info, as an import gives it: the member, who is then the racer whose history this is."""
+    written = store_member(cursor, body)
+    if isinstance(body.get("cust_id"), int):
+        set_racer(cursor, body["cust_id"])
+    return written
+
+
+def set_racer(cursor: duckdb.DuckDBPyConnection, cust_id: int) -> None:
+    """The member whose history this is (the fetch's member or --cust-id, or an imported member/info's)."""
+    set_mark(cursor, RACER_MARK, str(cust_id))
 
 
 def store_search_rows(cursor: duckdb.DuckDBPyConnection, rows: Sequence[Body], cust_id: int | None = None) -> int:

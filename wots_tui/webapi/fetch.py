@@ -129,6 +129,7 @@ class HistoryFetch:
         self.summary.races_new = len(new)
         if self.options.dry_run:
             return self.summary
+        await self._store(store.set_racer, cust_id)
         await self._store(store.store_search_rows, rows, cust_id)
         await self._results(new)
         complete = "race results" not in self.summary.failed

@@ -422,6 +422,6 @@ _WRITERS: dict[Kind, Writer] = {
     Kind.CAR_CLASSES: _counted("car classes", h.store_car_classes),
     Kind.CHART: _counted("chart points", h.store_chart),
     Kind.RECENT_RACES: _counted("recent races", h.store_recent_races),
-    Kind.MEMBER: _counted("members", h.store_member),
+    Kind.MEMBER: _counted("members", h.store_racer),
     Kind.MEMBERS: _counted("members", lambda c, body: sum(h.store_member(c, m) for m in body["members"])),
 }

@@ -14,7 +14,15 @@ import duckdb
 
 from wots_tui.annotators.base import Roster
 from wots_tui.domain.board import HISTORY
-from wots_tui.domain.career import Career, CareerFilter, Racer, RatingChart, SeasonKey, SeriesChoice
+from wots_tui.domain.career import (
+    EVERYTHING,
+    Career,
+    CareerFilter,
+    Racer,
+    RatingChart,
+    SeasonKey,
+    SeriesChoice,
+)
 from wots_tui.domain.models import Platform
 from wots_tui.domain.notebook import Key
 from wots_tui.domain.races import HeadToHead, KnownDriver, RaceResult, Rivalry, SeasonRace
@@ -78,7 +86,7 @@ class HistoryAnnotator:
 
     # the stats screen's questions (each None or empty when no history is stored)
 
-    async def career(self, only: CareerFilter = CareerFilter()) -> Career:
+    async def career(self, only: CareerFilter = EVERYTHING) -> Career:
         return await self._ask(career_store.career, only, empty=Career(()))
 
     async def years(self) -> list[int]:

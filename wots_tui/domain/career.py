@@ -116,6 +116,9 @@ class CareerFilter:
     series_id: int | None = None
 
 
+EVERYTHING = CareerFilter()
+
+
 @dataclass(frozen=True, slots=True)
 class SeriesChoice:
     """A series the racer raced, for the series picker."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import duckdb
 
 from wots_tui.domain.career import (
+    EVERYTHING,
     Career,
     CareerFilter,
     CategoryCareer,
@@ -94,7 +95,7 @@ def racer(cursor: duckdb.DuckDBPyConnection) -> Racer | None:
     return Racer(cust_id, name or f"driver {cust_id}", races, from_db(fetched_at), chosen)
 
 
-def career(cursor: duckdb.DuckDBPyConnection, cust_id: int, only: CareerFilter = CareerFilter()) -> Career:
+def career(cursor: duckdb.DuckDBPyConnection, cust_id: int, only: CareerFilter = EVERYTHING) -> Career:
     """The racer's seasons, years and career in each licence category they raced, narrowed by `only`."""
     where, params = _narrowed(cust_id, only)
     rows = cursor.execute(

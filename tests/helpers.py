@@ -67,6 +67,17 @@ def noted(driver_id: int, name: str, **fields: Any) -> NoteRecord:
     return NoteRecord(("iracing", driver_id), name=name, **{"updated_at": SNAPSHOT_CLOCK, **fields})
 
 
+def store_history(database: Database, seats: dict[int, tuple[int, str]] | None = None) -> None:
+    """The fake iRacing's member (the racer) and their four real races in `database`, with other drivers in
+    real drivers' seats (stand-in id -> (cust_id, name)): a live roster's drivers, say, to race against."""
+    from fakes import iracing_data
+    from wots_tui.store.history import store_racer, store_result_bodies
+
+    bodies = [iracing_data.with_drivers(race.body(), seats or {}) for race in iracing_data.real_races()]
+    database.run(store_result_bodies, bodies)
+    database.run(store_racer, iracing_data.member_info(iracing_data.real_races()))
+
+
 def make_engine(spec: SourceSpec, folder: Path, clock: Callable[[], datetime] = utc_now, **options: Any) -> Engine:
     """An engine on `spec` (publishing at 20 Hz), with its notebook in `folder` (notebook.duckdb)."""
     return Engine(build_source(spec, max_rate=20.0), Database(folder / "notebook.duckdb"), clock=clock, **options)

@@ -110,6 +110,17 @@ def _seat(body: dict, stand_in: int) -> dict:
     return body
 
 
+def with_drivers(body: dict, seats: dict[int, tuple[int, str]]) -> dict:
+    """A copy of a results body with other drivers in real drivers' seats: stand-in id -> (cust_id, name)."""
+    body = orjson.loads(orjson.dumps(body))
+    for session in body["session_results"]:
+        for row in session["results"]:
+            for driver in [row, *(row.get("driver_results") or [])]:
+                if driver.get("cust_id") in seats:
+                    driver["cust_id"], driver["display_name"] = seats[driver["cust_id"]]
+    return body
+
+
 @functools.cache
 def seated(name: str) -> dict:
     """The real results body `name` with the member seated (one shared copy: never change it)."""

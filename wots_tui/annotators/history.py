@@ -7,7 +7,7 @@ with a query on the store's thread each. What it knows is about iRacing drivers 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import duckdb
@@ -110,9 +110,17 @@ class HistoryAnnotator:
 
     async def head_to_head(self, key: Key) -> HeadToHead | None:
         """One driver's head-to-head, in the roster or not."""
-        if key in self._known or key[0] != IRACING or self.racer is None:
-            return self._known.get(key)
-        return (await self._database.call(h2h_store.head_to_heads, self.racer.cust_id, [key[1]])).get(key[1])
+        return (await self.head_to_heads([key])).get(key)
+
+    async def head_to_heads(self, keys: Iterable[Key]) -> dict[Key, HeadToHead]:
+        """The head-to-head of each of these drivers the racer raced (a page of the notebook, say), in one query."""
+        theirs = [key for key in keys if key[0] == IRACING]
+        wanted = [driver_id for key in theirs if key not in self._known for driver_id in key[1:]]
+        found: dict[int, HeadToHead] = {}
+        if self.racer is not None and wanted:
+            found = await self._database.call(h2h_store.head_to_heads, self.racer.cust_id, wanted)
+        joined = {key: self._known.get(key) or found.get(key[1]) for key in theirs}
+        return {key: value for key, value in joined.items() if value is not None}
 
     async def find_drivers(self, text: str) -> list[KnownDriver]:
         return await self._database.call(race_store.find_drivers, text)

@@ -131,6 +131,7 @@ async def test_a_first_fetch_stores_every_race_with_its_drivers_under_their_clas
     charts = dict(racer.query("SELECT chart_type, count(*) FROM member_chart WHERE category_id = 2 GROUP BY ALL"))
     assert charts[1] == len(data.fixture(data.CHART)["data"])  # the real road iRating chart, every point
     assert set(charts) == {1, 3}
+    assert racer.query("SELECT value FROM fetch_marks WHERE name = 'racer'") == [(str(data.MEMBER_ID),)]
     assert fake.oauth.logins == 1
 
 
@@ -311,6 +312,8 @@ async def test_another_drivers_races_are_fetched_with_the_racers_login(tmp_path:
     assert run.code == 0, run.err
     assert f"{other['display_name']} ({other['cust_id']}): 1 race found, 1 new" in run.out
     assert searched == {str(other["cust_id"])}
+    # the history is theirs: the stats screen shows their career
+    assert racer.query("SELECT value FROM fetch_marks WHERE name = 'racer'")[0] == (str(other["cust_id"]),)
     assert racer.query("SELECT subsession_id FROM race_results WHERE cust_id = " + str(other["cust_id"])) == [
         (official.subsession_id,)
     ]

@@ -39,6 +39,7 @@ from fakes.iracing_data import (
 
 from wots_tui.cli.imports import import_command
 from wots_tui.store import Database
+from wots_tui.store.history import get_mark
 from wots_tui.webapi import importer
 from wots_tui.webapi.importer import ImportReport, import_files
 from wots_tui.webapi.shapes import Kind
@@ -253,6 +254,13 @@ def test_a_member_get_body_stores_the_members_it_lists(tmp_path: Path, db: Datab
     assert by_name(import_files(db, [members]))["members.json"].written["members"] == 1
     assert db.run(lambda c: c.execute("SELECT cust_id, display_name, member_since::VARCHAR FROM members").fetchall()) == [
         (926270, "Alistair Murray", "2023-07-31")]
+    assert db.run(get_mark, "racer") is None  # members looked up are not whose history it is
+
+
+def test_an_imported_member_info_is_the_racer_whose_history_it_is(tmp_path: Path, db: Database):
+    member = write(tmp_path, "member.json", body_bytes(MEMBER_INFO))
+    import_files(db, [member])
+    assert db.run(get_mark, "racer") == str(fixture(MEMBER_INFO)["cust_id"])
 
 
 def test_standings_rows_need_their_list(tmp_path: Path, db: Database):

@@ -11,13 +11,16 @@ from wots_tui.store.career import MAIN_EVENT, MAIN_FROM, SEASON_NAME, SERIES_NAM
 from wots_tui.store.timestamps import from_db
 
 TRACK = "concat_ws(' · ', s.track_name, nullif(s.track_config, ''))"
+# a class's strength of field; a race of one class whose class has none: the race's
+CLASS_SOF = """coalesce(c.strength_of_field, CASE WHEN (SELECT count(*) FROM subsession_classes x
+    WHERE x.subsession_id = s.subsession_id) <= 1 THEN s.event_strength_of_field END)"""
 
 
 def season_races(cursor: duckdb.DuckDBPyConnection, cust_id: int, season: SeasonKey) -> list[SeasonRace]:
     """The racer's races of one season row, newest first, with their class's strength of field."""
     where, params = season_of(cust_id, season)
     rows = cursor.execute(
-        f"""SELECT d.subsession_id, s.start_time, {TRACK}, d.car_class_name, c.strength_of_field,
+        f"""SELECT d.subsession_id, s.start_time, {TRACK}, d.car_class_name, {CLASS_SOF},
                    d.starting_position_in_class, d.finish_position_in_class, d.incidents,
                    d.newi_rating - d.oldi_rating, d.champ_points, d.laps_complete, coalesce(s.official, false)
             FROM {MAIN_FROM}
@@ -77,8 +80,8 @@ def race_result(cursor: duckdb.DuckDBPyConnection, subsession_id: int, cust_id: 
         for r in rows
     )
     classes = cursor.execute(
-        """SELECT car_class_id, coalesce(short_name, name, ''), strength_of_field, num_entries
-           FROM subsession_classes WHERE subsession_id = ?""",
+        f"""SELECT c.car_class_id, coalesce(c.short_name, c.name, ''), {CLASS_SOF}, c.num_entries
+            FROM subsession_classes c JOIN subsessions s USING (subsession_id) WHERE c.subsession_id = ?""",
         [subsession_id],
     ).fetchall()
     known = {class_id: ResultClass(class_id, name, class_sof, entries or 0) for class_id, name, class_sof, entries in classes}

@@ -17,9 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fakes.iracing_data import MEMBER_ID
 from helpers import store_history
 
-from fakes.iracing_data import MEMBER_ID
 from wots_tui.domain.career import CareerFilter, sort_seasons
 from wots_tui.store import Database
 from wots_tui.store import career as career_store

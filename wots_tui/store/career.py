@@ -30,11 +30,10 @@ from wots_tui.store.timestamps import from_db
 CATEGORY_ORDER = (2, 1, 4, 3, 5, 6)
 
 # Every driver's main-event row of every race (practice, qualifying and time trials are not races).
-# `FROM {MAIN_FROM} WHERE {MAIN_EVENT} AND ...`
-MAIN_FROM = """driver_results d
-    JOIN simsessions USING (subsession_id, simsession_number)
-    JOIN subsessions s USING (subsession_id)"""
-MAIN_EVENT = "main_event AND coalesce(s.event_type, 5) = 5"
+# `FROM {MAIN_FROM} WHERE {MAIN_EVENT} AND ...`. The main event is simsession 0 (simsessions.main_event is
+# that flag): read from the row itself, with no join to simsessions.
+MAIN_FROM = "driver_results d JOIN subsessions s USING (subsession_id)"
+MAIN_EVENT = "d.simsession_number = 0 AND coalesce(s.event_type, 5) = 5"
 
 # a Tally's figures over the racer's rows (the `mine` of career's query)
 _TALLY = """count(*) AS starts,

@@ -12,21 +12,22 @@ from collections.abc import Iterable
 import duckdb
 
 from wots_tui.domain.races import HeadToHead, Rivalry, SharedRace
-from wots_tui.store.career import MAIN_EVENT, MAIN_FROM, SERIES_NAME
+from wots_tui.store.career import SERIES_NAME
 from wots_tui.store.races import TRACK
 from wots_tui.store.timestamps import from_db
 
-# Each race the racer ($1) and one of the drivers in `rivals` ran together, each one's compared positions.
-_SHARED = f"""WITH mine AS (
-        SELECT d.subsession_id, d.team_id, d.car_class_id, d.finish_position, d.finish_position_in_class,
-               d.starting_position, d.starting_position_in_class, d.incidents, s.start_time,
-               {SERIES_NAME} AS series_name, {TRACK} AS track
-        FROM {MAIN_FROM} WHERE {MAIN_EVENT} AND d.cust_id = $1),
-    theirs AS (
+# Each race the racer ($1) and one of the drivers in `rivals` ($2) ran together, each one's compared positions.
+# Their main-event rows are read in one scan (materialised: both sides read it), then joined race by race.
+_SHARED = f"""WITH entered AS MATERIALIZED (
         SELECT d.cust_id, d.display_name, d.subsession_id, d.team_id, d.car_class_id, d.finish_position,
                d.finish_position_in_class, d.starting_position, d.starting_position_in_class, d.incidents
-        FROM driver_results d JOIN simsessions USING (subsession_id, simsession_number)
-        WHERE main_event AND d.cust_id IN (SELECT unnest($2::BIGINT[])) AND d.cust_id <> $1),
+        FROM driver_results d
+        WHERE d.simsession_number = 0 AND d.cust_id IN (SELECT unnest(list_append($2::BIGINT[], $1)))),
+    mine AS (
+        SELECT e.*, s.start_time, {SERIES_NAME} AS series_name, {TRACK} AS track
+        FROM entered e JOIN subsessions s USING (subsession_id)
+        WHERE e.cust_id = $1 AND coalesce(s.event_type, 5) = 5),
+    theirs AS (SELECT * FROM entered WHERE cust_id <> $1),
     shared AS (
         SELECT t.cust_id, t.display_name, m.subsession_id, m.start_time, m.series_name, m.track,
                m.car_class_id = t.car_class_id AS same_class,

@@ -44,10 +44,9 @@ def race_result(cursor: duckdb.DuckDBPyConnection, subsession_id: int, cust_id: 
     if race is None:
         return None
     start_time, series, season, track, official, team_race, sof = race
-    main = "SELECT simsession_number FROM simsessions WHERE subsession_id = $1 AND main_event"
     rows = cursor.execute(
-        f"""WITH drivers AS (SELECT * FROM driver_results WHERE subsession_id = $1 AND simsession_number IN ({main})),
-                 teams AS (SELECT * FROM team_results WHERE subsession_id = $1 AND simsession_number IN ({main})),
+        """WITH drivers AS (SELECT * FROM driver_results WHERE subsession_id = $1 AND simsession_number = 0),
+                 teams AS (SELECT * FROM team_results WHERE subsession_id = $1 AND simsession_number = 0),
                  racer_team AS (SELECT team_id FROM drivers WHERE cust_id = $2 AND team_id IS NOT NULL),
                  entries AS (
                      SELECT car_class_id, NULL::BIGINT AS cust_id, team_id, team_name AS name, car_number, car_name,

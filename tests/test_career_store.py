@@ -181,3 +181,19 @@ def test_the_rating_chart_comes_from_the_results_when_no_chart_was_fetched(datab
     assert not chart.from_chart_data
     assert [p.value for p in chart.irating] == [1507, 2472]  # official races only: the league race is not
     assert [p.value for p in chart.safety_rating] == [1.94, 4.99]
+
+
+def test_a_race_whose_body_names_no_category_or_season_is_counted_under_other(tmp_path: Path) -> None:
+    from fakes.iracing_data import OFFICIAL_RACE, Race
+
+    body = {**Race.real(OFFICIAL_RACE).body()}
+    for missing in ("license_category_id", "season_id", "season_year", "season_quarter", "series_id"):
+        body.pop(missing)
+    database = Database(tmp_path / "odd.duckdb")
+    try:
+        database.run(store_result_bodies, [body])
+        (other,) = database.run(career_store.career, MEMBER_ID).categories
+        assert (other.name, other.career.starts, other.seasons[0].key.year) == ("Other", 1, 2022)
+        assert len(database.run(race_store.season_races, MEMBER_ID, other.seasons[0].key)) == 1
+    finally:
+        database.close()

@@ -17,7 +17,7 @@ CATEGORIES: dict[int, str] = {1: "Oval", 2: "Road", 3: "Dirt Oval", 4: "Dirt Roa
 
 
 def category_name(category_id: int) -> str:
-    return CATEGORIES.get(category_id, f"Category {category_id}")
+    return CATEGORIES.get(category_id, "Other")
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,10 +57,13 @@ _RACER_COLUMNS = ", ".join(f"d.{c}" for c in (
 SERIES_NAME = "coalesce(s.league_name, s.series_name)"
 SEASON_NAME = "coalesce(s.league_season_name, s.season_name)"
 # a race's season year: hosted and league races say 2000, so their own start's year
-_YEAR = "CASE WHEN s.season_id > 0 AND s.season_year IS NOT NULL THEN s.season_year ELSE year(s.start_time) END"
-_QUARTER = "CASE WHEN s.season_id > 0 AND s.season_quarter IS NOT NULL THEN s.season_quarter ELSE quarter(s.start_time) END"
-_SEASON_KEY = f"""s.license_category_id AS category_id,
-    s.season_id,
+_YEAR = """coalesce(CASE WHEN s.season_id > 0 AND s.season_year IS NOT NULL THEN s.season_year
+    ELSE year(s.start_time) END, 0)"""
+_QUARTER = """coalesce(CASE WHEN s.season_id > 0 AND s.season_quarter IS NOT NULL THEN s.season_quarter
+    ELSE quarter(s.start_time) END, 0)"""
+_CATEGORY = "coalesce(s.license_category_id, 0)"  # 0: a body that did not say
+_SEASON_KEY = f"""{_CATEGORY} AS category_id,
+    coalesce(s.season_id, 0) AS season_id,
     coalesce(s.series_id, 0) AS series_id,
     coalesce(d.car_class_id, 0) AS car_class_id,
     {_YEAR} AS year,
@@ -157,7 +160,7 @@ def rating_chart(cursor: duckdb.DuckDBPyConnection, cust_id: int, category_id: i
     ).fetchall()
     raced = cursor.execute(
         f"""SELECT s.start_time::DATE AS day, arg_max(d.newi_rating, s.start_time), arg_max(d.new_sub_level, s.start_time)
-            FROM {MAIN_FROM} WHERE {MAIN_EVENT} AND d.cust_id = $1 AND s.license_category_id = $2 AND s.official
+            FROM {MAIN_FROM} WHERE {MAIN_EVENT} AND d.cust_id = $1 AND {_CATEGORY} = $2 AND s.official
             GROUP BY day ORDER BY day""",
         [cust_id, category_id],
     ).fetchall()
@@ -173,7 +176,7 @@ def rating_chart(cursor: duckdb.DuckDBPyConnection, cust_id: int, category_id: i
 def season_of(cust_id: int, season: SeasonKey) -> tuple[str, list[object]]:
     """The racer's rows of one season row: a WHERE clause over MAIN_FROM (after MAIN_EVENT) and its parameters."""
     return (
-        f"""d.cust_id = $1 AND s.license_category_id = $2 AND s.season_id = $3 AND coalesce(s.series_id, 0) = $4
+        f"""d.cust_id = $1 AND {_CATEGORY} = $2 AND coalesce(s.season_id, 0) = $3 AND coalesce(s.series_id, 0) = $4
             AND coalesce(d.car_class_id, 0) = $5 AND {_YEAR} = $6 AND {_QUARTER} = $7
             AND coalesce(s.league_season_id, 0) = $8""",
         [cust_id, season.category_id, season.season_id, season.series_id, season.car_class_id, season.year,

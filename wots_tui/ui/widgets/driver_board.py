@@ -77,6 +77,10 @@ def _met(row: BoardRow) -> Cell:
     return (str(row.notebook.times_met) if row.notebook and row.notebook.times_met else "", _PLAIN)
 
 
+def _head_to_head(row: BoardRow) -> Cell:
+    return (row.head_to_head.score if row.head_to_head else "", _PLAIN)
+
+
 def _note(row: BoardRow) -> Cell:
     return (" ".join(row.notebook.note.split()) if row.notebook else "", _PLAIN)
 
@@ -99,16 +103,19 @@ COLUMNS: tuple[Column[BoardRow], ...] = (
     Column("R", 1, _rating),
     Column("Tags", 8, _tags, fit=fit_icons),
     Column("Met", 3, _met, right=True),
+    Column("H2H", 5, _head_to_head, right=True),
     Column("Note", 0, _note),
 )
 
 
 # What goes first as the terminal narrows: lap times, then race facts (a nickname before the gap: the card
-# has it); the racer's own columns (R, Tags, Note, Met) with Driver, P and Class stay at any width (Driver
-# shrinks, a long name ends in an ellipsis).
+# has it; so has the head-to-head, which gives way before the gap too, at 80 columns); the racer's own columns
+# (R, Tags, Note, Met) with Driver, P and Class stay at any width (Driver shrinks, a long name ends in an
+# ellipsis).
 NARROWING: tuple[Narrowing, ...] = (
     ("Best", None), ("Last", None), ("±iR", None), ("Pit", None), ("Nick", 8), ("Driver", 20), ("Lap", None),
-    ("Lic", None), ("#", None), ("CP", None), ("Nick", None), ("Gap", None), ("Driver", 16), ("iR", None),
+    ("Lic", None), ("#", None), ("CP", None), ("Nick", None), ("H2H", None), ("Gap", None), ("Driver", 16),
+    ("iR", None),
 )
 
 
@@ -121,11 +128,14 @@ class DriverBoard(RowTable[BoardRow]):
 
     def show_board(self, rows: tuple[BoardRow, ...] | list[BoardRow], classes: int, cursor: int | None = None) -> None:
         """Show `rows` of a session with `classes` car classes: CP only when there are two or more, Nick only
-        when someone shown has one."""
+        when someone shown has one, H2H only when someone shown was raced before (never an empty column, as
+        when no racing history is stored)."""
         hidden = set()
         if classes < 2:
             hidden.add("CP")
         if not any(row.notebook and row.notebook.nickname for row in rows):
             hidden.add("Nick")
+        if not any(row.head_to_head for row in rows):
+            hidden.add("H2H")
         self.hide(frozenset(hidden))
         self.show(rows, cursor)

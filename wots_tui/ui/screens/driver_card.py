@@ -12,6 +12,8 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, SelectionList, 
 
 from wots_tui.domain.board import BoardRow
 from wots_tui.domain.notebook import Catalogue, NoteRecord, in_catalogue_order
+from wots_tui.domain.plural import counted
+from wots_tui.domain.races import HeadToHead
 from wots_tui.domain.sightings import Sighting
 from wots_tui.domain.wots_shape import entry_id
 from wots_tui.ui.screens.editors import CANCEL, SAVE, Editor
@@ -50,6 +52,20 @@ def _when(sighting: Sighting) -> str:
     return sighting.seen_at.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
+def head_to_head_line(head_to_head: HeadToHead | None) -> str:
+    """The card's line on the racer's imported races with the driver (the score as the live H2H column has it)."""
+    if head_to_head is None:
+        return "[dim]Head-to-head: never raced them in your imported races.[/dim]"
+    said = (f"Head-to-head [b]{head_to_head.score}[/b] in {counted(head_to_head.races, 'race')} together "
+            f"(you finished ahead in {head_to_head.ahead}, they in {head_to_head.behind})")
+    last = []
+    if head_to_head.last_race_at is not None:
+        last.append(f"{head_to_head.last_race_at.astimezone():%Y-%m-%d}")
+    if head_to_head.last_subsession_id is not None:
+        last.append(f"subsession {head_to_head.last_subsession_id}")
+    return f"{said}; last raced {', '.join(last)}" if last else said
+
+
 class DriverCard(Editor[dict[str, Any]]):
     """Shows who they are, live and in the notebook; Ctrl+S (or Enter in the nickname) saves the edited entry,
     Escape asks before it discards edits."""
@@ -68,6 +84,7 @@ class DriverCard(Editor[dict[str, Any]]):
         with VerticalScroll(id="card-box", classes="dialog"):
             yield Label(self._title(), classes="dialog-title")
             yield Static(self._facts(), id="card-facts")
+            yield Static(id="card-h2h")
             with Horizontal(id="card-columns"):
                 with Vertical(id="card-left"):
                     yield Label("Rating", classes="card-label")
@@ -87,6 +104,17 @@ class DriverCard(Editor[dict[str, Any]]):
     def on_mount(self) -> None:
         self.query_one("#card-box").can_focus = False  # Tab goes from field to field, not to the scrolling box
         self.query_one(RadioSet).focus()
+        self.run_worker(self._show_head_to_head(), group="head-to-head")
+
+    async def _show_head_to_head(self) -> None:
+        """The row's head-to-head; off the live screen (no row), the history's answer for this driver. Nothing
+        when no racing history is stored."""
+        line = self.query_one("#card-h2h", Static)
+        history = self.app.engine.history  # type: ignore[attr-defined]
+        line.display = history.racer is not None
+        if line.display:
+            known = self.row.head_to_head if self.row is not None else await history.head_to_head(self.record.key)
+            line.update(head_to_head_line(known))
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < NARROW_BELOW, "-narrow")

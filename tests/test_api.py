@@ -153,7 +153,7 @@ async def test_out_of_session_forms(tmp_path: Path):
         assert (await client.get("/api/session")).json() == examples["not in session"]
         assert (await client.get("/api/drivers")).json() == {"inSession": False, "drivers": {}}
         response = await client.get("/api/driver?id=123456")
-        assert response.status_code == 404 and "neither in the session nor in the notebook" in response.json()["error"]
+        assert response.status_code == 404 and "not in the session, the notebook or the imported races" in response.json()["error"]
 
 
 async def test_status_counts_the_notebook_and_the_drivers_met(tmp_path: Path):
@@ -224,8 +224,8 @@ async def test_notebook_edits_show_on_every_endpoint(tmp_path: Path):
         ("?id=99999999999999999999", 400, "whole number"),
         ("?id=%C2%B2", 400, "whole number"),  # a superscript two: a digit to str.isdigit, not to int()
         ("?id=5&platform=rfactor", 400, "platform must be"),
-        ("?id=1", 404, "neither in the session nor in the notebook"),
-        ("?id=123456&platform=ams2", 404, "neither"),
+        ("?id=1", 404, "not in the session, the notebook or the imported races"),
+        ("?id=123456&platform=ams2", 404, "not in the session"),
     ],
 )
 async def test_driver_lookup_refuses_bad_and_unknown_ids_in_json(tmp_path: Path, query: str, status: int, says: str):

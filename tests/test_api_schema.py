@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ import httpx
 import jsonschema_rs
 import pytest
 import schemathesis
-from helpers import api_in_thread, write_race_moment
+from helpers import api_in_thread, store_history, until, write_race_moment
 from hypothesis import HealthCheck, settings
 
 from wots_tui.engine import Engine
@@ -19,13 +20,19 @@ from wots_tui.server.stream import BoardChanges
 from wots_tui.sources.factory import SourceSpec
 
 NOTED = ("iracing", 123456)
+RACED_ONLY = 147876  # a driver of the imported races, in no roster and no notebook
 
 
 async def note_some_drivers(engine: Engine) -> None:
+    """Notes on two of the roster and one driver met before; the racer's races, the first of the roster seated
+    in one (the Kia class winner's seat): head-to-heads in the documents."""
     rows = [r for r in engine.board.rows if not r.is_player]
     await engine.edit(rows[0].key, rating=1, nickname="Mad Max", note="Clean", tag_ids=("clean", "fast"))
     await engine.edit(rows[1].key, rating=-1)
     await engine.edit(NOTED, note="Met him at Spa", tag_ids=("rival",))
+    await asyncio.to_thread(store_history, engine.database, {401054: (rows[0].key[1], rows[0].name)})
+    await engine.history.reload()
+    await until(lambda: any(row.head_to_head for row in engine.board.rows))
 
 
 @pytest.fixture(scope="module")
@@ -79,9 +86,15 @@ def test_the_schemas_reject_what_they_should():
         "userNote": None, "userTags": [], "crowdRep": None, "crowdTags": None, "platform": "iracing", "carIdx": 0,
         "position": 1, "classPosition": 1, "class": "GT3", "classColor": "#ffffff", "iRating": 1350,
         "iRatingChange": None, "license": "A 3.45", "licenseColor": "#0153db", "lap": 3, "lastLapTime": 90.1,
-        "bestLapTime": 89.9, "onPitRoad": False,
+        "bestLapTime": 89.9, "onPitRoad": False, "headToHead": None,
     }
     assert validator.is_valid({"inSession": True, "drivers": {"1": driver}})
+    raced = {"races": 3, "ahead": 2, "behind": 1, "lastRaceAt": "2022-04-04T01:30:00Z", "lastSubsessionId": 45243121}
+    assert validator.is_valid({"inSession": True, "drivers": {"1": {**driver, "headToHead": raced}}})
+    for wrong in ({**raced, "races": 0}, {**raced, "ahead": -1}, {**raced, "surprise": 1},
+                  {k: v for k, v in raced.items() if k != "lastSubsessionId"}):
+        assert not validator.is_valid({"inSession": True, "drivers": {"1": {**driver, "headToHead": wrong}}}), wrong
+    assert not validator.is_valid({"inSession": True, "drivers": {"1": {k: v for k, v in driver.items() if k != "headToHead"}}})
     assert not validator.is_valid({"inSession": True, "drivers": {"1": {**driver, "userRep": 2}}})
     assert not validator.is_valid({"inSession": True, "drivers": {"1": {**driver, "surprise": 1}}})
     assert not validator.is_valid({"inSession": True, "drivers": {"1": {k: v for k, v in driver.items() if k != "license"}}})
@@ -96,12 +109,16 @@ def test_every_live_response_in_session_is_valid(in_session: str):
             assert_valid(path, client.get(path))
         drivers = client.get("/api/drivers").json()["drivers"]
         assert any(d["userTags"] for d in drivers.values())  # the notes are in what was validated
+        assert any(d["headToHead"] for d in drivers.values()) and any(d["headToHead"] is None for d in drivers.values())
+        assert any(e["headToHead"] for e in client.get("/api/notebook").json()["entries"].values())
+        raced_only = assert_valid("/api/driver", client.get(f"/api/driver?id={RACED_ONLY}"))
+        assert raced_only["headToHead"]["races"] == 1 and raced_only["userNote"] is None
         live_id = next(iter(drivers))
         assert assert_valid("/api/driver", client.get(f"/api/driver?id={live_id}"))["custId"] == int(live_id)
         met_before = assert_valid("/api/driver", client.get(f"/api/driver?id={NOTED[1]}"))
         assert (met_before["custId"], met_before["userNote"]) == (NOTED[1], "Met him at Spa")
         for query, status, error in (
-            ("?id=1", 404, "driver 1 is neither in the session nor in the notebook"),
+            ("?id=1", 404, "driver 1 is not in the session, the notebook or the imported races"),
             ("?id=x", 400, "id must be a customer id, a whole number above 0, not 'x'"),
             ("", 400, "id is required, as in /api/driver?id=123456"),
         ):

@@ -3,18 +3,28 @@
 WOTS's own fields come first and keep WOTS's names (its documentation:
 tests/fixtures/wots/wots-local-api.txt); the live fields after
 them are ours (position, class, iRating, license, ...), added as the contract allows, never renamed.
+Every driver object carries `headToHead`: the racer's imported races with them, or null.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from wots_tui.domain.board import Board, BoardRow
-from wots_tui.domain.models import LinkState
-from wots_tui.domain.notebook import Catalogue, Key, NotebookEntry
-from wots_tui.domain.wots_shape import Json, entry_id, iso, tag_object, wots_driver
+from wots_tui.domain.models import LinkState, Platform
+from wots_tui.domain.notebook import Catalogue, Key, NotebookEntry, NoteRecord
+from wots_tui.domain.races import HeadToHead, KnownDriver
+from wots_tui.domain.wots_shape import (
+    Json,
+    driver_object,
+    entry_id,
+    iso,
+    notebook_object,
+    tag_object,
+    wots_driver,
+)
 
 
 def in_session(board: Board) -> bool:
@@ -91,6 +101,38 @@ def live_driver_object(row: BoardRow) -> Json:
         "lastLapTime": _milliseconds(row.last_lap),
         "bestLapTime": _milliseconds(row.best_lap),
         "onPitRoad": row.on_pit_road,
+        "headToHead": head_to_head_object(row.head_to_head),
+    }
+
+
+def noted_driver_object(record: NoteRecord, catalogue: Catalogue, head_to_head: HeadToHead | None) -> Json:
+    """A driver not in the session, from the notebook."""
+    return {**driver_object(record, catalogue), "headToHead": head_to_head_object(head_to_head)}
+
+
+def raced_driver_object(known: KnownDriver, head_to_head: HeadToHead | None) -> Json:
+    """A driver known only from the imported races: their name and head-to-head, the notebook's fields empty."""
+    key = (Platform.IRACING.value, known.cust_id)  # the imported races are iRacing's
+    return {**wots_driver(key, known.name, None, 0, None, "", "", ()), "headToHead": head_to_head_object(head_to_head)}
+
+
+def notebook_entries(records: Iterable[NoteRecord], catalogue: Catalogue, head_to_heads: Mapping[Key, HeadToHead]) -> Json:
+    """A batch of /api/notebook's entries, each with its head-to-head (`head_to_heads`: those raced, by key)."""
+    return {
+        entry_id(r.key): {**notebook_object(r, catalogue), "headToHead": head_to_head_object(head_to_heads.get(r.key))}
+        for r in records
+    }
+
+
+def head_to_head_object(head_to_head: HeadToHead | None) -> Json | None:
+    if head_to_head is None:
+        return None
+    return {
+        "races": head_to_head.races,
+        "ahead": head_to_head.ahead,
+        "behind": head_to_head.behind,
+        "lastRaceAt": iso(head_to_head.last_race_at),
+        "lastSubsessionId": head_to_head.last_subsession_id,
     }
 
 

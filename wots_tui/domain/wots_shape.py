@@ -85,10 +85,6 @@ def notebook_document(records: Iterable[NoteRecord], catalogue: Catalogue) -> Js
     return {"count": len(entries), "entries": entries}
 
 
-def notebook_entries(records: Iterable[NoteRecord], catalogue: Catalogue) -> Json:
-    return {entry_id(r.key): notebook_object(r, catalogue) for r in records}
-
-
 # reading a document back (import)
 
 

@@ -21,13 +21,17 @@ from wots_tui.domain.api_documents import (
     drivers_document,
     live_driver_object,
     live_row,
+    notebook_entries,
+    noted_driver_object,
+    raced_driver_object,
     session_document,
     status_document,
     tags_document,
 )
+from wots_tui.domain.board import HISTORY, Board
 from wots_tui.domain.models import Platform
-from wots_tui.domain.notebook import Key, NoteRecord
-from wots_tui.domain.wots_shape import driver_object, iso, notebook_entries
+from wots_tui.domain.notebook import Key
+from wots_tui.domain.wots_shape import iso
 from wots_tui.engine import Engine
 from wots_tui.server.guards import CORS, Handler
 from wots_tui.server.rendered import RenderCache, Rendered, etag_matches
@@ -85,20 +89,26 @@ class Routes:
         return self._cache.get("drivers", board.version, lambda: drivers_document(board))
 
     async def driver(self, request: web.BaseRequest) -> web.Response:
-        """A driver in the session from the Board; anyone else with one point query of the notebook."""
+        """A driver in the session from the Board; anyone else with point queries of the notebook and the
+        racing history (a driver met only in imported races is known by the name they raced under)."""
         key = driver_key(request.query)
         board = self._engine.board
         row = live_row(board, key)
         if row is not None:
             return _send(request, self._cache.get(("driver", key), ("live", board.version), lambda: live_driver_object(row)))
+        engine = self._engine
 
         async def build() -> object:
-            record = await self._engine.record(key)
-            if record is None:
-                raise web.HTTPNotFound(text=f"driver {key[1]} is neither in the session nor in the notebook")
-            return driver_object(record, self._engine.catalogue)
+            record = await engine.record(key)
+            head_to_head = await engine.history.head_to_head(key)
+            if record is not None:
+                return noted_driver_object(record, engine.catalogue, head_to_head)
+            known = await engine.history.known_driver(key[1]) if key[0] == Platform.IRACING.value else None
+            if known is None:
+                raise web.HTTPNotFound(text=f"driver {key[1]} is not in the session, the notebook or the imported races")
+            return raced_driver_object(known, head_to_head)
 
-        return _send(request, await self._cache.get_awaiting(("driver", key), ("notebook", board.notebook_version), build))
+        return _send(request, await self._cache.get_awaiting(("driver", key), ("stored", *_stored_versions(board)), build))
 
     async def notebook(self, request: web.BaseRequest) -> web.StreamResponse:
         """The whole notebook, streamed from the store in batches: a 100k notebook never sits in memory whole.
@@ -107,11 +117,12 @@ class Routes:
         first batch is read before anything is sent, so a store that fails then answers a JSON 500; one
         that fails later cuts the connection, so the client knows the document is not whole.
         """
-        tag = f'"notebook-{self._instance}-{self._engine.board.notebook_version}"'
+        notebook, history = _stored_versions(self._engine.board)
+        tag = f'"notebook-{self._instance}-{notebook}-{history}"'
         headers = {"Content-Type": "application/json", "ETag": tag, "Cache-Control": "no-cache", **request.get(CORS, {})}
         if etag_matches(tag, request.headers.get("If-None-Match")):
             return web.Response(status=304, headers=headers)
-        batches = aiter(self._engine.notebook_batches())
+        batches = aiter(self._entry_batches())
         first = await anext(batches, None) if request.method != "HEAD" else None
         response = web.StreamResponse(headers=headers)
         await response.prepare(request)
@@ -130,20 +141,27 @@ class Routes:
             await response.write_eof()
         return response
 
+    async def _entry_batches(self) -> AsyncIterator[tuple[int, bytes]]:
+        """The notebook a batch at a time, each as its number of entries and their JSON members (`"id":{...},...`),
+        its drivers' head-to-heads joined with one query per batch."""
+        engine = self._engine
+        async for batch in engine.notebook_batches():
+            head_to_heads = await engine.history.head_to_heads(record.key for record in batch)
+            yield len(batch), orjson.dumps(notebook_entries(batch, engine.catalogue, head_to_heads))[1:-1]
+
     async def _stream_entries(
-        self, response: web.StreamResponse, batch: list[NoteRecord] | None, batches: AsyncIterator[list[NoteRecord]]
+        self, response: web.StreamResponse, batch: tuple[int, bytes] | None, batches: AsyncIterator[tuple[int, bytes]]
     ) -> None:
         count = 0
         await response.write(b'{"entries":{')
         while batch is not None:
             following = asyncio.ensure_future(anext(batches, None))  # the store reads the next one meanwhile
             try:
-                entries = orjson.dumps(notebook_entries(batch, self._engine.catalogue))
-                await response.write((b"," if count else b"") + entries[1:-1])
+                await response.write((b"," if count else b"") + batch[1])
             except BaseException:  # no read is left behind
                 following.cancel()
                 raise
-            count += len(batch)
+            count += batch[0]
             batch = await following
         await response.write(b'},"count":' + str(count).encode() + b"}")
 
@@ -176,6 +194,11 @@ def driver_key(query: Mapping[str, str]) -> Key:
     if platform not in {p.value for p in Platform}:
         raise web.HTTPBadRequest(text=f"platform must be iracing or ams2, not {platform[:40]!r}")
     return (platform, int(text))
+
+
+def _stored_versions(board: Board) -> tuple[int, int]:
+    """What a document of stored drivers depends on: the notebook, and the racing history (a fetch moves it)."""
+    return board.notebook_version, board.versions.get(HISTORY, 0)
 
 
 def _send(request: web.BaseRequest, rendered: Rendered) -> web.Response:

@@ -7,12 +7,9 @@ piped. Every failure is one line and exit code 1; an interrupted fetch keeps eve
 from __future__ import annotations
 
 import asyncio
-import logging
-import os
 import sys
-import time
 import webbrowser
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
@@ -22,22 +19,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from wots_tui.cli.options import DB, open_database, settings_from
-from wots_tui.config import Settings, config_dir, token_file
+from wots_tui.config import Settings, token_file
 from wots_tui.domain.history_windows import WindowError, parse_day, parse_quarters
 from wots_tui.logs import log_file, setup_logging
 from wots_tui.store import Database, StoreError
 from wots_tui.store.database import schema_of
 from wots_tui.store.migrations import LATEST
-from wots_tui.webapi.auth import OAuthSession, login_in_browser
+from wots_tui.webapi.auth import login_in_browser
 from wots_tui.webapi.client import DataApi
 from wots_tui.webapi.credentials import CredentialSource, Prompt
-from wots_tui.webapi.errors import WebApiError
-from wots_tui.webapi.fetch import FetchOptions, FetchSummary, HistoryFetch
+from wots_tui.webapi.fetch import FetchOptions, FetchSummary
+from wots_tui.webapi.fetch_run import ask_first, credential_source, fetch_history, oauth_session, one_line
 from wots_tui.webapi.tokens import TokenFile
-
-log = logging.getLogger(__name__)
-
-LOGIN_AHEAD = 120.0  # seconds: a token expiring sooner than this is as good as expired for the coming run
 
 
 def _prompt(question: str, secret: bool) -> str:
@@ -95,34 +88,15 @@ class StageProgress:
 
 
 def _credentials(settings: Settings, ask: Prompt = _prompt) -> CredentialSource:
-    """Credentials from IRACING_* variables, a .env here, config.toml's [iracing], else asked for."""
-    return CredentialSource(
-        environ=os.environ,
-        dotenv=Path.cwd() / ".env",
-        login=settings.iracing,
-        prompt=ask if sys.stdin.isatty() else None,
-        config_file=config_dir() / "config.toml",
-    )
-
-
-def _session(
-    settings: Settings, credentials: CredentialSource, on_wait: Callable[[str], None] | None = None
-) -> OAuthSession:
-    return OAuthSession(
-        oauth_url=settings.oauth_url, token_file=TokenFile(token_file()), credentials=credentials, on_wait=on_wait
-    )
+    """Credentials from where the app looks for them (`credential_source`), asked for at a terminal."""
+    return credential_source(settings, ask if sys.stdin.isatty() else None)
 
 
 def _asked_first(settings: Settings, ask: Prompt = _prompt) -> CredentialSource:
     """The credentials, with whatever the coming login needs asked now: a question asked once the fetch runs
     (inside its event loop) would not stop at Ctrl-C."""
     credentials = _credentials(settings, ask)
-    tokens, now = TokenFile(token_file()).load(), time.time()
-    if tokens is not None and (tokens.access_usable(now, LOGIN_AHEAD) or not tokens.confidential):
-        return credentials  # valid, or a browser login's: its refresh needs no secret
-    credentials.client()
-    if tokens is None or not tokens.refresh_usable(now, LOGIN_AHEAD):
-        credentials.account()  # a full login
+    ask_first(credentials)
     return credentials
 
 
@@ -193,13 +167,7 @@ async def _fetch(
     credentials: CredentialSource,
 ) -> FetchSummary:
     with progress:
-        async with (
-            _session(settings, credentials, progress.say) as session,
-            DataApi(settings.data_api_url, session, on_wait=progress.wait) as api,
-        ):
-            summary = await HistoryFetch(api, database, options, progress).run()
-    log.info("fetch done: %s; %d logins, %d refreshes", summary, session.logins, session.refreshes)
-    return summary
+        return await fetch_history(settings, database, options, progress, credentials)
 
 
 FETCH_STOPPED = "stopped: every race downloaded so far is kept; run the same command again to go on"
@@ -211,15 +179,10 @@ def _said_in_one_line(stopped: str) -> Iterator[None]:
     Ctrl-C says `stopped` and exits 130."""
     try:
         yield
-    except WebApiError as error:
-        raise click.ClickException(str(error)) from None
     except (click.ClickException, click.exceptions.Exit, click.Abort):
         raise
-    except Exception as error:
-        log.exception("the command failed")
-        raise click.ClickException(
-            f"it failed unexpectedly ({type(error).__name__}); the log says why: {log_file()}"
-        ) from None
+    except Exception as error:  # noqa: BLE001  # one_line logs its traceback
+        raise click.ClickException(one_line(error, log_file())) from None
     except KeyboardInterrupt:
         click.echo(stopped, err=True)
         sys.exit(130)
@@ -250,7 +213,7 @@ async def _login(settings: Settings, credentials: CredentialSource, browser: boo
             open_url=_open_in_browser,
             port=port,
         )
-    async with _session(settings, credentials) as session, DataApi(settings.data_api_url, session) as api:
+    async with oauth_session(settings, credentials) as session, DataApi(settings.data_api_url, session) as api:
         return await api.get("member/info")
 
 

@@ -57,10 +57,10 @@ def _source_spec(irsdk_file: Path | None, demo: bool = False) -> SourceSpec:
     return SourceSpec.of("file", path=irsdk_file) if irsdk_file else SourceSpec.of("iracing")
 
 
-def _run_app(spec: SourceSpec, settings: Settings) -> None:
+def _run_app(spec: SourceSpec, settings: Settings, start: str = "live") -> None:
     from wots_tui.ui.app import WotsApp  # textual loads only for the commands that draw
 
-    WotsApp(app_engine(spec, settings)).run()
+    WotsApp(app_engine(spec, settings), start=start).run()
 
 
 def app_engine(spec: SourceSpec, settings: Settings) -> Engine:
@@ -148,6 +148,29 @@ def demo(
     """The app on a built-in simulated 60-car multi-class race (no iRacing needed)."""
     settings = settings_from(ctx, **_flags(refresh_rate, db, port, cors_origins))
     _run_app(SourceSpec.of("demo", seed=seed, start_at=start_at), settings)
+
+
+@main.command()
+@IRSDK_FILE
+@REFRESH
+@DB
+@PORT
+@CORS_ORIGIN
+@click.pass_context
+def stats(
+    ctx: click.Context,
+    irsdk_file: Path | None,
+    refresh_rate: str | None,
+    db: Path | None,
+    port: str | None,
+    cors_origins: tuple[str, ...],
+) -> None:
+    """The app opened on your season stats: your career from the racing history (fetch or import first).
+
+    The live session (iRacing, or --irsdk-file) and the local API run as with no command; Tab goes to them.
+    """
+    settings = settings_from(ctx, **_flags(refresh_rate, db, port, cors_origins))
+    _run_app(_source_spec(irsdk_file), settings, start="stats")
 
 
 @main.command()

@@ -1,4 +1,4 @@
-"""The Textual app: the live drivers, the notebook and the tag catalogue, fed by the engine."""
+"""The Textual app: the live drivers, the notebook, the tag catalogue and the season stats, fed by the engine."""
 
 from __future__ import annotations
 
@@ -17,35 +17,47 @@ from wots_tui.ui.screens.editors import QuitConfirm
 from wots_tui.ui.screens.help import HelpScreen
 from wots_tui.ui.screens.live import LiveScreen
 from wots_tui.ui.screens.notebook import NotebookScreen
+from wots_tui.ui.screens.stats import StatsScreen
 from wots_tui.ui.screens.tags import TagsScreen
 from wots_tui.ui.styles import styles_dir
 
-MAIN_SCREENS = ("live", "notebook", "tags")
+MAIN_SCREENS = ("live", "notebook", "tags", "stats")
 # Actions the palette already offers under a better name: the screens, quitting, and the driver actions
 # (named after the driver under the cursor).
-NAMED_ELSEWHERE = frozenset({"app.show('live')", "app.show('notebook')", "app.show('tags')", "app.quit",
+NAMED_ELSEWHERE = frozenset({*(f"app.show('{name}')" for name in MAIN_SCREENS), "app.quit",
                              "app.command_palette", *DRIVER_ACTIONS})
 
 
 class WotsApp(App[None]):
     TITLE = "wots-tui"
-    CSS_PATH = [styles_dir() / f"{name}.tcss" for name in ("app", "live", "help", "notebook", "tags", "dialogs")]
+    CSS_PATH = [styles_dir() / f"{name}.tcss"
+                for name in ("app", "live", "help", "notebook", "tags", "stats", "history", "dialogs")]
     SCREENS = {"help": HelpScreen}
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, start: str = "live") -> None:
+        """`start`: the main screen the app opens on (`wots-tui stats` opens on "stats")."""
         super().__init__()
+        if start not in MAIN_SCREENS:
+            raise ValueError(f"no main screen {start!r}: one of {', '.join(MAIN_SCREENS)}")
         self.engine = engine
+        self.start_screen = start
         self.live = LiveScreen()
         self.notebook_screen = NotebookScreen()
         self.tags_screen = TagsScreen()
+        self.stats_screen = StatsScreen()
+        self.main_screens: dict[str, Screen] = dict(
+            zip(MAIN_SCREENS, (self.live, self.notebook_screen, self.tags_screen, self.stats_screen)))
         self._notebook_version = -1
 
     async def on_mount(self) -> None:
-        for name, screen in zip(MAIN_SCREENS, (self.live, self.notebook_screen, self.tags_screen)):
+        for name, screen in self.main_screens.items():
             self.install_screen(screen, name)
-        await self.push_screen("live")
+        if self.start_screen == "live":  # at once: the first frame is the live table's, the history is not needed
+            await self.push_screen("live")
         self.engine.subscribe(self._on_board, self._on_notice)
         await self.engine.start()  # and its services (the local API): one that cannot start is a notice
+        if self.start_screen != "live":  # after the engine opened the history the screen reads
+            await self.push_screen(self.start_screen)
         self.live.show_statuses(self.engine.statuses)
 
     def _on_board(self, board: Board) -> None:
@@ -91,7 +103,7 @@ class WotsApp(App[None]):
             self.action_show(MAIN_SCREENS[(MAIN_SCREENS.index(current) + step) % len(MAIN_SCREENS)])
 
     def _current_name(self) -> str | None:
-        return next((n for n, s in zip(MAIN_SCREENS, (self.live, self.notebook_screen, self.tags_screen)) if s is self.screen), None)
+        return next((name for name, screen in self.main_screens.items() if screen is self.screen), None)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette: the screens, every key of the screen by name, and every notebook action on the
@@ -100,6 +112,8 @@ class WotsApp(App[None]):
         yield SystemCommand("Live drivers", "The drivers in the current session (Tab)", lambda: self.action_show("live"))
         yield SystemCommand("Notebook", "Everyone you ever noted: search, filter, edit (F2)", lambda: self.action_show("notebook"))
         yield SystemCommand("Tags", "The tag catalogue: add, rename, recolour, reorder, delete (F3)", lambda: self.action_show("tags"))
+        yield SystemCommand("Season stats", "Your career from your racing history: seasons, totals, rating charts (F4)",
+                            lambda: self.action_show("stats"))
         yield from self._key_commands(screen)
         if not isinstance(screen, DriverActions) or (chosen := screen.selected(quiet=True)) is None:
             return

@@ -15,6 +15,7 @@ SCREEN_KEYS = [
     Binding("shift+tab", "app.next_screen(-1)", "Previous screen", show=False),
     Binding("f2", "app.show('notebook')", "Notebook", key_display="F2"),
     Binding("f3", "app.show('tags')", "Tags", key_display="F3"),
+    Binding("f4", "app.show('stats')", "Stats", key_display="F4"),
 ]
 
 

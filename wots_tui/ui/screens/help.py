@@ -35,7 +35,7 @@ SHARED_ACTIONS = {
     "nickname": "set a nickname for them",
     "card": "the driver's card: everything known about them, editable",
     "next_screen": "the next, the previous screen",
-    "show": "the notebook; the tags (F2 on the notebook goes back to the live drivers)",
+    "show": "the notebook, tags, season stats (F2 on the notebook goes back to the live drivers)",
     "push_screen": "the keys of this screen; Esc closes it",
     "help": "the keys of this screen; Esc closes it",
     "command_palette": "the command palette: every action of this screen by name",
@@ -132,8 +132,41 @@ TAGS = About(
     ),
 )
 
+STATS = About(
+    "Season stats",
+    _words("""
+        Your career from your racing history (wots-tui fetch or import): one tab per licence category you
+        raced, its seasons newest first, then a row per year and one for the whole career, and your iRating
+        and safety rating over time. Positions are in your class.
+    """),
+    (
+        ("Filters and sort", _words("""
+            [b]y[/b] and [b]s[/b] open a list: a year, or a series (type a few letters to find it); the first
+            choice is all of them. [b]o[/b] sorts by any column, and picking the column sorted by again flips
+            the order; a click on a column's header does the same. The line above the tabs says what is shown.
+        """)),
+        ("Columns", (
+            ("Season", "year and quarter (S1…S4); hosted and league races by the quarter they ran in"),
+            ("Series / Class", "the series (or league) and the car class you raced in it"),
+            ("Starts / Wins / Top 5", "races started; finished first, in the top five (in class)"),
+            ("Poles", "races started first in class"),
+            ("Laps / Led", "laps completed; laps led"),
+            ("Avg st / Avg fin", "average start and finish, in class"),
+            ("Inc/race", "incidents per race"),
+            ("iR ± / SR ±", "iRating and safety rating gained or lost over the season (SR within one licence)"),
+            ("Points", "championship points: the standings' when fetched, else the races' summed"),
+            ("Div / Rank / Div rank", "division (1 is the top) and place in the season's standings, overall and in it"),
+            ("Weeks", "weeks counted in the standings, else weeks raced"),
+        )),
+        ("Chart", _words("""
+            iRating on the left axis, safety rating on the right; the line under it says whether the iRating
+            comes from iRacing's chart data or from your race results. [b]g[/b] hides it, for more rows.
+        """)),
+    ),
+)
+
 # Each screen's help, by the screen's class name: help knows no screen module (they open help).
-ABOUT = {"LiveScreen": LIVE, "NotebookScreen": NOTEBOOK, "TagsScreen": TAGS}
+ABOUT = {"LiveScreen": LIVE, "NotebookScreen": NOTEBOOK, "TagsScreen": TAGS, "StatsScreen": STATS}
 
 
 class HelpScreen(ModalScreen[None]):

@@ -1,0 +1,304 @@
+"""The season stats screen: the racer's career from their racing history, one tab per licence category.
+
+Each tab is the category's seasons (newest first, or sorted by any column), its years and its career, and
+its iRating and safety rating over time. Filters (a year, a series) ask the engine's history again, on the
+store's thread; a sort or a tab only redraws what was asked. With no history stored, the screen says how to
+get one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Static, Tab, Tabs
+from textual.worker import Worker, WorkerState
+
+from wots_tui.domain.career import (
+    EVERYTHING,
+    SEASON_COLUMNS,
+    Career,
+    CareerFilter,
+    Racer,
+    RatingChart,
+    category_name,
+)
+from wots_tui.domain.plural import counted
+from wots_tui.ui.screens.base import SCREEN_KEYS, EngineScreen
+from wots_tui.ui.screens.find_picker import FindPicker
+from wots_tui.ui.screens.help import HelpScreen
+from wots_tui.ui.screens.pickers import Choice, Picker
+from wots_tui.ui.widgets.career_table import TEXT_COLUMNS, CareerTable
+from wots_tui.ui.widgets.footer import FittingFooter
+from wots_tui.ui.widgets.rating_chart import RatingChartView
+
+log = logging.getLogger(__name__)
+
+TAB_PREFIX = "category-"
+# the columns whose first sort is lowest first: names A to Z, and figures where less is better
+ASCENDING_FIRST = frozenset({"series", "class", "start", "finish", "inc", "division", "rank", "division_rank"})
+
+NO_HISTORY = """\
+[b]No racing history in this notebook yet.[/b]
+
+Your seasons, totals and rating charts come from your own iRacing results, kept in the notebook's file.
+Quit ([b]q[/b]) and, in a terminal:
+
+  [b]wots-tui fetch[/b]          download your races from iRacing (you log in once)
+  [b]wots-tui import FILES[/b]   read results you saved (the Data API's JSON files)
+
+then [b]wots-tui stats[/b] opens here, on your career."""
+
+
+class StatsScreen(EngineScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "pick_year", "Year", tooltip="show one year's seasons, or every year"),
+        Binding("s", "pick_series", "Series", tooltip="show one series (type to find it), or every series"),
+        Binding("o", "pick_sort", "Sort", tooltip="sort the seasons by any column; the same column again flips the order"),
+        Binding("c", "next_category(1)", "Category", tooltip="the next licence category's tab"),
+        Binding("C", "next_category(-1)", "Previous category", show=False, tooltip="the previous licence category's tab"),
+        Binding("g", "toggle_chart", "Chart", tooltip="show or hide the rating chart"),
+        *SCREEN_KEYS,
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="the keys of this screen; Esc closes it"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+    FOOTER_RANK = ("help", "app.quit", "pick_year", "pick_series", "pick_sort", "next_category(1)", "toggle_chart")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.only: CareerFilter = EVERYTHING
+        self.series_name = ""  # the filtered series' name, for the filter line
+        self.sort_column = "season"
+        self.descending = True
+        self.category_id: int | None = None  # the tab shown
+        self.categories: tuple[int, ...] = ()  # every category raced, whatever the filter: the tabs
+        self.career = Career(())  # as filtered
+        self.racer: Racer | None = None  # whose career is shown
+        self._loaded = False
+        self._charts: dict[int, RatingChart | None] = {}
+        self.loads_shown = 0  # loads shown, and charts drawn (tests wait on them)
+        self.charts_shown = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="stats-header")
+        yield Static(id="stats-filters")
+        yield Tabs(id="stats-categories")
+        yield CareerTable(id="stats-seasons")
+        yield Static(id="stats-no-match")
+        yield RatingChartView(id="stats-chart")
+        yield Static(NO_HISTORY, id="stats-no-history")
+        yield FittingFooter(self.FOOTER_RANK)
+
+    def on_mount(self) -> None:
+        self.query_one(Tabs).can_focus = False  # the table keeps the keys; c and a click change the tab
+        self.query_one(CareerTable).focus()
+
+    def on_screen_resume(self) -> None:
+        """Load the first time, and again when the history was read anew (a fetch or an import ended)."""
+        if not self._loaded or self.racer is not self.engine.history.racer:
+            self.history_changed()
+
+    def history_changed(self) -> None:
+        """Everything asked again: who the racer is, the categories raced, the career as filtered, the charts."""
+        self._loaded = True
+        self._load(fresh=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """With no history there is nothing to filter, sort or chart: those keys are not offered."""
+        if action in {"pick_year", "pick_series", "pick_sort", "next_category", "toggle_chart"}:
+            return self.racer is not None
+        return True
+
+    # asking the engine
+
+    @work(exclusive=True, group="stats-load", exit_on_error=False)
+    async def _load(self, fresh: bool) -> None:
+        history = self.engine.history
+        if fresh:
+            self.racer = history.racer
+            self._charts = {}
+            everything = await history.career()
+            self.categories = tuple(c.category_id for c in everything.categories)
+            self.career = everything if self.only == EVERYTHING else await history.career(self.only)
+            if self.category_id not in self.categories:
+                self.category_id = self.categories[0] if self.categories else None
+            await self._show_tabs()
+            self.refresh_bindings()
+        else:
+            self.career = await history.career(self.only)
+        self._describe()
+        self._show_category()
+        self.loads_shown += 1
+
+    @work(exclusive=True, group="stats-chart", exit_on_error=False)
+    async def _draw_chart(self) -> None:
+        """The tab's chart, asked once per category until the history is read anew."""
+        category_id = self.category_id
+        if category_id is None or self.has_class("-no-chart"):
+            return
+        if category_id not in self._charts:
+            self._charts[category_id] = await self.engine.history.chart(category_id)
+        if category_id == self.category_id:
+            self.query_one(RatingChartView).show(self._charts[category_id], category_id)
+            self.charts_shown += 1
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A load that failed is said in one line (and logged); the screen keeps what it showed."""
+        if event.state is WorkerState.ERROR and event.worker.group.startswith("stats-"):
+            log.error("the racing history could not be read", exc_info=event.worker.error)
+            self.notify(f"The racing history could not be read: {event.worker.error}", severity="error", timeout=8)
+
+    # drawing
+
+    async def _show_tabs(self) -> None:
+        """A tab per category raced; rebuilt only when the categories changed (the tab shown stays)."""
+        tabs = self.query_one(Tabs)
+        wanted = [f"{TAB_PREFIX}{c}" for c in self.categories]
+        if [tab.id for tab in tabs.query(Tab)] != wanted:
+            await tabs.clear()
+            for category_id in self.categories:
+                await tabs.add_tab(Tab(category_name(category_id), id=f"{TAB_PREFIX}{category_id}"))
+        if self.category_id is not None:
+            tabs.active = f"{TAB_PREFIX}{self.category_id}"
+
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        if event.tab.id is None or event.tab.id != event.tabs.active:  # a tab activated on the way (a rebuild)
+            return
+        category_id = int(event.tab.id.removeprefix(TAB_PREFIX))
+        if category_id != self.category_id:
+            self.category_id = category_id
+            self._show_category()
+
+    def _show_category(self) -> None:
+        """The tab's table as filtered and sorted, or why it has no rows; then its chart."""
+        self.set_class(self.racer is None, "-no-history")
+        if self.racer is None:
+            return
+        career = None if self.category_id is None else self.career.category(self.category_id)
+        table = self.query_one(CareerTable)
+        table.show(career, self.sort_column, self.descending)
+        self.set_class(career is None, "-no-match")
+        if career is None:
+            self.query_one("#stats-no-match", Static).update(self._no_match())
+        self._draw_chart()
+
+    def _describe(self) -> None:
+        header = self.query_one("#stats-header", Static)
+        if self.racer is None:
+            header.update(Text("Season stats", style="bold"))
+            return
+        header.update(racer_line(self.racer))
+        self.query_one("#stats-filters", Static).update(self._filter_line())
+
+    def _filter_line(self) -> Text:
+        header = SEASON_COLUMNS[self.sort_column][0]
+        return Text.assemble(
+            "Showing ", (self._filters(), "bold"),
+            f" · sorted by {header}, {order_words(self.sort_column, self.descending)}",
+        )
+
+    def _filters(self) -> str:
+        year = "all years" if self.only.year is None else str(self.only.year)
+        series = "all series" if self.only.series_id is None else self.series_name
+        return f"{year} · {series}"
+
+    def _no_match(self) -> Text:
+        name = category_name(self.category_id or 0)
+        return Text.assemble(f"No {name} races in ", (self._filters(), "bold"), ": ", ("y", "bold"), " picks another year, ",
+                             ("s", "bold"), " another series (or all of them).")
+
+    # keys
+
+    async def action_pick_year(self) -> None:
+        years = await self.engine.history.years()
+        choices = [Choice(None, Text("all years"), "a"), *(Choice(y, Text(str(y))) for y in years)]
+        await self.app.push_screen(Picker("Show the seasons of", choices, self.only.year), self._filter_by("year"))
+
+    async def action_pick_series(self) -> None:
+        raced = await self.engine.history.series(self.only.year)
+        within = f" in {self.only.year}" if self.only.year is not None else ""
+        width = max((len(s.name) for s in raced), default=0)
+        choices = [Choice(None, Text("all series")),
+                   *(Choice(s.series_id, Text.assemble(s.name.ljust(width), "  ", (counted(s.races, "race"), "dim")))
+                     for s in raced)]
+        names = {s.series_id: s.name for s in raced}
+        picker = FindPicker(f"Show the series raced{within}", choices, self.only.series_id,
+                            found_by=lambda c: "all series" if c.value is None else names[c.value])
+        await self.app.push_screen(picker, self._filter_by("series_id", names))
+
+    def _filter_by(self, field: str, names: dict[int, str] | None = None) -> Callable[[Choice | None], None]:
+        """What a filter picker's answer does: the filter takes the value picked; closed, nothing changes."""
+
+        def picked(choice: Choice | None) -> None:
+            if choice is None or getattr(self.only, field) == choice.value:
+                return
+            self.only = replace(self.only, **{field: choice.value})
+            if names is not None and choice.value is not None:
+                self.series_name = names[choice.value]
+            self._load(fresh=False)
+
+        return picked
+
+    async def action_pick_sort(self) -> None:
+        choices = [Choice(key, Text(header + (" (now; again flips it)" if key == self.sort_column else "")))
+                   for key, (header, _) in SEASON_COLUMNS.items()]
+
+        def picked(choice: Choice[str] | None) -> None:
+            if choice is not None:
+                self.sort_by(choice.value)
+
+        await self.app.push_screen(Picker("Sort the seasons by", choices, self.sort_column), picked)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        if event.column_key.value is not None:
+            self.sort_by(event.column_key.value)
+
+    def sort_by(self, column: str) -> None:
+        """Sort by `column`; by the column already sorted by, the other way round."""
+        if column == self.sort_column:
+            self.descending = not self.descending
+        else:
+            self.sort_column, self.descending = column, column not in ASCENDING_FIRST
+        self._describe()
+        self._show_category()
+
+    def action_next_category(self, step: int) -> None:
+        tabs = self.query_one(Tabs)
+        if step > 0:
+            tabs.action_next_tab()
+        else:
+            tabs.action_previous_tab()
+
+    def action_toggle_chart(self) -> None:
+        self.toggle_class("-no-chart")
+        self._draw_chart()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self))
+
+
+def racer_line(racer: Racer) -> Text:
+    """Whose history it is, how much of it is stored, and when it was last fetched."""
+    line = Text(racer.name, style="bold")
+    if not racer.chosen:
+        line.append(" (the driver in most of the stored races)", style="italic")
+    fetched = (f"last fetched {racer.fetched_at.astimezone():%Y-%m-%d %H:%M}" if racer.fetched_at is not None
+               else "imported, never fetched")
+    line.append(f"  cust {racer.cust_id} · {counted(racer.races, 'race')} stored · {fetched}")
+    return line
+
+
+def order_words(column: str, descending: bool) -> str:
+    """How the sort runs, as a racer says it: newest first, A to Z, highest first."""
+    if column == "season":
+        return "newest first" if descending else "oldest first"
+    if column in TEXT_COLUMNS:
+        return "Z to A" if descending else "A to Z"
+    return "highest first" if descending else "lowest first"

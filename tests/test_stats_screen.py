@@ -29,12 +29,15 @@ from wots_tui.cli import main
 from wots_tui.sources.factory import SourceSpec
 from wots_tui.store import Database
 from wots_tui.ui.app import WotsApp
+from wots_tui.ui.screens.driver_search import DriverSearchScreen
 from wots_tui.ui.screens.find_picker import FindPicker
 from wots_tui.ui.screens.help import HelpScreen
 from wots_tui.ui.screens.pickers import Picker
+from wots_tui.ui.screens.season_races import SeasonRacesScreen
 from wots_tui.ui.screens.stats import StatsScreen
 from wots_tui.ui.widgets.career_table import CareerTable
 from wots_tui.ui.widgets.rating_chart import RatingChartView
+from wots_tui.ui.widgets.row_table import RowTable
 
 ROAD, FORMULA = 2, 6
 KIA = "Global Fanatec Challenge"
@@ -237,6 +240,39 @@ async def test_the_sort_picker_and_a_header_click_sort_and_the_same_column_again
         assert str(table.ordered_columns[laps].label) == "Laps ▼"  # the columns are made anew with each sort
         await pilot.click(CareerTable, offset=(x, 0))
         assert [r["laps"] for r in rows(screen)[:3]] == ["4", "14", "25"]
+
+
+async def test_enter_on_a_season_lists_its_races_and_h_finds_anyone_for_a_head_to_head(tmp_path: Path):
+    app = app_on(with_history(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await on_stats(pilot)
+        await pilot.press("down", "down", "enter")  # the Kia season
+        season = app.screen
+        assert isinstance(season, SeasonRacesScreen) and season.season.car_class_name == "Kia Optima"
+        races = season.query_one(RowTable)
+        await wait_for(pilot, lambda: len(races.rows) == 1)
+        assert races.rows[0].subsession_id == 45243121
+        await pilot.press("escape")
+        assert app.screen is screen
+        await pilot.press("down", "enter")  # the year's total: no races of its own to list
+        assert app.screen is screen and screen.query_one(CareerTable).season_at_cursor is None
+        await pilot.press("h")
+        assert isinstance(app.screen, DriverSearchScreen)
+        await pilot.press("escape")
+        assert app.screen is screen
+
+
+async def test_a_main_screen_asked_for_from_a_drill_down_goes_back_through_it_first(tmp_path: Path):
+    app = app_on(with_history(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await on_stats(pilot)
+        await pilot.press("enter")
+        assert isinstance(app.screen, SeasonRacesScreen)
+        await app.run_action("app.show('notebook')")  # the palette's Notebook
+        await pilot.pause()
+        assert app.screen is app.notebook_screen and app.screen_stack.count(screen) == 0
+        await pilot.press("f4")
+        assert app.screen is screen and len(app.screen_stack) == 2
 
 
 async def test_g_hides_the_chart_for_more_rows_and_brings_it_back(tmp_path: Path):

@@ -87,20 +87,23 @@ class WotsApp(App[None]):
 
         self.push_screen(QuitConfirm(), answer)
 
-    def action_show(self, name: str) -> None:
-        """Go to a main screen; F2 on the notebook goes back to the live screen."""
+    async def action_show(self, name: str) -> None:
+        """Go to a main screen; F2 on the notebook goes back to the live screen. From a screen pushed over a
+        main one (the stats' drill-downs) back through them first: a main screen is never in the stack twice."""
         if isinstance(self.screen, ModalScreen):
             return
+        while self._current_name() is None and len(self.screen_stack) > 2:
+            await self.pop_screen()
         current = self._current_name()
         if name == current == "notebook":
             name = "live"
         if name != current:
             self.switch_screen(name)
 
-    def action_next_screen(self, step: int) -> None:
+    async def action_next_screen(self, step: int) -> None:
         current = self._current_name()
         if current is not None:
-            self.action_show(MAIN_SCREENS[(MAIN_SCREENS.index(current) + step) % len(MAIN_SCREENS)])
+            await self.action_show(MAIN_SCREENS[(MAIN_SCREENS.index(current) + step) % len(MAIN_SCREENS)])
 
     def _current_name(self) -> str | None:
         return next((name for name, screen in self.main_screens.items() if screen is self.screen), None)

@@ -31,9 +31,11 @@ from wots_tui.domain.career import (
 )
 from wots_tui.domain.plural import counted
 from wots_tui.ui.screens.base import SCREEN_KEYS, EngineScreen
+from wots_tui.ui.screens.driver_search import DriverSearchScreen
 from wots_tui.ui.screens.find_picker import FindPicker
 from wots_tui.ui.screens.help import HelpScreen
 from wots_tui.ui.screens.pickers import Choice, Picker
+from wots_tui.ui.screens.season_races import SeasonRacesScreen
 from wots_tui.ui.widgets.career_table import TEXT_COLUMNS, CareerTable
 from wots_tui.ui.widgets.footer import FittingFooter
 from wots_tui.ui.widgets.rating_chart import RatingChartView
@@ -64,11 +66,16 @@ class StatsScreen(EngineScreen):
         Binding("c", "next_category(1)", "Category", tooltip="the next licence category's tab"),
         Binding("C", "next_category(-1)", "Previous category", show=False, tooltip="the previous licence category's tab"),
         Binding("g", "toggle_chart", "Chart", tooltip="show or hide the rating chart"),
+        # before the table's own Enter, so that the footer offers it
+        Binding("enter", "open_season", "Races", priority=True,
+                tooltip="the races of the season under the cursor, each one key from its full result"),
+        Binding("h", "head_to_head", "Head-to-head", tooltip="head-to-head with any driver you raced: find them by name or id"),
         *SCREEN_KEYS,
         Binding("question_mark", "help", "Help", key_display="?", tooltip="the keys of this screen; Esc closes it"),
         Binding("q", "app.quit", "Quit"),
     ]
-    FOOTER_RANK = ("help", "app.quit", "pick_year", "pick_series", "pick_sort", "next_category(1)", "toggle_chart")
+    FOOTER_RANK = ("help", "app.quit", "open_season", "pick_year", "pick_series", "pick_sort", "head_to_head",
+                   "next_category(1)", "toggle_chart")
 
     def __init__(self) -> None:
         super().__init__()
@@ -111,7 +118,8 @@ class StatsScreen(EngineScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """With no history there is nothing to filter, sort or chart: those keys are not offered."""
-        if action in {"pick_year", "pick_series", "pick_sort", "next_category", "toggle_chart"}:
+        if action in {"pick_year", "pick_series", "pick_sort", "next_category", "toggle_chart", "open_season",
+                      "head_to_head"}:
             return self.racer is not None
         return True
 
@@ -275,6 +283,21 @@ class StatsScreen(EngineScreen):
             tabs.action_next_tab()
         else:
             tabs.action_previous_tab()
+
+    def action_open_season(self) -> None:
+        season = self.query_one(CareerTable).season_at_cursor
+        if season is not None:
+            self.app.push_screen(SeasonRacesScreen(season))
+        elif self.query_one(CareerTable).row_count:
+            self.notify("A total: Enter on a season's row lists its races", timeout=3)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """A click on a row the cursor is on: as Enter."""
+        event.stop()
+        self.action_open_season()
+
+    def action_head_to_head(self) -> None:
+        self.app.push_screen(DriverSearchScreen())
 
     def action_toggle_chart(self) -> None:
         self.toggle_class("-no-chart")

@@ -51,7 +51,6 @@ class DriverSearchScreen(HistoryScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.found: list[KnownDriver] = []
         self.searches_shown = 0  # answers shown (tests wait on it)
 
     def compose(self) -> ComposeResult:
@@ -79,7 +78,6 @@ class DriverSearchScreen(HistoryScreen):
         """The drivers `text` finds, once the typing pauses (a newer search cancels this one as it waits)."""
         await asyncio.sleep(TYPING_PAUSE)
         found = await self.engine.history.find_drivers(text)
-        self.found = found
         self.query_one(RowTable).show(found, cursor=0)
         if self.engine.history.racer is None:
             self.show_hint(NO_HISTORY)

@@ -32,7 +32,6 @@ from wots_tui.ui.screens.driver_search import DriverSearchScreen
 from wots_tui.ui.screens.race_result import THAT_IS_YOU, RaceResultScreen
 from wots_tui.ui.screens.rivalry import RivalryScreen
 from wots_tui.ui.screens.season_races import SeasonRacesScreen
-from wots_tui.ui.styles import styles_dir
 from wots_tui.ui.widgets.row_table import RowTable
 
 OFFICIAL, TEAM = 45243121, 46219719
@@ -43,14 +42,6 @@ SEATS = {
     498918: (TEAM_MATE, "Team Mate"),
 }
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
-HISTORY_CSS = styles_dir() / "history.tcss"
-
-
-@pytest.fixture(autouse=True)
-def _history_styles(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The screens' styles, until the app's CSS_PATH names them (engineer S adds styles/history.tcss)."""
-    if HISTORY_CSS not in WotsApp.CSS_PATH:
-        monkeypatch.setattr(WotsApp, "CSS_PATH", [*WotsApp.CSS_PATH, HISTORY_CSS])
 
 
 def history_app(folder: Path, seats: dict[int, tuple[int, str]] | None = SEATS) -> WotsApp:

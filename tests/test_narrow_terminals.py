@@ -37,9 +37,10 @@ def test_the_racers_own_columns_stay_at_every_width_and_the_line_fits(width: int
 
 def test_lap_times_go_before_race_facts_and_everything_shows_when_wide():
     assert labels(160, frozenset({"Nick"})) == [c.label for c in COLUMNS if c.label != "Nick"]
-    at_120 = labels(120, frozenset({"Nick", "CP"}))
+    # no racing history, so no H2H (tests/test_head_to_head_live.py has the layouts with it)
+    at_120 = labels(120, frozenset({"Nick", "CP", "H2H"}))
     assert "Best" not in at_120 and {"Last", "Gap", "Lap", "iR"} <= set(at_120)
-    at_100 = labels(100, frozenset({"Nick", "CP"}))
+    at_100 = labels(100, frozenset({"Nick", "CP", "H2H"}))
     assert "Last" not in at_100 and "Gap" in at_100
     assert labels(80, frozenset({"Nick", "CP"})).index("Note") == len(labels(80, frozenset({"Nick", "CP"}))) - 1
 

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from helpers import SNAPSHOT_CLOCK, make_engine, store_history, wait_for, write_race_moment
 from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import OptionList, Static, Tabs
+from textual.widgets import OptionList, Static
 
 from wots_tui.cli import main
 from wots_tui.sources.factory import SourceSpec
@@ -108,7 +108,7 @@ async def test_f4_shows_the_racers_road_career_as_worked_out_by_hand(tmp_path: P
         screen = await on_stats(pilot)
         assert text_of(screen, "#stats-header") == (
             "Adrian Clark  cust 341554 · 4 races stored · imported, never fetched")
-        assert [str(tab.label) for tab in screen.query_one(Tabs).query("Tab")] == ["Road", "Formula Car"]
+        assert text_of(screen, "#stats-categories") == " Road   Formula Car "
         assert screen.category_id == ROAD
         assert text_of(screen, "#stats-filters") == "Showing all years · all series · sorted by Season, newest first"
         table = rows(screen)
@@ -155,7 +155,6 @@ async def test_c_goes_to_the_formula_tab_with_its_season_and_its_own_chart(tmp_p
         drawn = screen.charts_shown
         await pilot.press("c")
         await wait_for(pilot, lambda: screen.category_id == FORMULA and screen.charts_shown > drawn)
-        assert screen.query_one(Tabs).active == f"category-{FORMULA}"
         season, year, career = rows(screen)
         assert (season["season"], season["class"], season["start"], season["finish"], season["inc"], season["ir"],
                 season["sr"], season["points"], season["division"]) == (
@@ -164,6 +163,8 @@ async def test_c_goes_to_the_formula_tab_with_its_season_and_its_own_chart(tmp_p
         await pilot.press("C")
         await wait_for(pilot, lambda: screen.category_id == ROAD)
         assert len(rows(screen)) == 5
+        await pilot.click("#stats-categories", offset=(len(" Road   F"), 0))  # a click on a tab shows it too
+        await wait_for(pilot, lambda: screen.category_id == FORMULA)
 
 
 async def test_a_year_from_the_picker_narrows_every_tab_and_all_years_brings_them_back(tmp_path: Path):
@@ -173,20 +174,18 @@ async def test_a_year_from_the_picker_narrows_every_tab_and_all_years_brings_the
         await pilot.press("y")
         picker = app.screen
         assert isinstance(picker, Picker) and [c.value for c in picker.choices] == [None, 2024, 2022]
-        await reloaded(pilot, screen, ("down", "enter"))  # 2024: no road races that year
-        assert screen.only.year == 2024 and screen.has_class("-no-match")
-        assert text_of(screen, "#stats-no-match").startswith("No Road races in 2024 · all series:")
-        assert text_of(screen, "#stats-filters").startswith("Showing 2024 · all series")
-        assert [str(tab.label) for tab in screen.query_one(Tabs).query("Tab")] == ["Road", "Formula Car"]  # kept
-        await pilot.press("c")
-        await wait_for(pilot, lambda: screen.category_id == FORMULA)
+        await reloaded(pilot, screen, ("down", "enter"))  # 2024: no road races that year, a formula one
+        assert screen.only.year == 2024 and screen.category_id == FORMULA  # the tab follows the filter
         assert not screen.has_class("-no-match") and [r["season"] for r in rows(screen)] == [
             "2024 S2", "Year 2024", "Career"]
-        await reloaded(pilot, screen, ("y", "a"))
-        assert screen.only.year is None
-        await pilot.press("C")
+        assert text_of(screen, "#stats-filters").startswith("Showing 2024 · all series")
+        assert text_of(screen, "#stats-categories") == " Road   Formula Car "  # every category raced, still
+        await pilot.press("c")
         await wait_for(pilot, lambda: screen.category_id == ROAD)
-        assert len(rows(screen)) == 5
+        assert screen.has_class("-no-match") and not screen.query_one(CareerTable).display
+        assert text_of(screen, "#stats-no-match").startswith("No Road races match 2024 · all series:")
+        await reloaded(pilot, screen, ("y", "a"))
+        assert screen.only.year is None and not screen.has_class("-no-match") and len(rows(screen)) == 5
 
 
 async def test_the_series_picker_finds_a_series_as_it_is_typed(tmp_path: Path):

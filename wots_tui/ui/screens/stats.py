@@ -17,7 +17,8 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Static, Tab, Tabs
+from textual.content import Content
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from wots_tui.domain.career import (
@@ -42,7 +43,6 @@ from wots_tui.ui.widgets.rating_chart import RatingChartView
 
 log = logging.getLogger(__name__)
 
-TAB_PREFIX = "category-"
 # the columns whose first sort is lowest first: names A to Z, and figures where less is better
 ASCENDING_FIRST = frozenset({"series", "class", "start", "finish", "inc", "division", "rank", "division_rank"})
 
@@ -95,7 +95,7 @@ class StatsScreen(EngineScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="stats-header")
         yield Static(id="stats-filters")
-        yield Tabs(id="stats-categories")
+        yield Static(id="stats-categories")
         yield CareerTable(id="stats-seasons")
         yield Static(id="stats-no-match")
         yield RatingChartView(id="stats-chart")
@@ -103,7 +103,6 @@ class StatsScreen(EngineScreen):
         yield FittingFooter(self.FOOTER_RANK)
 
     def on_mount(self) -> None:
-        self.query_one(Tabs).can_focus = False  # the table keeps the keys; c and a click change the tab
         self.query_one(CareerTable).focus()
 
     def on_screen_resume(self) -> None:
@@ -136,13 +135,20 @@ class StatsScreen(EngineScreen):
             self.career = everything if self.only == EVERYTHING else await history.career(self.only)
             if self.category_id not in self.categories:
                 self.category_id = self.categories[0] if self.categories else None
-            await self._show_tabs()
             self.refresh_bindings()
         else:
             self.career = await history.career(self.only)
+            self._follow_filter()
         self._describe()
         self._show_category()
         self.loads_shown += 1
+
+    def _follow_filter(self) -> None:
+        """A filter that leaves the tab shown no races, and another tab some, goes to that tab (the series
+        picked is raced in another category, say)."""
+        if self.category_id is None or self.career.category(self.category_id) is not None or not self.career.categories:
+            return
+        self.category_id = self.career.categories[0].category_id
 
     @work(exclusive=True, group="stats-chart", exit_on_error=False)
     async def _draw_chart(self) -> None:
@@ -164,22 +170,16 @@ class StatsScreen(EngineScreen):
 
     # drawing
 
-    async def _show_tabs(self) -> None:
-        """A tab per category raced; rebuilt only when the categories changed (the tab shown stays)."""
-        tabs = self.query_one(Tabs)
-        wanted = [f"{TAB_PREFIX}{c}" for c in self.categories]
-        if [tab.id for tab in tabs.query(Tab)] != wanted:
-            await tabs.clear()
-            for category_id in self.categories:
-                await tabs.add_tab(Tab(category_name(category_id), id=f"{TAB_PREFIX}{category_id}"))
-        if self.category_id is not None:
-            tabs.active = f"{TAB_PREFIX}{self.category_id}"
+    def _show_tabs(self) -> None:
+        """One line of tabs, a category each, the one shown lit; a click on one shows it (as c does)."""
+        tabs = Content(" ").join(
+            Content.from_markup(f"[@click=screen.show_category({c})] $name [/]", name=category_name(c)).stylize(
+                "bold reverse" if c == self.category_id else "dim")
+            for c in self.categories)
+        self.query_one("#stats-categories", Static).update(tabs)
 
-    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
-        if event.tab.id is None or event.tab.id != event.tabs.active:  # a tab activated on the way (a rebuild)
-            return
-        category_id = int(event.tab.id.removeprefix(TAB_PREFIX))
-        if category_id != self.category_id:
+    def action_show_category(self, category_id: int) -> None:
+        if category_id != self.category_id and category_id in self.categories:
             self.category_id = category_id
             self._show_category()
 
@@ -188,6 +188,7 @@ class StatsScreen(EngineScreen):
         self.set_class(self.racer is None, "-no-history")
         if self.racer is None:
             return
+        self._show_tabs()
         career = None if self.category_id is None else self.career.category(self.category_id)
         table = self.query_one(CareerTable)
         table.show(career, self.sort_column, self.descending)
@@ -218,8 +219,8 @@ class StatsScreen(EngineScreen):
 
     def _no_match(self) -> Text:
         name = category_name(self.category_id or 0)
-        return Text.assemble(f"No {name} races in ", (self._filters(), "bold"), ": ", ("y", "bold"), " picks another year, ",
-                             ("s", "bold"), " another series (or all of them).")
+        return Text.assemble(f"No {name} races match ", (self._filters(), "bold"), ": ", ("y", "bold"),
+                             " picks another year, ", ("s", "bold"), " another series (or all of them).")
 
     # keys
 
@@ -278,11 +279,9 @@ class StatsScreen(EngineScreen):
         self._show_category()
 
     def action_next_category(self, step: int) -> None:
-        tabs = self.query_one(Tabs)
-        if step > 0:
-            tabs.action_next_tab()
-        else:
-            tabs.action_previous_tab()
+        if self.category_id in self.categories:
+            at = self.categories.index(self.category_id)
+            self.action_show_category(self.categories[(at + step) % len(self.categories)])
 
     def action_open_season(self) -> None:
         season = self.query_one(CareerTable).season_at_cursor

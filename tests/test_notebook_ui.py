@@ -72,6 +72,19 @@ async def test_rate_tag_note_and_nickname_with_single_keys_then_find_them_next_t
         assert (row.notebook.nickname, row.notebook.icons) == ("Bjorn", ("✨", "⚡"))
 
 
+async def test_the_card_of_a_driver_not_yet_noted_counts_this_meeting(tmp_path: Path):
+    app = make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await connected(pilot)
+        board = app.live.query_one(DriverBoard)
+        await wait_for(pilot, lambda: app.engine.drivers_seen > 0)
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DriverCard))
+        facts = str(app.screen.query_one("#card-facts", Static).render())
+        assert await app.engine.record(board.rows[1].key) is None  # nothing written about them yet
+        assert "met 1×" in facts
+
+
 async def test_keys_act_on_the_filtered_and_sorted_view_and_never_on_the_racer(tmp_path: Path):
     app = make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path)
     async with app.run_test(size=(160, 50)) as pilot:

@@ -223,6 +223,10 @@ class Engine:
         """One driver's notebook entry, in the session or not."""
         return await self._notebook.record(key)
 
+    async def record_or_blank(self, key: Key, name: str) -> NoteRecord:
+        """One driver's entry, or a blank one under `name` with the times they were met (for an editor)."""
+        return await self._notebook.record_or_blank(key, name)
+
     async def search(self, query: NotebookQuery, offset: int = 0, limit: int = 100) -> Page:
         """One page of a notebook search, with how many entries it finds in all."""
         return await self._notebook.search(query, offset, limit)

@@ -133,6 +133,12 @@ class NotebookAnnotator:
             return self._current_known(key)
         return await self._database.call(load_record, key)
 
+    async def record_or_blank(self, key: Key, name: str) -> NoteRecord:
+        """The driver's entry, or a blank one under `name` that knows how often the roster's drivers were met
+        (what an editor starts from for a driver not yet noted)."""
+        record = await self._base(key, None)
+        return record if record.name else replace(record, name=name)
+
     async def search(self, query: NotebookQuery, offset: int, limit: int) -> Page:
         terms = search_terms(query.text, self.catalogue)
         return await self._database.call(search_page, query, terms, offset, limit)

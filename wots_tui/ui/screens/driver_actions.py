@@ -53,8 +53,7 @@ class DriverActions(EngineScreen):
         raise NotImplementedError
 
     async def _record(self, key: Key, name: str) -> NoteRecord:
-        record = await self.engine.record(key)
-        return record if record is not None else NoteRecord(key, name=name)
+        return await self.engine.record_or_blank(key, name)
 
     async def action_rate(self, rating: int) -> None:
         if (chosen := self.selected()) is None:

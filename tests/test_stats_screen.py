@@ -16,14 +16,17 @@ incidents a race, +55 iRating, +0.30 SR, 181 points.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from helpers import SNAPSHOT_CLOCK, make_engine, store_history, wait_for, write_race_moment
 from rich.console import Console
+from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
+from textual_plotext import PlotextPlot
 
 from wots_tui.cli import main
 from wots_tui.sources.factory import SourceSpec
@@ -160,6 +163,10 @@ async def test_c_goes_to_the_formula_tab_with_its_season_and_its_own_chart(tmp_p
                 season["sr"], season["points"], season["division"]) == (
             "2024 S2", "Super Formula SF23", "9.0", "5.0", "2.0", "+54", "+0.04", "108", "3")
         assert year["season"] == "Year 2024" and career["season"] == "Career" and career["top5"] == "1"
+        plot = screen.query_one(PlotextPlot)
+        drawn = Text.from_ansi(plot.plt.build()).plain
+        assert "2,447" in drawn and "3.07" in drawn  # the one race's iRating and SR after it
+        assert set(re.findall(r"(\d{4})-\d\d-\d\d", drawn)) == {"2024"}  # dates around that day, not decades
         await pilot.press("C")
         await wait_for(pilot, lambda: screen.category_id == ROAD)
         assert len(rows(screen)) == 5
@@ -339,7 +346,7 @@ async def test_help_on_the_stats_screen_lists_its_keys_and_columns(tmp_path: Pat
         text = " ".join(console.export_text().split())
         assert text.startswith("Season stats")
         for said in ("y show one year's seasons", "s show one series (type to find it)", "g show or hide the rating chart",
-                     "F4 the notebook, tags, season stats", "Avg st / Avg fin average start and finish"):
+                     "F4 the notebook, tags, season stats (F2 on the notebook: back", "Avg st / Avg fin average start and finish"):
             assert said in text, said
         await pilot.press("escape")
         assert app.screen is screen

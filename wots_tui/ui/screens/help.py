@@ -35,7 +35,7 @@ SHARED_ACTIONS = {
     "nickname": "set a nickname for them",
     "card": "the driver's card: everything known about them, editable",
     "next_screen": "the next, the previous screen",
-    "show": "the notebook, tags, season stats (F2 on the notebook goes back to the live drivers)",
+    "show": "the notebook, tags, season stats (F2 on the notebook: back to the live drivers)",
     "push_screen": "the keys of this screen; Esc closes it",
     "help": "the keys of this screen; Esc closes it",
     "command_palette": "the command palette: every action of this screen by name",
@@ -146,16 +146,16 @@ STATS = About(
             the order; a click on a column's header does the same. The line above the tabs says what is shown.
         """)),
         ("Columns", (
-            ("Season", "year and quarter (S1…S4); hosted and league races by the quarter they ran in"),
+            ("Season", "year and quarter (S1…S4); hosted and league races by when they ran"),
             ("Series / Class", "the series (or league) and the car class you raced in it"),
             ("Starts / Wins / Top 5", "races started; finished first, in the top five (in class)"),
             ("Poles", "races started first in class"),
             ("Laps / Led", "laps completed; laps led"),
             ("Avg st / Avg fin", "average start and finish, in class"),
             ("Inc/race", "incidents per race"),
-            ("iR ± / SR ±", "iRating and safety rating gained or lost over the season (SR within one licence)"),
+            ("iR ± / SR ±", "iRating, safety rating gained or lost over the season (SR within one licence)"),
             ("Points", "championship points: the standings' when fetched, else the races' summed"),
-            ("Div / Rank / Div rank", "division (1 is the top) and place in the season's standings, overall and in it"),
+            ("Div / Rank / Div rank", "division (1 is the top); place in the season's standings, overall and in it"),
             ("Weeks", "weeks counted in the standings, else weeks raced"),
         )),
         ("Chart", _words("""

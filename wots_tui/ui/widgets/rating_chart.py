@@ -16,6 +16,7 @@ from wots_tui.domain.career import ChartPoint, RatingChart, category_name
 IRATING_COLOUR = "#60a5fa"
 SR_COLOUR = "#fbbf24"
 TICKS = 4  # labelled values on each axis: room for the plot at 80x24
+ONE_DAY_WIDE = 15 * 86400  # seconds either side of a chart whose points are all on one day
 
 
 def _ticks(points: Sequence[ChartPoint], label: Callable[[float], str]) -> tuple[list[float], list[str]]:
@@ -50,10 +51,14 @@ class RatingChartView(Vertical):
         # SR first, so that where the lines cross iRating is drawn over it
         for points, side, colour, label in ((sr, "right", SR_COLOUR, lambda v: f"{v:.2f}"),
                                             (irating, "left", IRATING_COLOUR, lambda v: f"{round(v):,}")):
-            if points:
+            if points:  # one point is a dot that can be seen, more a line
                 plt.plot([p.day.isoformat() for p in points], [p.value for p in points], yside=side,
-                         color=_rgb(colour), marker="braille")
+                         color=_rgb(colour), marker="●" if len(points) == 1 else "braille")
                 plt.yticks(*_ticks(points, label), yside=side)
+        days = {p.day for p in (*irating, *sr)}
+        if len(days) == 1:  # a fortnight either side, not plotext's decades
+            middle = plt.string_to_time(days.pop().isoformat())
+            plt.xlim(middle - ONE_DAY_WIDE, middle + ONE_DAY_WIDE)
         plot.refresh()
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import engine_on, make_engine, until, write_race_moment
+from helpers import engine_on, make_engine, store_history, until, write_race_moment
 
 from wots_tui.annotators import Roster
 from wots_tui.domain.events import SourceEvent
@@ -117,3 +117,18 @@ async def test_the_board_follows_practice_qualifying_and_race_and_never_shows_a_
             assert next_clock >= clock, f"{kind} at {clock:.2f} s, then at {next_clock:.2f} s: a stale session"
     subsessions = {b.facts.subsession_id for b in boards if b.facts}
     assert len(subsessions) == 1  # one meeting: the same drivers are not met three times
+
+
+async def test_a_driver_noted_off_the_live_session_is_named_from_the_racing_history(tmp_path: Path):
+    engine = make_engine(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path)
+    store_history(engine.database)
+    await engine.start()
+    try:
+        raced_only = ("iracing", 147876)  # the Cadillac winner of a real race: in no session, in no notebook
+        record = await engine.edit(raced_only, rating=1)
+        assert (record.name, record.rating) == ("Dan Karaconstantis", 1)
+        renamed = await engine.edit(raced_only, nickname="DK")
+        assert renamed.name == "Dan Karaconstantis"
+        assert (await engine.toggle_tag(("iracing", 1), "clean")).name == ""  # known nowhere: no name to give
+    finally:
+        await engine.stop()

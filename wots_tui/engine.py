@@ -22,7 +22,7 @@ from wots_tui.annotators.notebook import Live, NotebookAnnotator
 from wots_tui.background import Background
 from wots_tui.domain.board import Board, build_board, waiting_board
 from wots_tui.domain.events import SourceEvent
-from wots_tui.domain.models import SessionSnapshot
+from wots_tui.domain.models import Platform, SessionSnapshot
 from wots_tui.domain.notebook import Catalogue, Key, NotebookQuery, NoteRecord, Tag
 from wots_tui.domain.sightings import Sighting
 from wots_tui.sources.base import Source
@@ -245,10 +245,10 @@ class Engine:
 
     async def edit(self, key: Key, **changes: Any) -> NoteRecord:
         """Change one driver's entry: `rating`, `note`, `nickname` or `tag_ids`."""
-        return await self._notebook.edit(key, self._live(key), **changes)
+        return await self._notebook.edit(key, await self._who(key), **changes)
 
     async def toggle_tag(self, key: Key, tag_id: str) -> NoteRecord:
-        return await self._notebook.toggle_tag(key, tag_id, self._live(key))
+        return await self._notebook.toggle_tag(key, tag_id, await self._who(key))
 
     async def delete(self, key: Key) -> NoteRecord | None:
         """Remove an entry; returns it so it can be restored (undo)."""
@@ -265,6 +265,15 @@ class Engine:
     async def delete_tag(self, tag_id: str) -> None:
         """Delete a racer-made tag from the catalogue and from every driver."""
         await self._notebook.delete_tag(tag_id)
+
+    async def _who(self, key: Key) -> Live | None:
+        """Who an edited driver is: in the live session, else (noted from a race result, say, and not yet in
+        the notebook) by their name in the racing history."""
+        live = self._live(key)
+        if live is not None or await self._notebook.has_name(key):
+            return live
+        known = await self.history.known_driver(key[1]) if key[0] == Platform.IRACING.value else None
+        return None if known is None else Live(known.name, "", 0, 0)
 
     def _live(self, key: Key) -> Live | None:
         """Who the driver is in the live session, if they are in it."""

@@ -133,6 +133,11 @@ class NotebookAnnotator:
             return self._current_known(key)
         return await self._database.call(load_record, key)
 
+    async def has_name(self, key: Key) -> bool:
+        """Whether the notebook knows the driver's name (from a session or an earlier edit)."""
+        record = await self.record(key)
+        return record is not None and bool(record.name)
+
     async def record_or_blank(self, key: Key, name: str) -> NoteRecord:
         """The driver's entry, or a blank one under `name` that knows how often the roster's drivers were met
         (what an editor starts from for a driver not yet noted)."""

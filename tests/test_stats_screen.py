@@ -21,9 +21,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from fakes.iracing_server import FakeIRacing
 from helpers import SNAPSHOT_CLOCK, make_engine, store_history, wait_for, write_race_moment
 from rich.console import Console
 from rich.text import Text
+from test_history_fetch import Racer
+from test_stats_fetch import configure, machine  # noqa: F401  # machine: a racer's machine, no credentials
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 from textual_plotext import PlotextPlot
@@ -39,6 +42,7 @@ from wots_tui.ui.screens.pickers import Picker
 from wots_tui.ui.screens.season_races import SeasonRacesScreen
 from wots_tui.ui.screens.stats import StatsScreen
 from wots_tui.ui.widgets.career_table import CareerTable
+from wots_tui.ui.widgets.fetch_line import FetchLine
 from wots_tui.ui.widgets.rating_chart import RatingChartView
 from wots_tui.ui.widgets.row_table import RowTable
 
@@ -305,6 +309,30 @@ async def test_with_no_history_the_screen_says_how_to_get_one_and_offers_no_filt
         assert not screen.query_one(CareerTable).display
         await pilot.press("y", "s", "o")
         assert app.screen is screen  # no picker over nothing
+
+
+@pytest.mark.usefixtures("machine")
+async def test_r_fetches_from_the_fake_iracing_and_the_stats_follow(tmp_path: Path, monkeypatch):
+    """Done when: after a fetch against the fake Data API the seasons and the chart show on their own. The fake
+    serves the three official races (the league race is not the member's own search) and the road chart."""
+    async with FakeIRacing() as fake:
+        configure(monkeypatch, Racer(tmp_path, fake))
+        app = app_on(tmp_path)
+        async with app.run_test(size=(160, 50)) as pilot:
+            screen = await on_stats(pilot)
+            assert screen.has_class("-no-history") and not screen.query_one(FetchLine).display
+            loads = screen.loads_shown
+            await pilot.press("r")
+            await wait_for(pilot, lambda: screen.loads_shown > loads and screen.racer is not None, tries=1500)
+            await wait_for(pilot, lambda: screen.charts_shown)
+            assert not screen.has_class("-no-history") and screen.query_one(FetchLine).display
+            assert text_of(screen, "#stats-header").startswith(
+                "Adrian Clark  cust 341554 · 3 races stored · last fetched ")
+            table = rows(screen)
+            assert [(r["series"], r["starts"], r["wins"], r["poles"], r["finish"]) for r in table[:2]] == [
+                (NEC, "1", "0", "0", "7.0"), (KIA, "1", "0", "1", "2.0")]
+            assert table[-1]["season"] == "Career" and table[-1]["starts"] == "2" and table[-1]["ir"] == "+55"
+            assert "iRacing's chart" in text_of(screen.query_one(RatingChartView), "#rating-note")
 
 
 async def test_a_history_without_a_named_racer_says_whose_it_is_taken_to_be(tmp_path: Path):

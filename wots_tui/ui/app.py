@@ -31,7 +31,7 @@ NAMED_ELSEWHERE = frozenset({*(f"app.show('{name}')" for name in MAIN_SCREENS), 
 class WotsApp(App[None]):
     TITLE = "wots-tui"
     CSS_PATH = [styles_dir() / f"{name}.tcss"
-                for name in ("app", "live", "help", "notebook", "tags", "stats", "history", "dialogs")]
+                for name in ("app", "live", "help", "notebook", "tags", "stats", "history", "fetch", "dialogs")]
     SCREENS = {"help": HelpScreen}
 
     def __init__(self, engine: Engine, start: str = "live") -> None:

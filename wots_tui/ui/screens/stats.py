@@ -38,6 +38,7 @@ from wots_tui.ui.screens.help import HelpScreen
 from wots_tui.ui.screens.pickers import Choice, Picker
 from wots_tui.ui.screens.season_races import SeasonRacesScreen
 from wots_tui.ui.widgets.career_table import TEXT_COLUMNS, CareerTable
+from wots_tui.ui.widgets.fetch_line import FetchLine
 from wots_tui.ui.widgets.footer import FittingFooter
 from wots_tui.ui.widgets.rating_chart import RatingChartView
 
@@ -50,9 +51,12 @@ NO_HISTORY = """\
 [b]No racing history in this notebook yet.[/b]
 
 Your seasons, totals and rating charts come from your own iRacing results, kept in the notebook's file.
-Quit ([b]q[/b]) and, in a terminal:
 
-  [b]wots-tui fetch[/b]          download your races from iRacing (you log in once)
+  [b]r[/b]   fetch them from iRacing now, from here (you log in once)
+
+Or quit ([b]q[/b]) and, in a terminal:
+
+  [b]wots-tui fetch[/b]          the same fetch, with a progress bar per stage
   [b]wots-tui import FILES[/b]   read results you saved (the Data API's JSON files)
 
 then [b]wots-tui stats[/b] opens here, on your career."""
@@ -70,12 +74,13 @@ class StatsScreen(EngineScreen):
         Binding("enter", "open_season", "Races", priority=True,
                 tooltip="the races of the season under the cursor, each one key from its full result"),
         Binding("h", "head_to_head", "Head-to-head", tooltip="head-to-head with any driver you raced: find them by name or id"),
+        Binding("r", "fetch", "Fetch", tooltip="fetch your races from iRacing now (asks for what a login needs and is not saved)"),
         *SCREEN_KEYS,
         Binding("question_mark", "help", "Help", key_display="?", tooltip="the keys of this screen; Esc closes it"),
         Binding("q", "app.quit", "Quit"),
     ]
-    FOOTER_RANK = ("help", "app.quit", "open_season", "pick_year", "pick_series", "pick_sort", "head_to_head",
-                   "next_category(1)", "toggle_chart")
+    FOOTER_RANK = ("help", "app.quit", "fetch", "open_season", "pick_year", "pick_series", "pick_sort",
+                   "head_to_head", "next_category(1)", "toggle_chart")
 
     def __init__(self) -> None:
         super().__init__()
@@ -100,6 +105,7 @@ class StatsScreen(EngineScreen):
         yield Static(id="stats-no-match")
         yield RatingChartView(id="stats-chart")
         yield Static(NO_HISTORY, id="stats-no-history")
+        yield FetchLine(id="fetch-line")
         yield FittingFooter(self.FOOTER_RANK)
 
     def on_mount(self) -> None:
@@ -294,6 +300,13 @@ class StatsScreen(EngineScreen):
         """A click on a row the cursor is on: as Enter."""
         event.stop()
         self.action_open_season()
+
+    def action_fetch(self) -> None:
+        self.query_one(FetchLine).start()
+
+    def on_fetch_line_finished(self, message: FetchLine.Finished) -> None:
+        """A fetch ended (the engine's history is read anew by then): so is everything shown."""
+        self.history_changed()
 
     def action_head_to_head(self) -> None:
         self.app.push_screen(DriverSearchScreen())

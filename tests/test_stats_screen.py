@@ -27,6 +27,7 @@ from rich.console import Console
 from rich.text import Text
 from test_history_fetch import Racer
 from test_stats_fetch import configure, machine  # noqa: F401  # machine: a racer's machine, no credentials
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 from textual_plotext import PlotextPlot
@@ -266,7 +267,11 @@ async def test_enter_on_a_season_lists_its_races_and_h_finds_anyone_for_a_head_t
         assert app.screen is screen
         await pilot.press("down", "enter")  # the year's total: no races of its own to list
         assert app.screen is screen and screen.query_one(CareerTable).season_at_cursor is None
-        await pilot.press("h")
+        for key in ("up", "up", "enter"):  # in one burst, as a terminal sends keys typed fast: answered in order
+            app.post_message(events.Key(key, None))
+        await wait_for(pilot, lambda: isinstance(app.screen, SeasonRacesScreen))
+        assert app.screen.season.car_class_name == "NECGT3"
+        await pilot.press("escape", "h")
         assert isinstance(app.screen, DriverSearchScreen)
         await pilot.press("escape")
         assert app.screen is screen

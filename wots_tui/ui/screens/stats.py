@@ -70,8 +70,8 @@ class StatsScreen(EngineScreen):
         Binding("c", "next_category(1)", "Category", tooltip="the next licence category's tab"),
         Binding("C", "next_category(-1)", "Previous category", show=False, tooltip="the previous licence category's tab"),
         Binding("g", "toggle_chart", "Chart", tooltip="show or hide the rating chart"),
-        # before the table's own Enter, so that the footer offers it
-        Binding("enter", "open_season", "Races", priority=True,
+        # for the help: the table's own Enter (CareerTable) answers it, in the order the keys came
+        Binding("enter", "open_season", "Races",
                 tooltip="the races of the season under the cursor, each one key from its full result"),
         Binding("h", "head_to_head", "Head-to-head", tooltip="head-to-head with any driver you raced: find them by name or id"),
         Binding("r", "fetch", "Fetch", tooltip="fetch your races from iRacing now (asks for what a login needs and is not saved)"),
@@ -79,7 +79,7 @@ class StatsScreen(EngineScreen):
         Binding("question_mark", "help", "Help", key_display="?", tooltip="the keys of this screen; Esc closes it"),
         Binding("q", "app.quit", "Quit"),
     ]
-    FOOTER_RANK = ("help", "app.quit", "fetch", "open_season", "pick_year", "pick_series", "pick_sort",
+    FOOTER_RANK = ("help", "app.quit", "fetch", "select_cursor", "pick_year", "pick_series", "pick_sort",
                    "head_to_head", "next_category(1)", "toggle_chart")
 
     def __init__(self) -> None:
@@ -297,7 +297,7 @@ class StatsScreen(EngineScreen):
             self.notify("A total: Enter on a season's row lists its races", timeout=3)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        """A click on a row the cursor is on: as Enter."""
+        """Enter on the table, or a click on the row the cursor is on."""
         event.stop()
         self.action_open_season()
 

@@ -8,8 +8,10 @@ The totals sit in the same table so their figures stand under the seasons' colum
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 from wots_tui.domain.career import SEASON_COLUMNS, CategoryCareer, SeasonRow, Tally, sort_seasons
@@ -88,7 +90,14 @@ def total_cells(label: str, tally: Tally) -> dict[str, str]:
 
 
 class CareerTable(DataTable[Text]):
-    """The category's seasons (sorted by `show`'s column), then its years and career, in bold."""
+    """The category's seasons (sorted by `show`'s column), then its years and career, in bold.
+
+    Enter selects the row (`RowSelected`, after any cursor key typed before it): the screen opens its races.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Races", tooltip="the races of the season under the cursor"),
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True, fixed_columns=1)

@@ -21,7 +21,7 @@ from typing import ClassVar
 import pytest
 from fakes import iracing_data as data
 from fakes.iracing_server import CLIENT_ID, CLIENT_SECRET, MAINTENANCE, PASSWORD, USERNAME, FakeIRacing
-from helpers import make_app, wait_for, write_race_moment
+from helpers import make_app, make_engine, wait_for, write_race_moment
 from test_history_fetch import Racer
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -32,8 +32,8 @@ from textual.widgets import Input, Label, Static
 from wots_tui.config import token_file
 from wots_tui.sources.factory import SourceSpec
 from wots_tui.ui.app import WotsApp
+from wots_tui.ui.screens.help import HelpScreen
 from wots_tui.ui.screens.login import LoginScreen
-from wots_tui.ui.styles import styles_dir
 from wots_tui.ui.widgets.fetch_line import ALREADY_RUNNING, NOT_LOGGED_IN, FetchLine
 from wots_tui.ui.widgets.footer import FittingFooter
 from wots_tui.webapi.auth import mask
@@ -45,9 +45,9 @@ SECRETS = {PASSWORD, CLIENT_SECRET, mask(PASSWORD, USERNAME), mask(CLIENT_SECRET
 
 
 class FetchScreen(Screen):
-    """A stand-in for the stats screen: the fetch line, `r` to fetch, and `x`, a key that only counts."""
+    """A stand-in for the stats screen, so these tests and snapshots follow the fetch line alone: the line,
+    `r` to fetch, and `x`, a key that only counts."""
 
-    CSS_PATH = styles_dir() / "fetch.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "fetch", "Fetch"), Binding("x", "poke", "Poke")]
 
     def __init__(self) -> None:
@@ -292,6 +292,23 @@ async def test_a_failure_is_the_commands_own_line_and_the_screen_stays_usable(
     assert line.line.startswith(expected)
     assert command.code == 1 and command.err == f"Error: {line.line}\n"  # word for word
     assert pokes == 1 and on_top is screen
+
+
+async def test_on_the_stats_screen_a_failure_is_its_line_and_the_keys_still_work(machine: Path, monkeypatch) -> None:
+    async with FakeIRacing() as fake:
+        configure(monkeypatch, Racer(machine, fake))
+        fake.inject("member/info", MAINTENANCE)
+        app = WotsApp(make_engine(SourceSpec.of("file", path=write_race_moment(machine)), machine), start="stats")
+        async with app.run_test(size=(120, 30)) as pilot:
+            stats = app.stats_screen
+            await wait_for(pilot, lambda: app.screen is stats and stats.loads_shown)
+            line = stats.query_one(FetchLine)
+            await pilot.press("r")
+            await wait_for(pilot, lambda: line.has_class("-failed"), tries=1500)
+            await pilot.press("question_mark")
+            helped = isinstance(app.screen, HelpScreen)
+    assert line.line.startswith("iRacing says: The site is currently undergoing maintenance")
+    assert helped  # the stats screen's own key, answered after the failure
 
 
 def test_the_app_loads_no_data_api_client_until_a_fetch_starts() -> None:

@@ -4,7 +4,7 @@ Budgets (ARCHITECTURE.md): the stats screen ready <= 200 ms with 10k races, a se
 <= 50 ms, the head-to-head join of a 64-driver roster <= 20 ms (once per roster change).
 
 The races are the three real official results bodies (tests/fakes/iracing_data.py) varied: new subsession
-ids, one race every ~9 hours from 2015 to 2026 (so ~48 quarters of seasons), each template's series split in
+ids, one race every ~10 hours from 2015 to 2025 (44 quarters of seasons), each template's series split in
 four, and the drivers other than the racer drawn from a pool of 3,000 (the 64 drivers of bench/notebook_build's
 live roster among them), a different draw per race, so the roster's drivers have raced him hundreds of times.
 Written with the app's own `store_result_bodies`, 50 races a write; building is not timed.
@@ -53,7 +53,7 @@ from wots_tui.webapi.fetch import RESULTS_PER_WRITE
 BUDGETS = {"screen": 200.0, "season": 50.0, "race": 50.0, "roster": 20.0}
 POOL = 3_000
 FIRST_DAY = datetime(2015, 1, 5, 18, tzinfo=UTC)
-YEARS = 12
+YEARS = 11  # 2015 to the end of 2025
 
 
 def varied_bodies(count: int, live_ids: list[int]) -> list[dict[str, Any]]:

@@ -223,6 +223,7 @@ async def test_help_opens_on_the_keys_of_the_screen_it_is_asked_on(tmp_path: Pat
         for screen_key, title, keys in (
             ("f2", "Notebook", ["r show only entries rated up", "x every entry again", "d del delete the entry"]),
             ("f3", "Tags", ["1…9 give the selected tag this key", "0 the selected tag keeps no key"]),
+            ("f4", "Season stats", ["y show one year's seasons, or every year", "r fetch"]),
             ("tab", "Live drivers", ["+ - 0 rate the driver", "1…9 add or remove the tag on that key"]),
         ):
             await pilot.press(screen_key)
@@ -291,7 +292,7 @@ async def test_tags_screen_add_rekey_move_and_delete(tmp_path: Path):
         await wait_for(pilot, lambda: table.rows[-2].id == "mine_late_braker")
         by_id = {t.id: t for t in app.engine.database.run(load_tags)}
         assert by_id["mine_late_braker"].hotkey == 1 and by_id["clean"].hotkey is None
-        await pilot.press("f3", "tab")  # live screen: key 1 now tags Late Braker
+        await pilot.press("f3", "tab", "tab")  # past the stats, the live screen: key 1 now tags Late Braker
         assert app.screen is app.live
         await pilot.press("1")
         await wait_for(pilot, lambda: app.live.query_one(DriverBoard).cursor_row.notebook is not None)

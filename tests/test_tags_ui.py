@@ -60,7 +60,7 @@ async def test_a_key_given_to_another_tag_says_where_it_moved_and_a_delete_leave
         assert 3 not in await keys_in_file(app) and app.engine.catalogue.for_hotkey(3) is None
         assert app.engine.catalogue.get("divebomber").hotkey is None  # it lost the key, as said: no comeback
 
-        await pilot.press("tab")  # the live screen: key 3 tags nobody, and says where keys are given
+        await pilot.press("tab", "tab")  # past the stats, the live screen: key 3 tags nobody, and says where keys are given
         assert app.screen is app.live
         await pilot.press("3")
         assert said[-1] == "No tag on key 3: give it one on the tags screen (F3)"

@@ -327,6 +327,31 @@ async def test_the_search_finds_by_name_and_by_id_and_opens_the_head_to_head(tmp
         assert app.screen is screen
 
 
+async def test_help_on_each_drill_down_screen_says_what_it_shows(tmp_path: Path) -> None:
+    from test_notebook_ui import help_text
+
+    from wots_tui.ui.screens.help import HelpScreen
+
+    app = history_app(tmp_path)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await wait_for(pilot, lambda: app.engine.history.racer is not None)
+        for screen, title, words in (
+            (await kia_season(app), "A season's races", "St → Fin"),
+            (RaceResultScreen(45243121), "A race's result", "h opens the head-to-head"),
+            (RivalryScreen(KIA_WINNER), "Head-to-head", "teammates never count"),
+            (DriverSearchScreen(), "Find a driver", "whole iRacing id"),
+        ):
+            await app.push_screen(screen)
+            if isinstance(screen, DriverSearchScreen):  # ? is typed into its search box: the palette's Help
+                await app.run_action("screen.help")
+            else:
+                await pilot.press("question_mark")
+            await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen) and app.screen.query("#help-text"))
+            text = " ".join(help_text(app.screen).split())
+            assert text.startswith(title) and words in text, text[:200]
+            await pilot.press("escape", "escape")
+
+
 async def test_without_a_history_each_screen_says_how_to_get_one(tmp_path: Path) -> None:
     app = history_app(tmp_path, seats=None)
     async with app.run_test(size=(160, 50)) as pilot:

@@ -165,8 +165,61 @@ STATS = About(
     ),
 )
 
+SEASON_RACES = About(
+    "A season's races",
+    _words("""
+        Your races of one season row of the stats screen, in your class, newest first. Enter opens a race's
+        full result; Esc goes back.
+    """),
+    (("Columns", (
+        ("SOF", "strength of field of your class"),
+        ("St → Fin", "where you started and finished, in class"),
+        ("Inc / ±iR / Pts", "incidents, iRating gained or lost, championship points"),
+    )),),
+)
+RACE_RESULT = About(
+    "A race's result",
+    _words("""
+        The main event, class by class (the overall winner's class first): a line names each class, its
+        strength of field and entries. In a team race each team comes first, its drivers indented under it
+        (they share the team's positions). Your row and your team's are highlighted and marked ▶. The driver
+        keys act on the driver under the cursor; h opens the head-to-head with them.
+    """),
+    (("Columns", (
+        ("CP / P", "position in class, overall"),
+        ("Laps / Led / Inc", "laps completed, laps led, incidents"),
+        ("Interval", "behind the class winner (+2L: laps down)"),
+        ("Best", "best lap"),
+        ("iR / ±iR", "iRating before the race, and its change"),
+        ("Out", "why the car stopped, when it did not finish running"),
+    )),),
+)
+RIVALRY = About(
+    "Head-to-head",
+    _words("""
+        You against one driver over every race you both ran (teammates never count): in class when you
+        raced in the same class, overall otherwise. The driver keys act on them whichever race is under
+        the cursor (i opens their card); Enter opens the race's result.
+    """),
+    (("Columns", (
+        ("In", "compared in class or overall"),
+        ("You / Them", "start → finish of each of you"),
+        ("Inc", "your incidents / theirs"),
+        ("Ahead", "who finished ahead"),
+    )),),
+)
+DRIVER_SEARCH = About(
+    "Find a driver",
+    _words("""
+        Everyone in your imported results, by a part of their name or their whole iRacing id. ↑ ↓ choose,
+        Enter opens the head-to-head with them.
+    """),
+)
+
 # Each screen's help, by the screen's class name: help knows no screen module (they open help).
-ABOUT = {"LiveScreen": LIVE, "NotebookScreen": NOTEBOOK, "TagsScreen": TAGS, "StatsScreen": STATS}
+ABOUT = {"LiveScreen": LIVE, "NotebookScreen": NOTEBOOK, "TagsScreen": TAGS, "StatsScreen": STATS,
+         "SeasonRacesScreen": SEASON_RACES, "RaceResultScreen": RACE_RESULT, "RivalryScreen": RIVALRY,
+         "DriverSearchScreen": DRIVER_SEARCH}
 
 
 class HelpScreen(ModalScreen[None]):

@@ -197,3 +197,15 @@ def test_a_race_whose_body_names_no_category_or_season_is_counted_under_other(tm
         assert len(database.run(race_store.season_races, MEMBER_ID, other.seasons[0].key)) == 1
     finally:
         database.close()
+
+
+def test_a_long_chart_is_thinned_to_each_runs_lowest_and_highest_in_date_order() -> None:
+    from datetime import date, timedelta
+
+    from wots_tui.domain.career import ChartPoint, thinned
+
+    saw = [ChartPoint(date(2020, 1, 1) + timedelta(days=n), float(1000 + (n % 10) * 10)) for n in range(1000)]
+    kept = thinned(saw, 50)
+    assert len(kept) == 100 and [p.day for p in kept] == sorted(p.day for p in kept)
+    assert {p.value for p in kept} == {1000.0, 1090.0}  # every run's extremes: the line's reach is kept
+    assert thinned(saw[:80], 50) == tuple(saw[:80])

@@ -7,7 +7,7 @@ one car class (hosted and league races: the series' or the league's season by qu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -142,6 +142,22 @@ class RatingChart:
     irating: tuple[ChartPoint, ...]
     safety_rating: tuple[ChartPoint, ...]
     from_chart_data: bool  # False: drawn from the imported race results
+
+
+def thinned(points: Sequence[ChartPoint], buckets: int) -> tuple[ChartPoint, ...]:
+    """The same line in at most 2 x `buckets` points: each run of points' lowest and highest, in date order.
+
+    A chart has a column or two of dots per cell: 10,000 races over a plot 150 cells wide would be drawn
+    point by point for nothing (plotext took a second a frame).
+    """
+    if len(points) <= 2 * buckets:
+        return tuple(points)
+    kept: list[ChartPoint] = []
+    for bucket in range(buckets):
+        run = points[len(points) * bucket // buckets : len(points) * (bucket + 1) // buckets]
+        low, high = min(run, key=lambda p: p.value), max(run, key=lambda p: p.value)
+        kept.extend(sorted({low, high}, key=lambda p: p.day))
+    return tuple(kept)
 
 
 # -- sorting ------------------------------------------------------------------------------------------------

@@ -11,11 +11,12 @@ from textual.containers import Vertical
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from wots_tui.domain.career import ChartPoint, RatingChart, category_name
+from wots_tui.domain.career import ChartPoint, RatingChart, category_name, thinned
 
 IRATING_COLOUR = "#60a5fa"
 SR_COLOUR = "#fbbf24"
 TICKS = 4  # labelled values on each axis: room for the plot at 80x24
+MIN_COLUMNS = 160
 ONE_DAY_WIDE = 15 * 86400  # seconds either side of a chart whose points are all on one day
 
 
@@ -48,6 +49,8 @@ class RatingChartView(Vertical):
         if not plot.display:
             return
         plt.date_form("Y-m-d")
+        columns = max(plot.size.width, MIN_COLUMNS)  # before the first layout, a width that is surely enough
+        irating, sr = thinned(irating, columns), thinned(sr, columns)
         # SR first, so that where the lines cross iRating is drawn over it
         for points, side, colour, label in ((sr, "right", SR_COLOUR, lambda v: f"{v:.2f}"),
                                             (irating, "left", IRATING_COLOUR, lambda v: f"{round(v):,}")):

@@ -2,12 +2,13 @@
 
 The racer is the fake iRacing's member, Adrian Clark (341554), seated in the four real races (see
 tests/fakes/iracing_data.py). The API's positions are 0-based; the figures below are 1-based, as the racer
-reads them. From the raw bodies (the seat's main-event row):
+reads them. Licence levels are 1-4 R, 5-8 D, 9-12 C, 13-16 B, 17-20 A. From the raw bodies (the seat's
+main-event row):
 
 | race | category | class | start in class | finish in class | laps | inc | iRating | SR (x100) | licence | points |
 |---|---|---|---|---|---|---|---|---|---|---|
 | 45243121 Global Fanatec | road | Kia Optima (SOF 1029) | 0 -> 1 | 1 -> 2 | 4 | 3 | 1468 -> 1507 | 164 -> 194 | 17 -> 17 | 50 |
-| 46219719 NEC (team) | road | NECGT3 (SOF 2663) | 13 -> 14 | 6 -> 7 | 14 | 3 | 2456 -> 2472 | 147 -> 499 | 13 -> 16 | 116 |
+| 46219719 NEC (team) | road | NECGT3 (SOF 2663) | 13 -> 14 | 6 -> 7 | 14 | 3 | 2456 -> 2472 | 147 -> 499 | 13 -> 16 (B) | 116 |
 | 68483460 Super Formula | formula | SF23 (one class, race SOF 2172) | 8 -> 9 | 4 -> 5 | 11 | 2 | 2393 -> 2447 | 303 -> 307 | 15 -> 15 | 108 |
 | 46557088 league | road | Hosted All Cars | 1 -> 2 | 5 -> 6 | 25 | 16 | 1538 -> 1538 | 425 -> 425 | 20 -> 20 | 15 |
 """
@@ -68,7 +69,7 @@ def test_a_table_per_licence_category_road_first(database: Database) -> None:
     assert road.career.avg_finish == pytest.approx((2 + 7 + 6) / 3)
     assert road.career.incidents_per_race == pytest.approx((3 + 3 + 16) / 3)
     assert road.career.irating_change == 39 + 16 + 0
-    assert road.career.sr_change == pytest.approx(0.30)  # the NEC race promoted him (13 -> 16): not added
+    assert road.career.sr_change == pytest.approx(0.30 + 3.52 + 0)  # B 1.47 -> B 4.99 is one class: added
     assert road.career.points == 50 + 116 + 15
 
 
@@ -107,7 +108,7 @@ def test_filters_narrow_every_figure(database: Database) -> None:
 def test_sorting_keeps_rows_without_a_value_last(database: Database) -> None:
     road = database.run(career_store.career, MEMBER_ID).categories[0]
     by_sr = sort_seasons(road.seasons, "sr", descending=True)
-    assert [s.tally.sr_change for s in by_sr] == [pytest.approx(0.30), 0, None]
+    assert [s.tally.sr_change for s in by_sr] == [pytest.approx(3.52), pytest.approx(0.30), 0]
     by_finish = sort_seasons(road.seasons, "finish", descending=False)
     assert [s.tally.avg_finish for s in by_finish] == [2, 6, 7]
 
@@ -209,3 +210,15 @@ def test_a_long_chart_is_thinned_to_each_runs_lowest_and_highest_in_date_order()
     assert len(kept) == 100 and [p.day for p in kept] == sorted(p.day for p in kept)
     assert {p.value for p in kept} == {1000.0, 1090.0}  # every run's extremes: the line's reach is kept
     assert thinned(saw[:80], 50) == tuple(saw[:80])
+
+
+@pytest.mark.parametrize("name, typed", [("Søren Ødegaard", "soren ode"), ("Łukasz Weiß", "lukasz weiss"),
+                                         ("Ólafur Þórsson", "thorsson"), ("Ærø Bay", "AERO")])
+def test_a_name_is_found_as_the_notebook_folds_it(tmp_path: Path, name: str, typed: str) -> None:
+    database = Database(tmp_path / "names.duckdb")
+    try:
+        store_history(database, {KIA_WINNER: (900001, name)})
+        assert [d.cust_id for d in database.run(race_store.find_drivers, typed)] == [900001]
+        database.run(race_store.find_drivers, "²")  # a digit to Python's isdigit, not an id: no error
+    finally:
+        database.close()

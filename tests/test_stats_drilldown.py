@@ -173,11 +173,11 @@ async def test_a_team_race_shows_each_team_then_its_drivers_the_racers_team_mark
         assert mate_line.index("Team Mate") == team_line.index("Lor Event's") + 2
         assert table.cursor_index == team + 2
 
-        await pilot.press("up", "up")  # the team's row selects nobody, quietly
+        await pilot.press("up", "up")  # the team's row selects nobody, and says to pick a driver
         assert table.cursor_row is ours[0]
         await pilot.press("plus", "h", "enter")
         assert (
-            said == []
+            said == [f"{ours[0].name} is a team: move to one of its drivers"] * 3
             and app.screen.selected(quiet=True) is None
             and isinstance(app.screen, RaceResultScreen)
         )
@@ -451,3 +451,27 @@ def test_snapshot_search(snap_compare, tmp_path: Path, size: tuple[int, int]) ->
         await pilot.pause()
 
     assert snap_compare(history_app(tmp_path), terminal_size=size, run_before=typed)
+
+
+async def test_tab_and_the_screen_keys_leave_a_drill_down_for_a_main_screen(tmp_path: Path) -> None:
+    app = history_app(tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await opened(pilot, RaceResultScreen(TEAM))
+        await pilot.press("f2")
+        assert app.screen is app.notebook_screen and len(app.screen_stack) == 2
+        await opened(pilot, RaceResultScreen(TEAM))
+        await pilot.press("tab")  # the main screen under it was the notebook: the next one is the tags
+        assert app.screen is app.tags_screen and len(app.screen_stack) == 2
+
+
+async def test_a_team_row_says_to_pick_one_of_its_drivers(tmp_path: Path) -> None:
+    app = history_app(tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        table = await opened(pilot, RaceResultScreen(TEAM))
+        team = next(i for i, line in enumerate(table.rows) if isinstance(line, ResultRow) and line.is_team)
+        table.move_to(team)
+        said = told(app)
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: said)
+        assert said == [f"{table.rows[team].name} is a team: move to one of its drivers"]
+        assert await app.engine.database.call(load_all) == []

@@ -5,12 +5,12 @@ The figures are worked out by hand from the fixture bodies (tests/fixtures/dataa
 - Kia Optima, Global Fanatec Challenge 2022 S2 (road): started P1 in class, finished P2, 4 laps, 3 incidents,
   iRating 1468 -> 1507 (+39), sub-level 164 -> 194 in the same licence (+0.30), 50 points, division 5.
 - NECGT3, Nurburgring Endurance Championship 2022 S2 (road, a team race): P14 -> P7 in class, 14 laps,
-  3 incidents, 2456 -> 2472 (+16), licence 13 -> 16 (no SR change within a licence: none), 116 points, div 2.
+  3 incidents, 2456 -> 2472 (+16), B 1.47 -> B 4.99 (levels 13 -> 16, one class: +3.52), 116 points, div 2.
 - Snail Speed Racing league, hosted 2022 Q2 (road): P2 -> P6, 25 laps, 16 incidents, no iRating or SR
   change, 15 points.
 - Super Formula SF23, 2024 S2 (formula car): P9 -> P5, 11 laps, 2 incidents, +54, +0.04, 108 points, div 3.
 Road in 2022: 3 starts, 1 top 5, 1 pole, 43 laps, average start 17/3 = 5.7, finish 15/3 = 5.0, 22/3 = 7.3
-incidents a race, +55 iRating, +0.30 SR, 181 points.
+incidents a race, +55 iRating, +3.82 SR, 181 points.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from fakes.iracing_server import FakeIRacing
-from helpers import SNAPSHOT_CLOCK, make_engine, store_history, wait_for, write_race_moment
+from helpers import SNAPSHOT_CLOCK, make_app, make_engine, store_history, wait_for, write_race_moment
 from rich.console import Console
 from rich.text import Text
 from test_history_fetch import Racer
@@ -129,14 +129,14 @@ async def test_f4_shows_the_racers_road_career_as_worked_out_by_hand(tmp_path: P
             "start": "1.0", "finish": "2.0", "inc": "3.0", "ir": "+39", "sr": "+0.30", "points": "50",
             "division": "5", "rank": "—", "division_rank": "—", "weeks": "1"}
         nec, league = table[1], table[0]
-        assert (nec["start"], nec["finish"], nec["ir"], nec["sr"], nec["division"]) == ("14.0", "7.0", "+16", "—", "2")
+        assert (nec["start"], nec["finish"], nec["ir"], nec["sr"], nec["division"]) == ("14.0", "7.0", "+16", "+3.52", "2")
         assert (league["start"], league["finish"], league["inc"], league["ir"], league["sr"]) == (
             "2.0", "6.0", "16.0", "±0", "±0.00")
         for total in table[3:]:
             assert {k: total[k] for k in ("starts", "wins", "top5", "poles", "laps", "start", "finish", "inc", "ir",
                                           "sr", "points", "series", "division")} == {
                 "starts": "3", "wins": "0", "top5": "1", "poles": "1", "laps": "43", "start": "5.7",
-                "finish": "5.0", "inc": "7.3", "ir": "+55", "sr": "+0.30", "points": "181", "series": "",
+                "finish": "5.0", "inc": "7.3", "ir": "+55", "sr": "+3.82", "points": "181", "series": "",
                 "division": ""}
         chart = screen.query_one(RatingChartView)
         assert chart.display and "from your race results: no chart data fetched" in text_of(chart, "#rating-note")
@@ -397,3 +397,19 @@ def test_stats_screen_with_chart(snap_compare, tmp_path: Path, size: tuple[int, 
 
 def test_stats_screen_with_no_history(snap_compare, tmp_path: Path):
     assert snap_compare(app_on(tmp_path), terminal_size=(80, 24), run_before=on_stats)
+
+
+async def test_a_racer_named_by_a_fetch_with_no_race_stored_gets_the_words_not_an_empty_table(tmp_path: Path):
+    from fakes.iracing_data import member_info, real_races
+
+    from wots_tui.store.history import store_racer
+
+    database = Database(tmp_path / "notebook.duckdb")
+    database.run(store_racer, member_info(real_races()))  # member/info stored, the results never came
+    database.close()
+    app = make_app(SourceSpec.of("file", path=write_race_moment(tmp_path)), tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f4")
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.loads_shown > 0)
+        assert screen.has_class("-no-history") and not screen.check_action("pick_year", ())

@@ -55,7 +55,7 @@ class SeasonKey:
 
     category_id: int
     season_id: int  # 0 hosted and league races
-    series_id: int
+    series_id: int  # a league's races: minus the league's id
     car_class_id: int
     year: int
     quarter: int

@@ -177,7 +177,9 @@ class NotebookSort(str, Cycling):
 
 
 # Letters that Unicode does not decompose into a base letter and an accent, spelt as racers type them.
-_LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i"})
+# letters no accent-stripping takes apart, spelt as a racer types them (SQL folds by the same table)
+SPELT_OUT = {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i"}
+_LETTERS = str.maketrans(SPELT_OUT)
 # The German way of typing umlauts without them: Schröder is also found as schroeder.
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 

@@ -35,7 +35,8 @@ CATEGORY_ORDER = (2, 1, 4, 3, 5, 6)
 MAIN_FROM = "driver_results d JOIN subsessions s USING (subsession_id)"
 MAIN_EVENT = "d.simsession_number = 0 AND coalesce(s.event_type, 5) = 5"
 
-# a Tally's figures over the racer's rows (the `mine` of career's query)
+# a Tally's figures over the racer's rows (the `mine` of career's query). SR is summed within a licence class:
+# levels 1-4 are R, 5-8 D ... 17-20 A (a level is one whole SR point), and a promotion resets the SR.
 _TALLY = """count(*) AS starts,
     count(*) FILTER (finish_position_in_class = 1) AS wins,
     count(*) FILTER (finish_position_in_class <= 5) AS top5,
@@ -46,7 +47,8 @@ _TALLY = """count(*) AS starts,
     avg(finish_position_in_class) AS avg_finish,
     avg(incidents) AS incidents_per_race,
     sum(newi_rating - oldi_rating) AS irating_change,
-    sum(new_sub_level - old_sub_level) FILTER (new_license_level = old_license_level) / 100 AS sr_change,
+    sum(new_sub_level - old_sub_level) FILTER ((new_license_level - 1) // 4 = (old_license_level - 1) // 4) / 100
+        AS sr_change,
     sum(champ_points) AS points"""
 _RACER_COLUMNS = ", ".join(f"d.{c}" for c in (
     "car_class_name", "division", "finish_position_in_class", "starting_position_in_class", "laps_complete",
@@ -62,9 +64,12 @@ _YEAR = """coalesce(CASE WHEN s.season_id > 0 AND s.season_year IS NOT NULL THEN
 _QUARTER = """coalesce(CASE WHEN s.season_id > 0 AND s.season_quarter IS NOT NULL THEN s.season_quarter
     ELSE quarter(s.start_time) END, 0)"""
 _CATEGORY = "coalesce(s.license_category_id, 0)"  # 0: a body that did not say
+# What the series picker and a season row call a series: a league's races are its league's (minus its id:
+# every hosted and league race has series 0), other hosted races series 0.
+SERIES = "CASE WHEN s.league_id > 0 THEN -s.league_id ELSE coalesce(s.series_id, 0) END"
 _SEASON_KEY = f"""{_CATEGORY} AS category_id,
     coalesce(s.season_id, 0) AS season_id,
-    coalesce(s.series_id, 0) AS series_id,
+    {SERIES} AS series_id,
     coalesce(d.car_class_id, 0) AS car_class_id,
     {_YEAR} AS year,
     {_QUARTER} AS quarter,
@@ -111,7 +116,7 @@ def career(cursor: duckdb.DuckDBPyConnection, cust_id: int, only: CareerFilter =
                        arg_max(car_class_name, start_time) AS car_class_name,
                        {_TALLY},
                        arg_max(division, start_time) AS division,
-                       count(DISTINCT race_week_num) AS weeks_raced,
+                       nullif(count(DISTINCT race_week_num) FILTER (season_id > 0), 0) AS weeks_raced,  -- hosted: no weeks
                        max(start_time) AS last_race,
                        GROUPING(season_id, series_id, car_class_id, quarter, league_season_id) AS level,
                        GROUPING(year) AS all_years
@@ -134,7 +139,7 @@ def series_raced(cursor: duckdb.DuckDBPyConnection, cust_id: int, year: int | No
     """The series the racer raced (in `year`), most raced first: the stats screen's series picker."""
     where, params = _narrowed(cust_id, CareerFilter(year=year))
     rows = cursor.execute(
-        f"""SELECT coalesce(s.series_id, 0), arg_max({SERIES_NAME}, s.start_time), count(*)
+        f"""SELECT {SERIES}, arg_max({SERIES_NAME}, s.start_time), count(*)
             FROM {MAIN_FROM} WHERE {MAIN_EVENT} AND {where} GROUP BY ALL ORDER BY count(*) DESC, 2""",
         params,
     ).fetchall()
@@ -176,7 +181,7 @@ def rating_chart(cursor: duckdb.DuckDBPyConnection, cust_id: int, category_id: i
 def season_of(cust_id: int, season: SeasonKey) -> tuple[str, list[object]]:
     """The racer's rows of one season row: a WHERE clause over MAIN_FROM (after MAIN_EVENT) and its parameters."""
     return (
-        f"""d.cust_id = $1 AND {_CATEGORY} = $2 AND coalesce(s.season_id, 0) = $3 AND coalesce(s.series_id, 0) = $4
+        f"""d.cust_id = $1 AND {_CATEGORY} = $2 AND coalesce(s.season_id, 0) = $3 AND {SERIES} = $4
             AND coalesce(d.car_class_id, 0) = $5 AND {_YEAR} = $6 AND {_QUARTER} = $7
             AND coalesce(s.league_season_id, 0) = $8""",
         [cust_id, season.category_id, season.season_id, season.series_id, season.car_class_id, season.year,
@@ -192,7 +197,7 @@ def _narrowed(cust_id: int, only: CareerFilter) -> tuple[str, list[object]]:
         clauses.append(f"{_YEAR} = ${len(params)}")
     if only.series_id is not None:
         params.append(only.series_id)
-        clauses.append(f"coalesce(s.series_id, 0) = ${len(params)}")
+        clauses.append(f"{SERIES} = ${len(params)}")
     return " AND ".join(clauses), params
 
 

@@ -5,15 +5,25 @@ from __future__ import annotations
 import duckdb
 
 from wots_tui.domain.career import SeasonKey
-from wots_tui.domain.notebook import fold
+from wots_tui.domain.notebook import SPELT_OUT, fold
 from wots_tui.domain.races import KnownDriver, RaceResult, ResultClass, ResultRow, SeasonRace
 from wots_tui.store.career import MAIN_EVENT, MAIN_FROM, SEASON_NAME, SERIES_NAME, season_of
 from wots_tui.store.timestamps import from_db
 
 TRACK = "concat_ws(' · ', s.track_name, nullif(s.track_config, ''))"
-# a class's strength of field; a race of one class whose class has none: the race's
-CLASS_SOF = """coalesce(c.strength_of_field, CASE WHEN (SELECT count(*) FROM subsession_classes x
-    WHERE x.subsession_id = s.subsession_id) <= 1 THEN s.event_strength_of_field END)"""
+# a class's strength of field; a race run in one class whose class has none: the race's
+CLASS_SOF = """coalesce(c.strength_of_field, CASE WHEN (SELECT count(DISTINCT x.car_class_id) FROM driver_results x
+    WHERE x.subsession_id = s.subsession_id AND x.simsession_number = 0) = 1 THEN s.event_strength_of_field END)"""
+
+
+def folded(column: str) -> str:
+    """`column` as a search compares it, as domain/notebook.py::fold folds what is typed: case and accents
+    folded, the letters no accent-stripping takes apart spelt out (ß too: Python's casefold spells it)."""
+    sql = f"lower({column})"
+    for letter, spelt in {**SPELT_OUT, "ß": "ss"}.items():
+        sql = f"replace({sql}, '{letter}', '{spelt}')"
+    return f"strip_accents({sql})"
+
 
 
 def season_races(cursor: duckdb.DuckDBPyConnection, cust_id: int, season: SeasonKey) -> list[SeasonRace]:
@@ -99,10 +109,10 @@ def find_drivers(cursor: duckdb.DuckDBPyConnection, text: str, limit: int = 50) 
     text = text.strip()
     if not text:
         return []
-    by_id = int(text) if text.isdigit() else None
+    by_id = int(text) if text.isascii() and text.isdigit() else None
     rows = cursor.execute(
         f"""WITH matched AS (SELECT DISTINCT d.cust_id FROM driver_results d
-                             WHERE d.cust_id = $2 OR contains(strip_accents(lower(d.display_name)), $1))
+                             WHERE d.cust_id = $2 OR contains({folded("d.display_name")}, $1))
             SELECT d.cust_id, arg_max(d.display_name, s.start_time), count(*), max(s.start_time)
             FROM {MAIN_FROM} WHERE {MAIN_EVENT} AND d.cust_id IN (FROM matched)
             GROUP BY d.cust_id ORDER BY d.cust_id = $2 DESC, count(*) DESC, 2 LIMIT $3""",

@@ -92,18 +92,24 @@ class WotsApp(App[None]):
         main one (the stats' drill-downs) back through them first: a main screen is never in the stack twice."""
         if isinstance(self.screen, ModalScreen):
             return
-        while self._current_name() is None and len(self.screen_stack) > 2:
-            await self.pop_screen()
-        current = self._current_name()
+        current = await self._back_to_main()
         if name == current == "notebook":
             name = "live"
         if name != current:
             self.switch_screen(name)
 
     async def action_next_screen(self, step: int) -> None:
-        current = self._current_name()
+        if isinstance(self.screen, ModalScreen):
+            return
+        current = await self._back_to_main()
         if current is not None:
             await self.action_show(MAIN_SCREENS[(MAIN_SCREENS.index(current) + step) % len(MAIN_SCREENS)])
+
+    async def _back_to_main(self) -> str | None:
+        """Back through the screens pushed over a main one (the stats' drill-downs); the main screen's name."""
+        while self._current_name() is None and len(self.screen_stack) > 2:
+            await self.pop_screen()
+        return self._current_name()
 
     def _current_name(self) -> str | None:
         return next((name for name, screen in self.main_screens.items() if screen is self.screen), None)

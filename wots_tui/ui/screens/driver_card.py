@@ -104,7 +104,7 @@ class DriverCard(Editor[dict[str, Any]]):
     def on_mount(self) -> None:
         self.query_one("#card-box").can_focus = False  # Tab goes from field to field, not to the scrolling box
         self.query_one(RadioSet).focus()
-        self.run_worker(self._show_head_to_head(), group="head-to-head")
+        self.run_worker(self._show_head_to_head(), group="head-to-head", exit_on_error=False)
 
     async def _show_head_to_head(self) -> None:
         """The row's head-to-head; off the live screen (no row), the history's answer for this driver. Nothing

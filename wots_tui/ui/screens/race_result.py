@@ -34,7 +34,7 @@ from wots_tui.domain.notebook import Key, NoteRecord
 from wots_tui.domain.plural import counted
 from wots_tui.domain.races import RaceResult, ResultClass, ResultRow
 from wots_tui.domain.timefmt import gap, lap_time, signed_int
-from wots_tui.ui.screens.base import EngineScreen
+from wots_tui.ui.screens.base import SCREEN_KEYS, EngineScreen
 from wots_tui.ui.screens.driver_actions import DRIVER_KEYS, DriverActions
 from wots_tui.ui.screens.help import HelpScreen
 from wots_tui.ui.widgets.footer import FittingFooter
@@ -53,8 +53,9 @@ LOSS = Style(color="#f87171")
 DIM = Style(dim=True)
 BOLD = Style(bold=True)
 
-# Every drill-down screen's own keys, after its others.
+# Every drill-down screen's own keys, after its others (Tab and F2-F4 go to a main screen, through this one).
 HISTORY_KEYS: list[BindingType] = [
+    *SCREEN_KEYS,
     Binding("escape", "app.back", "Back", key_display="Esc", tooltip="back to the screen before"),
     Binding(
         "question_mark", "help", "Help", key_display="?", tooltip="the keys of this screen; Esc closes it"
@@ -386,7 +387,7 @@ class RaceResultScreen(HistoryDriverScreen):
     @staticmethod
     def _title(result: RaceResult) -> str:
         kind = ("official" if result.official else "unofficial") + (" team race" if result.team_race else "")
-        facts = [f"{result.start_time.astimezone():%Y-%m-%d %H:%M}", result.track, kind]
+        facts = [f"{result.start_time.astimezone():%Y-%m-%d %H:%M}" if result.start_time else "", result.track, kind]
         if result.sof is not None:
             facts.append(f"SOF {result.sof}")
         facts.append(f"race {result.subsession_id}")
@@ -394,10 +395,14 @@ class RaceResultScreen(HistoryDriverScreen):
         return f"[b]{escape(heading)}[/b]\n{escape(' · '.join(facts))}"
 
     def selected(self, quiet: bool = False) -> tuple[Key, str] | None:
-        """The driver under the cursor; a class's line or a team's row is nobody, quietly."""
+        """The driver under the cursor; a class's line is nobody, quietly; a team's row says to pick a driver."""
         tables = self.query(ResultTable)
         line = tables.first().cursor_row if tables else None
-        if not isinstance(line, ResultRow) or line.cust_id is None:
+        if not isinstance(line, ResultRow):
+            return None
+        if line.cust_id is None:
+            if not quiet:
+                self.notify(f"{line.name} is a team: move to one of its drivers", severity="warning", timeout=2)
             return None
         if line.is_racer:
             if not quiet:

@@ -9,9 +9,9 @@ get one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from rich.text import Text
 from textual import work
@@ -43,6 +43,7 @@ from wots_tui.ui.widgets.footer import FittingFooter
 from wots_tui.ui.widgets.rating_chart import RatingChartView
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # the columns whose first sort is lowest first: names A to Z, and figures where less is better
 ASCENDING_FIRST = frozenset({"series", "class", "start", "finish", "inc", "division", "rank", "division_rank"})
@@ -122,11 +123,16 @@ class StatsScreen(EngineScreen):
         self._load(fresh=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """With no history there is nothing to filter, sort or chart: those keys are not offered."""
+        """With no race stored there is nothing to filter, sort or chart: those keys are not offered."""
         if action in {"pick_year", "pick_series", "pick_sort", "next_category", "toggle_chart", "open_season",
                       "head_to_head"}:
-            return self.racer is not None
+            return self.has_races
         return True
+
+    @property
+    def has_races(self) -> bool:
+        """A racer with races: a fetch names the racer before any race is stored (and may store none)."""
+        return self.racer is not None and bool(self.categories)
 
     # asking the engine
 
@@ -170,9 +176,8 @@ class StatsScreen(EngineScreen):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A load that failed is said in one line (and logged); the screen keeps what it showed."""
-        if event.state is WorkerState.ERROR and event.worker.group.startswith("stats-"):
-            log.error("the racing history could not be read", exc_info=event.worker.error)
-            self.notify(f"The racing history could not be read: {event.worker.error}", severity="error", timeout=8)
+        if event.state is WorkerState.ERROR and event.worker.group.startswith("stats-") and event.worker.error:
+            self._unreadable(event.worker.error)
 
     # drawing
 
@@ -191,8 +196,8 @@ class StatsScreen(EngineScreen):
 
     def _show_category(self) -> None:
         """The tab's table as filtered and sorted, or why it has no rows; then its chart."""
-        self.set_class(self.racer is None, "-no-history")
-        if self.racer is None:
+        self.set_class(not self.has_races, "-no-history")
+        if not self.has_races:
             return
         self._show_tabs()
         career = None if self.category_id is None else self.career.category(self.category_id)
@@ -230,13 +235,28 @@ class StatsScreen(EngineScreen):
 
     # keys
 
+    async def _asked(self, question: Awaitable[T]) -> T | None:
+        """The history's answer for a picker, or None once a failure is said in one line (and logged)."""
+        try:
+            return await question
+        except Exception as error:  # the store's thread failing must not close the app
+            self._unreadable(error)
+            return None
+
+    def _unreadable(self, error: BaseException) -> None:
+        log.error("the racing history could not be read", exc_info=error)
+        line = next(iter(str(error).strip().splitlines()), type(error).__name__)  # DuckDB's run to several
+        self.notify(f"The racing history could not be read: {line}", severity="error", timeout=8)
+
     async def action_pick_year(self) -> None:
-        years = await self.engine.history.years()
+        if (years := await self._asked(self.engine.history.years())) is None:
+            return
         choices = [Choice(None, Text("all years"), "a"), *(Choice(y, Text(str(y))) for y in years)]
         await self.app.push_screen(Picker("Show the seasons of", choices, self.only.year), self._filter_by("year"))
 
     async def action_pick_series(self) -> None:
-        raced = await self.engine.history.series(self.only.year)
+        if (raced := await self._asked(self.engine.history.series(self.only.year))) is None:
+            return
         within = f" in {self.only.year}" if self.only.year is not None else ""
         width = max((len(s.name) for s in raced), default=0)
         choices = [Choice(None, Text("all series")),

@@ -97,6 +97,9 @@ class CareerTable(DataTable[Text]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Races", tooltip="the races of the season under the cursor"),
+        # as in every table of the app: the first and the last row (DataTable's own go sideways)
+        Binding("home", "scroll_top", "First row", show=False, tooltip="to the first row"),
+        Binding("end", "scroll_bottom", "Last row", show=False, tooltip="to the last row"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -199,6 +199,9 @@ async def test_a_driver_of_the_result_is_rated_tagged_and_met_head_to_head_from_
         [entry] = await app.engine.database.call(load_all)  # queued after the edits: they are in the file
         assert (entry.key, entry.rating, entry.tag_ids) == (("iracing", KIA_WINNER), 1, ("clean",))
         await wait_for(pilot, lambda: screen.selected_tags() == {"clean"})  # the palette says "Untag"
+        row = table.cursor_index
+        # the rating and the tag on the row, as on the live screen
+        await wait_for(pilot, lambda: "Kia Winner" in line_text(table, row) and "▲ ✨" in line_text(table, row))
 
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, DriverCard))

@@ -23,7 +23,7 @@ from wots_tui.background import Background
 from wots_tui.domain.board import Board, build_board, waiting_board
 from wots_tui.domain.events import SourceEvent
 from wots_tui.domain.models import Platform, SessionSnapshot
-from wots_tui.domain.notebook import Catalogue, Key, NotebookQuery, NoteRecord, Tag
+from wots_tui.domain.notebook import Catalogue, Key, NotebookEntry, NotebookQuery, NoteRecord, Tag
 from wots_tui.domain.sightings import Sighting
 from wots_tui.sources.base import Source
 from wots_tui.store import Database
@@ -222,6 +222,10 @@ class Engine:
     async def record(self, key: Key) -> NoteRecord | None:
         """One driver's notebook entry, in the session or not."""
         return await self._notebook.record(key)
+
+    async def entries(self, keys: Sequence[Key]) -> dict[Key, NotebookEntry]:
+        """What the notebook says of many drivers at once (rating, tags, note), in the session or not."""
+        return await self._notebook.entries(keys)
 
     async def record_or_blank(self, key: Key, name: str) -> NoteRecord:
         """One driver's entry, or a blank one under `name` with the times they were met (for an editor)."""

@@ -144,6 +144,17 @@ class NotebookAnnotator:
         record = await self._base(key, None)
         return record if record.name else replace(record, name=name)
 
+    async def entries(self, keys: Sequence[Key]) -> dict[Key, NotebookEntry]:
+        """What the notebook says of these drivers, in or out of the roster (a race's result), in one read."""
+        known = [k for k in keys if k in self._pending or k in self._loaded]
+        read = {r.key: r for r in await self._database.call(load_records, [k for k in keys if k not in known])}
+        found: dict[Key, NotebookEntry] = {}
+        for key in keys:
+            record = self._current_known(key) if key in known else read.get(key)
+            if (entry := entry_of(record, self.catalogue, self._met.get(key, (0, None))[0])) is not None:
+                found[key] = entry
+        return found
+
     async def search(self, query: NotebookQuery, offset: int, limit: int) -> Page:
         terms = search_terms(query.text, self.catalogue)
         return await self._database.call(search_page, query, terms, offset, limit)

@@ -17,6 +17,7 @@ from wots_tui.ui.screens.editors import QuitConfirm
 from wots_tui.ui.screens.help import HelpScreen
 from wots_tui.ui.screens.live import LiveScreen
 from wots_tui.ui.screens.notebook import NotebookScreen
+from wots_tui.ui.screens.race_result import RaceResultScreen
 from wots_tui.ui.screens.stats import StatsScreen
 from wots_tui.ui.screens.tags import TagsScreen
 from wots_tui.ui.styles import styles_dir
@@ -68,6 +69,9 @@ class WotsApp(App[None]):
             self.tags_screen.catalogue_changed()
             for screen in (self.live, self.notebook_screen):
                 screen.name_tag_keys(self.engine.catalogue)
+            for shown in self.screen_stack:  # a race's result shows the notebook's ratings and tags too
+                if isinstance(shown, RaceResultScreen):
+                    shown.notebook_changed()
 
     def _on_notice(self, notice: Notice) -> None:
         self.notify(notice.text, title=notice.title, severity=notice.severity, timeout=15 if notice.severity == "warning" else 10)  # type: ignore[arg-type]

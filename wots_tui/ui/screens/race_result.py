@@ -30,15 +30,18 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from wots_tui.domain.models import Platform
-from wots_tui.domain.notebook import Key, NoteRecord
+from wots_tui.domain.notebook import Key, NotebookEntry, NoteRecord
 from wots_tui.domain.plural import counted
 from wots_tui.domain.races import RaceResult, ResultClass, ResultRow
+from wots_tui.domain.tag_order import warnings_first
 from wots_tui.domain.timefmt import gap, lap_time, signed_int
 from wots_tui.ui.screens.base import SCREEN_KEYS, EngineScreen
 from wots_tui.ui.screens.driver_actions import DRIVER_KEYS, DriverActions
 from wots_tui.ui.screens.help import HelpScreen
+from wots_tui.ui.widgets.driver_board import RATING_CELLS
 from wots_tui.ui.widgets.footer import FittingFooter
 from wots_tui.ui.widgets.row_table import Cell, Column, Narrowing, RowTable
+from wots_tui.ui.widgets.tag_icons import fit_icons
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +236,20 @@ def _name(row: ResultRow) -> Cell:
     return (row.name, BOLD if row.is_team else None)
 
 
-def result_columns(result: RaceResult) -> tuple[Column[Line], ...]:
+Notes = Callable[[int], NotebookEntry | None]  # a driver's notebook entry by their cust id
+
+
+def _noted(notes: Notes, cell: Callable[[NotebookEntry], Cell]) -> Callable[[ResultRow], Cell]:
+    """A notebook column: the entry's cell for a driver the racer noted, blank for the others."""
+
+    def of(row: ResultRow) -> Cell:
+        entry = notes(row.cust_id) if row.cust_id is not None else None
+        return BLANK if entry is None else cell(entry)
+
+    return of
+
+
+def result_columns(result: RaceResult, notes: Notes) -> tuple[Column[Line], ...]:
     leader_laps: dict[int, int] = {}
     for row in result.rows:  # a team's row comes before its drivers': the first class winner is the team
         if row.class_position == 1 and row.laps is not None:
@@ -249,6 +265,9 @@ def result_columns(result: RaceResult) -> tuple[Column[Line], ...]:
         Column("P", 3, _entry(lambda r: (number(r.position), DIM), teams_own=True), right=True),
         Column("#", 4, _entry(lambda r: (r.car_number, None), teams_own=True), right=True),
         Column("Driver", 0, _entry(_name)),
+        Column("R", 1, _entry(_noted(notes, lambda e: RATING_CELLS.get(e.rating, BLANK)))),
+        Column("Tags", 6, _entry(_noted(notes, lambda e: ("".join(t.icon for t in warnings_first(e.tags)), None))),
+               fit=fit_icons),
         Column("Car", 28, _entry(lambda r: (r.car_name, DIM), teams_own=True)),
         Column("Laps", 4, _entry(lambda r: (number(r.laps), None)), right=True),
         Column("Led", 3, _entry(lambda r: (number(r.laps_led), None)), right=True),
@@ -298,8 +317,9 @@ class ResultTable(RowTable[Line]):
     COMPONENT_CLASSES: ClassVar[set[str]] = RowTable.COMPONENT_CLASSES | {"result-table--class"}
 
     def __init__(self, result: RaceResult, *, id: str | None = None) -> None:
+        self.notes: dict[int, NotebookEntry] = {}  # what the notebook says of the result's drivers, by cust id
         super().__init__(
-            result_columns(result),
+            result_columns(result, self.notes.get),
             key=_line_key,
             highlight=lambda line: isinstance(line, ResultRow) and line.is_racer,
             narrowing=RESULT_NARROWING,
@@ -383,6 +403,21 @@ class RaceResultScreen(HistoryDriverScreen):
         await self.mount(table, before=self.query_one(".history-hint"))
         table.focus()
         self.recall_tags()
+        self.notebook_changed()
+
+    def notebook_changed(self) -> None:
+        """Read the result's drivers' ratings and tags again (an edit here or on another screen)."""
+        if self.result is not None:
+            self._read_notes(self.result)
+
+    @work(exclusive=True, group="result-notes", exit_on_error=False)
+    async def _read_notes(self, result: RaceResult) -> None:
+        keys = [(IRACING, row.cust_id) for row in result.rows if row.cust_id is not None]
+        entries = await self.engine.entries(keys)
+        table = self.query_one(ResultTable)
+        table.notes.clear()
+        table.notes.update((key[1], entry) for key, entry in entries.items())
+        table.redraw()
 
     @staticmethod
     def _title(result: RaceResult) -> str:

@@ -69,6 +69,12 @@ def test_the_live_app_does_not_load_the_data_apis_client_at_start_up():
     assert "httpx" not in loaded and "wots_tui" in loaded
 
 
+def test_the_app_loads_the_chart_library_only_when_the_stats_screen_is_shown():
+    """plotext took 58 ms of the app's import: it loads with the stats screen's chart, not at start."""
+    loaded = loaded_by("wots_tui.ui.app")
+    assert "plotext" not in loaded and "textual_plotext" not in loaded and "textual" in loaded
+
+
 def test_the_web_api_builds_on_the_store_and_the_domain_alone():
     """Fetch and import write through the store; nothing live (engine, sources, server) is needed.
 

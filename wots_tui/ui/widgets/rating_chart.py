@@ -4,14 +4,17 @@ along the bottom, and a line under the plot saying which line is which and where
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
 
 from wots_tui.domain.career import ChartPoint, RatingChart, category_name, thinned
+
+if TYPE_CHECKING:
+    from textual_plotext import PlotextPlot
 
 IRATING_COLOUR = "#60a5fa"
 SR_COLOUR = "#fbbf24"
@@ -36,11 +39,14 @@ class RatingChartView(Vertical):
     """`show` draws a category's chart; with no points it says so instead of drawing empty axes."""
 
     def compose(self) -> ComposeResult:
+        # plotext loads when the stats screen is first shown, not when the app starts
+        from textual_plotext import PlotextPlot
+
         yield PlotextPlot(id="rating-plot")
         yield Static(id="rating-note")
 
     def show(self, chart: RatingChart | None, category_id: int) -> None:
-        plot = self.query_one(PlotextPlot)
+        plot: PlotextPlot = self.query_one("#rating-plot")  # type: ignore[assignment]
         plt = plot.plt
         plt.clear_figure()
         irating, sr = (chart.irating, chart.safety_rating) if chart is not None else ((), ())

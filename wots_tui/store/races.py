@@ -110,25 +110,21 @@ def find_drivers(cursor: duckdb.DuckDBPyConnection, text: str, limit: int = 50) 
     if not text:
         return []
     by_id = int(text) if text.isascii() and text.isdigit() else None
-    rows = cursor.execute(
-        f"""WITH matched AS (SELECT DISTINCT d.cust_id FROM driver_results d
-                             WHERE d.cust_id = $2 OR contains({folded("d.display_name")}, $1))
-            SELECT d.cust_id, arg_max(d.display_name, s.start_time), count(*), max(s.start_time)
-            FROM {MAIN_FROM} WHERE {MAIN_EVENT} AND d.cust_id IN (FROM matched)
-            GROUP BY d.cust_id ORDER BY d.cust_id = $2 DESC, count(*) DESC, 2 LIMIT $3""",
-        [fold(text), by_id, limit],
-    ).fetchall()
-    return [KnownDriver(cust_id, name or f"driver {cust_id}", races, from_db(last)) for cust_id, name, races, last in rows]
+    matched = f"SELECT DISTINCT cust_id FROM driver_results d WHERE d.cust_id = $2 OR contains({folded('d.display_name')}, $1)"
+    return _known(cursor, matched, [fold(text), by_id, limit], "ORDER BY d.cust_id = $2 DESC, count(*) DESC, 2 LIMIT $3")
 
 
 def known_driver(cursor: duckdb.DuckDBPyConnection, cust_id: int) -> KnownDriver | None:
     """A driver as the imported results know them, or None."""
-    row = cursor.execute(
-        f"""SELECT arg_max(d.display_name, s.start_time), count(*), max(s.start_time)
-            FROM {MAIN_FROM} WHERE {MAIN_EVENT} AND d.cust_id = ?""",
-        [cust_id],
-    ).fetchone()
-    if row is None or not row[1]:
-        return None
-    name, races, last = row
-    return KnownDriver(cust_id, name or f"driver {cust_id}", races, from_db(last))
+    found = _known(cursor, "SELECT $1", [cust_id])
+    return found[0] if found else None
+
+
+def _known(cursor: duckdb.DuckDBPyConnection, ids: str, params: list[object], then: str = "") -> list[KnownDriver]:
+    """The drivers `ids` (a query of cust ids) selects, each by their latest name, races stored and last race."""
+    rows = cursor.execute(
+        f"""SELECT d.cust_id, arg_max(d.display_name, s.start_time), count(*), max(s.start_time)
+            FROM {MAIN_FROM} WHERE {MAIN_EVENT} AND d.cust_id IN ({ids}) GROUP BY d.cust_id {then}""",
+        params,
+    ).fetchall()
+    return [KnownDriver(cust_id, name or f"driver {cust_id}", races, from_db(last)) for cust_id, name, races, last in rows]

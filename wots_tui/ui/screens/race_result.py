@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import ClassVar
 
@@ -30,7 +29,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from wots_tui.domain.models import Platform
-from wots_tui.domain.notebook import Key, NotebookEntry, NoteRecord
+from wots_tui.domain.notebook import Key, NotebookEntry
 from wots_tui.domain.plural import counted
 from wots_tui.domain.races import RaceResult, ResultClass, ResultRow
 from wots_tui.domain.tag_order import warnings_first
@@ -178,12 +177,6 @@ class HistoryDriverScreen(HistoryScreen, DriverActions):
 
     def on_row_table_cursor_moved(self, event: RowTable.CursorMoved) -> None:
         self.recall_tags()
-
-    async def _record(self, key: Key, name: str) -> NoteRecord:
-        """Their entry as the card shows it: named as the history knows them when the entry has no name (a
-        driver noted off the live roster)."""
-        record = await super()._record(key, name)
-        return record if record.name else replace(record, name=name)
 
     async def action_toggle_tag_id(self, tag_id: str) -> None:
         await super().action_toggle_tag_id(tag_id)

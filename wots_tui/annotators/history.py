@@ -115,7 +115,7 @@ class HistoryAnnotator:
     async def head_to_heads(self, keys: Iterable[Key]) -> dict[Key, HeadToHead]:
         """The head-to-head of each of these drivers the racer raced (a page of the notebook, say), in one query."""
         theirs = [key for key in keys if key[0] == IRACING]
-        wanted = [driver_id for key in theirs if key not in self._known for driver_id in key[1:]]
+        wanted = [key[1] for key in theirs if key not in self._known]
         found: dict[int, HeadToHead] = {}
         if self.racer is not None and wanted:
             found = await self._database.call(h2h_store.head_to_heads, self.racer.cust_id, wanted)

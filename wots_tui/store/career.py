@@ -33,7 +33,8 @@ CATEGORY_ORDER = (2, 1, 4, 3, 5, 6)
 # `FROM {MAIN_FROM} WHERE {MAIN_EVENT} AND ...`. The main event is simsession 0 (simsessions.main_event is
 # that flag): read from the row itself, with no join to simsessions.
 MAIN_FROM = "driver_results d JOIN subsessions s USING (subsession_id)"
-MAIN_EVENT = "d.simsession_number = 0 AND coalesce(s.event_type, 5) = 5"
+RACE = "coalesce(s.event_type, 5) = 5"  # a subsession that is a race (not practice, qualifying, time trial)
+MAIN_EVENT = f"d.simsession_number = 0 AND {RACE}"
 
 # a Tally's figures over the racer's rows (the `mine` of career's query). SR is summed within a licence class:
 # levels 1-4 are R, 5-8 D ... 17-20 A (a level is one whole SR point), and a promotion resets the SR.

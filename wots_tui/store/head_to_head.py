@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import duckdb
 
 from wots_tui.domain.races import HeadToHead, Rivalry, SharedRace
-from wots_tui.store.career import SERIES_NAME
+from wots_tui.store.career import RACE, SERIES_NAME
 from wots_tui.store.races import TRACK
 from wots_tui.store.timestamps import from_db
 
@@ -26,7 +26,7 @@ _SHARED = f"""WITH entered AS MATERIALIZED (
     mine AS (
         SELECT e.*, s.start_time, {SERIES_NAME} AS series_name, {TRACK} AS track
         FROM entered e JOIN subsessions s USING (subsession_id)
-        WHERE e.cust_id = $1 AND coalesce(s.event_type, 5) = 5),
+        WHERE e.cust_id = $1 AND {RACE}),
     theirs AS (SELECT * FROM entered WHERE cust_id <> $1),
     shared AS (
         SELECT t.cust_id, t.display_name, m.subsession_id, m.start_time, m.series_name, m.track,

@@ -99,7 +99,9 @@ def test_a_live_weekend_passes_through_every_session_in_order(tmp_path: Path):
     facts = [s.facts for s in seen]
     changes = [(a, b) for a, b in itertools.pairwise(facts) if a.session_num != b.session_num]
     assert len(changes) == 2
-    assert all(b.session_time < 5.0 < a.session_time for a, b in changes)  # the clock restarted
+    # the clock restarted: the new session's time is behind the old one's (at 30x, a poll held up by a busy
+    # machine may first see it some seconds in, so no fixed bound)
+    assert all(b.session_time < a.session_time for a, b in changes)
     assert {s.facts.subsession_id for s in seen} == {SUBSESSION_ID}
 
 

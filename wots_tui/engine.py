@@ -20,12 +20,13 @@ from wots_tui.annotators.base import Annotator, Roster
 from wots_tui.annotators.history import HistoryAnnotator
 from wots_tui.annotators.notebook import Live, NotebookAnnotator
 from wots_tui.background import Background
+from wots_tui.domain.admin import BANS, AdminError, Ban
 from wots_tui.domain.board import Board, build_board, waiting_board
-from wots_tui.domain.events import SourceEvent
-from wots_tui.domain.models import Platform, SessionSnapshot
+from wots_tui.domain.events import SourceEvent, SourceStale
+from wots_tui.domain.models import LinkState, Platform, SessionSnapshot
 from wots_tui.domain.notebook import Catalogue, Key, NotebookEntry, NotebookQuery, NoteRecord, Tag
 from wots_tui.domain.sightings import Sighting
-from wots_tui.sources.base import Source
+from wots_tui.sources.base import Admin, Source
 from wots_tui.store import Database
 from wots_tui.store.notebook import Page
 from wots_tui.store.timestamps import utc_now
@@ -82,6 +83,7 @@ class Engine:
         self.board: Board = waiting_board(0, "starting")
         self._snapshot: SessionSnapshot | None = None
         self._waiting = "starting"
+        self._stale = ""  # why the snapshot shown is the last one read (the server went away), or ""
         self._joined: dict[Key, dict[str, Any]] | None = None  # the roster's annotations, until one changes
         self._background = Background()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -161,8 +163,11 @@ class Engine:
         if isinstance(event, SessionSnapshot):
             previous = self._snapshot
             self._snapshot = event
+            self._stale = ""
             if previous is None or previous.roster_version != event.roster_version or previous.facts.session_id != event.facts.session_id:
                 self._roster_changed(event)
+        elif isinstance(event, SourceStale) and self._snapshot is not None:
+            self._stale = event.message  # the last session stays on screen, marked
         else:
             self._snapshot = None
             self._waiting = event.message
@@ -188,7 +193,8 @@ class Engine:
         else:
             if self._joined is None:
                 self._joined = {driver.key: self._annotations_of(driver.key) for driver in snapshot.drivers}
-            self.board = build_board(snapshot, self._version, self._joined, self._source.label, versions)
+            link, message = (LinkState.STALE, self._stale) if self._stale else (LinkState.CONNECTED, self._source.label)
+            self.board = build_board(snapshot, self._version, self._joined, message, versions, link)
         for listener in self._board_listeners:
             listener(self.board)
 
@@ -204,6 +210,46 @@ class Engine:
             self._unheard.append(notice)
         for listener in self._notice_listeners:
             listener(notice)
+
+    # a server's admin actions (AMS2): the source sends them; the engine finds the driver and refuses what it must
+
+    @property
+    def admin_refusal(self) -> str | None:
+        """Why admin actions cannot be done now, in one line, or None when they can."""
+        admin = self._source.admin
+        if admin is None:
+            return f"No admin actions on {self.label}: they are for AMS2 dedicated servers"
+        return admin.refusal
+
+    async def kick(self, key: Key, ban: Ban = BANS[0]) -> str:
+        """Kick one driver of the live session (a temporary ban with it, if `ban`); the server's answer. AdminError."""
+        admin, ref_id = self._admin_target(key, "kicked")
+        return await asyncio.to_thread(admin.kick, ref_id, ban)
+
+    async def send_chat(self, message: str, key: Key | None = None) -> str:
+        """Send a chat line to one driver of the live session, or to everyone (None). AdminError."""
+        if key is None:
+            return await asyncio.to_thread(self._admin().send_chat, message, None)
+        admin, ref_id = self._admin_target(key, "messaged")
+        return await asyncio.to_thread(admin.send_chat, message, ref_id)
+
+    def _admin(self) -> Admin:
+        refusal = self.admin_refusal
+        admin = self._source.admin
+        if refusal is not None or admin is None:
+            raise AdminError(refusal or "No admin actions here")
+        return admin
+
+    def _admin_target(self, key: Key, done: str) -> tuple[Admin, int]:
+        """The admin actions and the server's id of a live driver who can be `done` (kicked, messaged)."""
+        admin = self._admin()
+        snapshot = self._snapshot
+        driver = next((d for d in snapshot.drivers if d.key == key), None) if snapshot else None
+        if driver is None:
+            raise AdminError("That driver is no longer in the session")
+        if driver.is_ai or driver.ref_id is None:
+            raise AdminError(f"{driver.name} is an AI car: only human drivers can be {done}")
+        return admin, driver.ref_id
 
     # the notebook: reading
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from wots_tui.domain.contacts import Contact, car_contacts
 from wots_tui.domain.models import (
     CarClass,
     CarState,
@@ -57,6 +58,10 @@ class BoardRow(NamedTuple):
     best_lap: float | None
     on_pit_road: bool
     annotations: Mapping[str, Any] = EMPTY  # annotator name -> what it knows of this driver; never mutated
+    is_ai: bool = False  # an AI car: shown and marked, never rated or noted
+    contacts: int = 0  # car-to-car contacts this session
+    sector: int | None = None  # the sector the car is in, 1-3, where the sim says
+    status: str = ""  # "FIN", "DNF", "DSQ", "RET" where the sim says; "" while the car runs
 
     @property
     def notebook(self) -> NotebookEntry | None:
@@ -85,6 +90,7 @@ class Board:
     classes: tuple[CarClass, ...] = ()  # fastest first
     sof: Mapping[str, int] = field(default_factory=dict)  # class name -> SOF
     versions: Mapping[str, int] = field(default_factory=lambda: EMPTY)  # annotator name -> the version of its data this Board shows
+    contacts: tuple[Contact, ...] = ()  # this session's contacts, oldest first (car indexes as in the rows)
 
     @property
     def notebook_version(self) -> int:
@@ -102,8 +108,12 @@ def build_board(
     annotations: Mapping[Key, Mapping[str, Any]] = EMPTY,
     link_message: str = "",
     versions: Mapping[str, int] = EMPTY,
+    link: LinkState = LinkState.CONNECTED,
 ) -> Board:
-    """Join one snapshot with what the annotators know of each driver into a Board, rows in overall order."""
+    """Join one snapshot with what the annotators know of each driver into a Board, rows in overall order.
+
+    `link` is STALE when the snapshot is the last one a source read before it lost its sim; `link_message`
+    then says why."""
     drivers = snapshot.drivers
     cars = snapshot.cars
     overall = _overall_positions(drivers, cars, snapshot.facts.is_race)
@@ -112,6 +122,7 @@ def build_board(
     class_best = _class_best_laps(drivers, cars)
     changes = _irating_changes(drivers, by_class) if snapshot.facts.is_race and snapshot.facts.official else {}
     flag_out = snapshot.facts.session_state in FLAG_OUT
+    contacts = _contact_counts(snapshot.contacts)
 
     rows = []
     for driver in drivers:
@@ -137,6 +148,10 @@ def build_board(
                 best_lap=car.best_lap,
                 on_pit_road=car.on_pit_road,
                 annotations=annotations.get(driver.key, EMPTY),
+                is_ai=driver.is_ai,
+                contacts=contacts.get(driver.car_idx, 0),
+                sector=car.sector,
+                status=car.status,
             )
         )
     rows.sort(key=_position_key)
@@ -145,14 +160,21 @@ def build_board(
     sof = {c.name: field_sof[c.class_id] for c in classes if c.class_id in field_sof}
     return Board(
         version=version,
-        link=LinkState.CONNECTED,
+        link=link,
         link_message=link_message,
         facts=snapshot.facts,
         rows=tuple(rows),
         classes=classes,
         sof=sof,
         versions=versions,
+        contacts=snapshot.contacts,
     )
+
+
+@lru_cache(maxsize=4)
+def _contact_counts(contacts: tuple[Contact, ...]) -> Mapping[int, int]:
+    """Per car, counted once per new contact, not once per frame."""
+    return MappingProxyType(car_contacts(contacts))
 
 
 @lru_cache(maxsize=8)

@@ -15,5 +15,13 @@ class SourceWaiting:
     message: str
 
 
-SourceEvent = SessionSnapshot | SourceWaiting
+@dataclass(frozen=True, slots=True)
+class SourceStale:
+    """Published when a sim that was being read went away or refuses us (a server down, a password refused):
+    the last session stays on screen, marked with `message`, until the next snapshot."""
+
+    message: str
+
+
+SourceEvent = SessionSnapshot | SourceWaiting | SourceStale
 Publish = Callable[[SourceEvent], None]

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
 
+from wots_tui.domain.contacts import Contact
+
 
 class Cycling(Enum):
     """An enum a key steps through: `next()` gives the following member, the last wraps to the first."""
@@ -25,6 +27,7 @@ class LinkState(str, Enum):
 
     WAITING = "waiting"  # no sim (or no file) yet: a calm state, not an error
     CONNECTED = "connected"
+    STALE = "stale"  # the sim (a server) went away or refuses us: its last session stays on screen, marked
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,8 @@ class Driver:
     licence: Licence | None
     team_name: str = ""
     platform: Platform = Platform.IRACING
+    is_ai: bool = False  # an AI car (AMS2): shown and marked, never rated, noted or kicked
+    ref_id: int | None = None  # who a server's admin actions address (AMS2's RefId); None for AI and iRacing
     key: tuple[str, int] = field(init=False, repr=False, compare=False)  # made once: the Board asks it often
 
     def __post_init__(self) -> None:
@@ -89,6 +94,8 @@ class CarState(NamedTuple):
     best_lap: float | None = None  # seconds
     on_pit_road: bool = False
     in_world: bool = True  # False when the car is not on track (in the garage / not in world)
+    sector: int | None = None  # the sector the car is in, 1-3, where the sim says (AMS2)
+    status: str = ""  # why a car stopped, where the sim says: "FIN", "DNF", "DSQ", "RET"; "" while it runs
 
     @property
     def progress(self) -> float | None:
@@ -111,6 +118,8 @@ class SessionFacts:
     official: bool = False
     session_time: float = 0.0
     player_incidents: int | None = None
+    session_phase: str = ""  # a server's phase of the stage (AMS2: PreRace, CountDown, Green, ...)
+    meeting: str = ""  # what "met once" counts, where the source names it itself (AMS2: lobby id + stage start)
 
     @property
     def is_race(self) -> bool:
@@ -127,6 +136,7 @@ class SessionSnapshot:
     player_car_idx: int | None = None
     tick: int = 0
     roster_version: int = 0  # bumps when the roster (session YAML) changes
+    contacts: tuple[Contact, ...] = ()  # this session's contacts so far, oldest first (domain/contacts.py)
 
     @property
     def player_key(self) -> tuple[str, int] | None:

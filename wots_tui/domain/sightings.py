@@ -26,7 +26,8 @@ class Sighting:
 
 
 def sightings_from(snapshot: SessionSnapshot, where: str, at: datetime) -> list[Sighting]:
-    """A sighting at meeting `where` (the source says what one meeting is) of everyone but the racer themself."""
+    """A sighting at meeting `where` (the source says what one meeting is) of everyone but the racer themself
+    and the AI (never in the notebook)."""
     facts = snapshot.facts
     return [
         Sighting(
@@ -44,5 +45,5 @@ def sightings_from(snapshot: SessionSnapshot, where: str, at: datetime) -> list[
             irating=driver.irating or None,
         )
         for driver in snapshot.drivers
-        if driver.car_idx != snapshot.player_car_idx
+        if driver.car_idx != snapshot.player_car_idx and not driver.is_ai
     ]

@@ -5,8 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from wots_tui.domain.admin import Ban
 from wots_tui.domain.events import Publish
 from wots_tui.domain.models import SessionFacts
+
+
+class Admin(Protocol):
+    """A server's admin actions, done over the network by the source (blocking: the engine runs them in a
+    thread). Each returns the server's answer in a few words, or raises AdminError with one line."""
+
+    @property
+    def refusal(self) -> str | None:
+        """Why admin actions cannot be done now (a login without admin access, say), or None when they can."""
+        ...
+
+    def kick(self, ref_id: int, ban: Ban) -> str: ...
+
+    def send_chat(self, message: str, ref_id: int | None) -> str:
+        """Send `message` to one driver (`ref_id`) or to everyone (None)."""
+        ...
 
 
 class Source(Protocol):
@@ -18,6 +35,7 @@ class Source(Protocol):
 
     label: str  # what the header says it reads: "iRacing", a file name, "demo"
     hint: str  # what the waiting screen tells the racer to do while there is nothing to read
+    admin: Admin | None  # the server's admin actions; None where the sim has none (iRacing)
 
     def start(self, publish: Publish) -> None: ...
 

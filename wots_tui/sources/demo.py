@@ -17,6 +17,7 @@ class DemoSource:
 
     label = "demo"
     hint = "The demo's simulated race is starting."
+    admin = None  # iRacing has no admin actions
 
     def __init__(self, seed: int = 7, start_at: float = 240.0, max_rate: float = 5.0) -> None:
         self._seed = seed

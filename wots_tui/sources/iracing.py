@@ -136,6 +136,8 @@ def _sim_running() -> bool:
 class IRacingSource:
     """Reads one sim through pyirsdk in its own thread until stopped (the engine's Source)."""
 
+    admin = None  # a racer in an iRacing session has no server to administer
+
     def __init__(self, connector: Connector, max_rate: float = 5.0, retry_interval: float = 1.0, label: str = "iRacing"):
         self.label = label
         self.hint = connector.hint

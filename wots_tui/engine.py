@@ -23,9 +23,9 @@ from wots_tui.background import Background
 from wots_tui.domain.admin import BANS, AdminError, Ban
 from wots_tui.domain.board import Board, build_board, waiting_board
 from wots_tui.domain.events import SourceEvent, SourceStale
-from wots_tui.domain.models import LinkState, Platform, SessionSnapshot
+from wots_tui.domain.models import Driver, LinkState, Platform, SessionSnapshot
 from wots_tui.domain.notebook import Catalogue, Key, NotebookEntry, NotebookQuery, NoteRecord, Tag
-from wots_tui.domain.sightings import Sighting
+from wots_tui.domain.sightings import Sighting, refuse_ai
 from wots_tui.sources.base import Admin, Source
 from wots_tui.store import Database
 from wots_tui.store.notebook import Page
@@ -84,6 +84,7 @@ class Engine:
         self._snapshot: SessionSnapshot | None = None
         self._waiting = "starting"
         self._stale = ""  # why the snapshot shown is the last one read (the server went away), or ""
+        self._meeting = ""  # the meeting of the current roster, as the source names it
         self._joined: dict[Key, dict[str, Any]] | None = None  # the roster's annotations, until one changes
         self._background = Background()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -164,8 +165,13 @@ class Engine:
             previous = self._snapshot
             self._snapshot = event
             self._stale = ""
-            if previous is None or previous.roster_version != event.roster_version or previous.facts.session_id != event.facts.session_id:
+            roster = previous is None or previous.roster_version != event.roster_version or previous.facts.session_id != event.facts.session_id
+            if roster:
                 self._roster_changed(event)
+            before = previous.contacts if previous is not None else ()
+            # per frame, cheap and allocation-free: a contact folded into another changes no count
+            if roster or (event.contacts is not before and len(event.contacts) != len(before)):
+                self._notebook.contacts_changed(event, self._meeting)
         elif isinstance(event, SourceStale) and self._snapshot is not None:
             self._stale = event.message  # the last session stays on screen, marked
         else:
@@ -177,6 +183,7 @@ class Engine:
         self._joined = None
         now = self.clock()
         roster = Roster(snapshot, self._source.meeting_key(snapshot.facts, now), now)
+        self._meeting = roster.meeting
         for annotator in self._annotators:
             self._background.run(annotator.roster_changed(roster))
 
@@ -294,11 +301,19 @@ class Engine:
     # the notebook: edits (memory first, so the next Board shows them; then the store commits, in order)
 
     async def edit(self, key: Key, **changes: Any) -> NoteRecord:
-        """Change one driver's entry: `rating`, `note`, `nickname` or `tag_ids`."""
+        """Change one driver's entry: `rating`, `note`, `nickname` or `tag_ids`. AiCar (a ValueError) for an AI car."""
+        self._refuse_ai(key)
         return await self._notebook.edit(key, await self._who(key), **changes)
 
     async def toggle_tag(self, key: Key, tag_id: str) -> NoteRecord:
+        """AiCar (a ValueError) for an AI car."""
+        self._refuse_ai(key)
         return await self._notebook.toggle_tag(key, tag_id, await self._who(key))
+
+    def _refuse_ai(self, key: Key) -> None:
+        """AiCar, in one line naming the car, when `key` is an AI car: the notebook is for people."""
+        driver = self._driver(key)
+        refuse_ai(key, driver.name if driver else "", driver is not None and driver.is_ai)
 
     async def delete(self, key: Key) -> NoteRecord | None:
         """Remove an entry; returns it so it can be restored (undo)."""
@@ -327,9 +342,13 @@ class Engine:
 
     def _live(self, key: Key) -> Live | None:
         """Who the driver is in the live session, if they are in it."""
-        snapshot = self._snapshot
-        driver = next((d for d in snapshot.drivers if d.key == key), None) if snapshot else None
+        driver, snapshot = self._driver(key), self._snapshot
         if driver is None or snapshot is None:
             return None
         facts = snapshot.facts
         return Live(driver.name, driver.car_number, facts.session_id, facts.subsession_id)
+
+    def _driver(self, key: Key) -> Driver | None:
+        """The driver of the live session with this key, if they are in it."""
+        snapshot = self._snapshot
+        return next((d for d in snapshot.drivers if d.key == key), None) if snapshot else None

@@ -1,9 +1,10 @@
 """The racer's notebook as an annotator: the live roster's entries in memory, the rest in DuckDB.
 
-It holds only the roster's records (and edits still being written), records the roster's sightings,
-and answers everything else (a driver not in the session, a page of a search, the whole notebook in
-batches) with a query on the store's thread. Edits update memory first, so the next Board shows
-them, and are committed by the store's thread in the order they were made.
+It holds only the roster's records (and edits still being written), records the roster's sightings
+and the contacts each driver has in the meeting, and answers everything else (a driver not in the
+session, a page of a search, the whole notebook in batches) with a query on the store's thread. Edits update memory first, so the next Board shows
+them, and are committed by the store's thread in the order they were made. AI cars are never written:
+an edit of one raises AiCar.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import duckdb
 from wots_tui.annotators.base import Roster
 from wots_tui.background import Background
 from wots_tui.domain.board import NOTEBOOK
+from wots_tui.domain.models import SessionSnapshot
 from wots_tui.domain.notebook import (
     Catalogue,
     Key,
@@ -30,7 +32,7 @@ from wots_tui.domain.notebook import (
     search_terms,
     toggled,
 )
-from wots_tui.domain.sightings import Sighting, sightings_from
+from wots_tui.domain.sightings import MeetingContacts, Sighting, refuse_ai, sightings_from
 from wots_tui.store import Database
 from wots_tui.store.errors import first_line
 from wots_tui.store.notebook import (
@@ -43,7 +45,7 @@ from wots_tui.store.notebook import (
     search_page,
     tag_uses,
 )
-from wots_tui.store.sightings import Met, count_drivers_seen, record_sightings, sightings_of
+from wots_tui.store.sightings import Met, count_drivers_seen, record_contacts, record_sightings, sightings_of
 from wots_tui.store.tags import delete_tag, load_tags, save_tags
 
 BATCH = 1000  # entries per read when the whole notebook is streamed: about 10 ms of JSON on the loop
@@ -76,6 +78,7 @@ class NotebookAnnotator:
         self._pending: dict[Key, NoteRecord] = {}  # edits not yet committed, any driver
         self._entries: dict[Key, NotebookEntry | None] = {}  # what the live rows show, made on demand
         self._sighted: set[tuple[str, Key]] = set()
+        self._contacts = MeetingContacts()
         self._edits = 0  # counts edits, so a load that started before one does not undo it
         self._last_edit: dict[Key, int] = {}
         self._edit_lock = asyncio.Lock()
@@ -97,7 +100,8 @@ class NotebookAnnotator:
 
     async def roster_changed(self, roster: Roster) -> None:
         """Record who was met, load the entries of drivers new to the roster, then show them."""
-        fresh = [s for s in sightings_from(roster.snapshot, roster.meeting, roster.at) if (roster.meeting, s.key) not in self._sighted]
+        sighted = sightings_from(roster.snapshot, roster.meeting, roster.at, self._contacts.counts(roster.meeting))
+        fresh = [s for s in sighted if (roster.meeting, s.key) not in self._sighted]
         keys = frozenset(roster.keys)
         new = [k for k in keys if k not in self._roster]
         self._roster = keys
@@ -118,6 +122,14 @@ class NotebookAnnotator:
                 self._records[record.key] = record
         self._loaded |= {k for k in new if k in self._roster}
         self._bump()
+
+    def contacts_changed(self, snapshot: SessionSnapshot, meeting: str) -> None:
+        """Record the contacts that grew with this snapshot on the drivers' sightings of `meeting`: one store
+        call, queued now, so it commits after the sightings queued before it (a sighting queued after it
+        carries the count itself)."""
+        grown = self._contacts.update(snapshot, meeting)
+        if grown:
+            self._background.run(self._database.call(record_contacts, meeting, grown), self._report)
 
     def annotation(self, key: Key) -> NotebookEntry | None:
         if key not in self._entries:
@@ -266,8 +278,10 @@ class NotebookAnnotator:
     def _put(self, record: NoteRecord) -> NoteRecord:
         """Memory first: the next Board shows the edit while the store writes it.
 
-        Tags the catalogue no longer has (deleted while the edit was made) are not written back.
+        Tags the catalogue no longer has (deleted while the edit was made) are not written back; an AI car
+        is refused (AiCar).
         """
+        refuse_ai(record.key, record.name)
         if any(self.catalogue.get(t) is None for t in record.tag_ids):
             record = replace(record, tag_ids=tuple(t for t in record.tag_ids if self.catalogue.get(t) is not None))
         self._edits += 1

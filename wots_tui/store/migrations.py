@@ -123,6 +123,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         """,
     ),
     Migration(5, "racing history: the Data API's races, results, seasons, standings and member data", HISTORY_SCHEMA),
+    Migration(
+        6,
+        "the car-to-car contacts each driver had in each meeting, with its sighting",
+        "ALTER TABLE sightings ADD COLUMN contacts INTEGER NOT NULL DEFAULT 0;  -- 0 for meetings before it was counted",
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -1,4 +1,5 @@
-"""Sightings in the file, written in batches (many tiny DuckDB transactions are slow).
+"""Sightings in the file, written in batches (many tiny DuckDB transactions are slow), and the contacts
+had in each meeting.
 
 Each batch also keeps the met summary (times met, last met per driver) up to date, so that neither
 the live join nor the notebook's sort by "last met" counts sightings again.
@@ -38,19 +39,22 @@ def record_sightings(
 def _record(cursor: duckdb.DuckDBPyConnection, sightings: Sequence[Sighting]) -> None:
     columns = list(zip(*(
         (s.key[0], s.key[1], s.session_key, to_db(s.seen_at), s.session_id, s.subsession_id, s.track,
-         s.session_type, s.car, s.car_class, s.irating, s.name, s.car_number)
+         s.session_type, s.car, s.car_class, s.irating, s.contacts, s.name, s.car_number)
         for s in sightings
     )))
     cursor.execute(
         """CREATE OR REPLACE TEMP TABLE seen AS SELECT * FROM (SELECT unnest(?) AS platform, unnest(?) AS driver_id,
                unnest(?) AS session_key, unnest(?::TIMESTAMP[]) AS seen_at, unnest(?::BIGINT[]) AS session_id,
                unnest(?::BIGINT[]) AS subsession_id, unnest(?) AS track, unnest(?) AS session_type, unnest(?) AS car,
-               unnest(?) AS car_class, unnest(?::INTEGER[]) AS irating, unnest(?) AS name, unnest(?::VARCHAR[]) AS car_number)""",
+               unnest(?) AS car_class, unnest(?::INTEGER[]) AS irating, unnest(?::INTEGER[]) AS contacts, unnest(?) AS name,
+               unnest(?::VARCHAR[]) AS car_number)""",
         [list(c) for c in columns],
     )
     _count_new(cursor, cursor.execute(
-        """INSERT INTO sightings SELECT platform, driver_id, session_key, seen_at, session_id, subsession_id, track,
-               session_type, car, car_class, irating FROM seen
+        """INSERT INTO sightings (platform, driver_id, session_key, seen_at, session_id, subsession_id, track,
+               session_type, car, car_class, irating, contacts)
+           SELECT platform, driver_id, session_key, seen_at, session_id, subsession_id, track, session_type, car,
+               car_class, irating, contacts FROM seen
            ON CONFLICT (platform, driver_id, session_key) DO NOTHING
            RETURNING platform, driver_id, session_key, seen_at"""
     ).fetchall())
@@ -67,6 +71,21 @@ def _record(cursor: duckdb.DuckDBPyConnection, sightings: Sequence[Sighting]) ->
     cursor.execute("DROP TABLE seen")
     if renamed:
         refresh_search_text(cursor, renamed)  # a driver who changed their name is found by the new one
+
+
+def record_contacts(cursor: duckdb.DuckDBPyConnection, meeting: str, counts: Sequence[tuple[Key, int]]) -> None:
+    """Each driver's car-to-car contacts in `meeting`, on their sighting of it.
+
+    A count never goes down: an app started again mid-meeting counts from what its source still holds.
+    A driver with no sighting of the meeting yet is left alone (their sighting, when written, carries it).
+    """
+    platforms, ids = key_columns(key for key, _ in counts)
+    cursor.execute(
+        """UPDATE sightings s SET contacts = greatest(s.contacts, c.contacts)
+           FROM (SELECT unnest(?) AS platform, unnest(?) AS driver_id, unnest(?::INTEGER[]) AS contacts) c
+           WHERE s.platform = c.platform AND s.driver_id = c.driver_id AND s.session_key = ?""",
+        [platforms, ids, [count for _, count in counts], meeting],
+    )
 
 
 def record_meetings(cursor: duckdb.DuckDBPyConnection, meetings: Sequence[tuple[Key, str, datetime]]) -> None:
@@ -127,14 +146,14 @@ def sightings_of(cursor: duckdb.DuckDBPyConnection, key: Key, limit: int = 20) -
     """The latest meetings with one driver, newest first."""
     rows = cursor.execute(
         """SELECT s.session_key, s.seen_at, s.session_id, s.subsession_id, s.track, s.session_type, s.car,
-                  s.car_class, s.irating
+                  s.car_class, s.irating, s.contacts
            FROM sightings s WHERE platform = ? AND driver_id = ? ORDER BY seen_at DESC LIMIT ?""",
         [key[0], key[1], limit],
     ).fetchall()
     return [
         Sighting(key, where, from_db(seen), session_id=session, subsession_id=subsession, track=track,
-                 session_type=kind, car=car, car_class=car_class, irating=irating)
-        for where, seen, session, subsession, track, kind, car, car_class, irating in rows
+                 session_type=kind, car=car, car_class=car_class, irating=irating, contacts=contacts)
+        for where, seen, session, subsession, track, kind, car, car_class, irating, contacts in rows
     ]
 
 

@@ -19,6 +19,7 @@ import platformdirs
 APP_NAME = "wots-tui"
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+SOURCES = ("iracing", "ams2")
 MAX_REFRESH_RATE = 60.0
 
 
@@ -52,6 +53,11 @@ class Settings:
     oauth_url: str = "https://oauth.iracing.com/oauth2"  # iRacing's OAuth server: {url}/token, {url}/authorize
     data_api_url: str = "https://members-ng.iracing.com"  # the Data API: {url}/data/...
     iracing: IRacingLogin = IRacingLogin()  # config.toml's [iracing] section only
+    source: str = "iracing"  # where the live session comes from: iracing, or ams2 (a dedicated server)
+    ams2_url: str = ""  # the AMS2 server's HTTP API, as http://HOST:9000
+    ams2_user: str = ""  # its login (httpApiUsers in the server's config); empty: none
+    ams2_password: str = field(default="", repr=False)
+    ams2_steam_id: int | None = None  # the racer's own Steam id, to mark their row when they drive on the server
 
     @property
     def chose_db(self) -> bool:
@@ -144,10 +150,10 @@ def _apply(settings: Settings, values: Mapping[str, Any], named: Callable[[str],
 class _Refused(ValueError):
     """A value a setting cannot take: what the setting allows, and the value as it is shown back."""
 
-    def __init__(self, allowed: str, value: Any) -> None:
+    def __init__(self, allowed: str, value: Any, shown: str | None = None) -> None:
         super().__init__(allowed)
         self.allowed = allowed
-        self.shown = f"{value:g}" if isinstance(value, float) else repr(value)
+        self.shown = shown or (f"{value:g}" if isinstance(value, float) else repr(value))
 
 
 def _number(value: Any, allowed: str) -> float:
@@ -208,6 +214,45 @@ def _origins(value: Any) -> tuple[str, ...]:
     return tuple(item.strip().rstrip("/") for item in items if item.strip())
 
 
+def _source(value: Any) -> str:
+    if not isinstance(value, str) or value.strip().lower() not in SOURCES:
+        raise _Refused(f"one of {', '.join(SOURCES)}", value)
+    return value.strip().lower()
+
+
+def _server_url(value: Any) -> str:
+    """A server's address; one with a login written into it is never echoed back."""
+    if isinstance(value, str) and value.strip().startswith(("http://", "https://")):
+        return value.strip().rstrip("/")
+    hidden = "an address with a login in it" if isinstance(value, str) and "@" in value else None
+    raise _Refused("an http:// address, as http://127.0.0.1:9000", value, hidden)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Refused("text", value)
+    return value.strip()
+
+
+def _secret(value: Any) -> str:
+    """A password, used exactly as written (a space may be part of it) and never echoed back."""
+    if not isinstance(value, str):
+        raise _Refused("text in quotes", value, "what was given")
+    return value
+
+
+def _steam_id(value: Any) -> int | None:
+    allowed = "a Steam id: the 17-digit number of a Steam profile, as 76561197960287930"
+    text = str(value).strip() if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    if text == "":
+        if isinstance(value, str):
+            return None  # an empty variable: no Steam id
+        raise _Refused(allowed, value)
+    if not text.isdigit() or len(text) != 17:
+        raise _Refused(allowed, value)
+    return int(text)
+
+
 _READERS: dict[str, Callable[[Any], Any]] = {
     "refresh_rate": _refresh_rate,
     "log_level": _log_level,
@@ -216,6 +261,11 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "cors_origins": _origins,
     "oauth_url": _url,
     "data_api_url": _url,
+    "source": _source,
+    "ams2_url": _server_url,
+    "ams2_user": _text,
+    "ams2_password": _secret,
+    "ams2_steam_id": _steam_id,
 }
 
 

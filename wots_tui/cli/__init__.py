@@ -21,6 +21,7 @@ from wots_tui.cli.options import (
     PORT,
     REFRESH,
     REFRESH_SERVED,
+    ams2_options,
     made_notebook,
     open_database,
     settings_from,
@@ -51,10 +52,20 @@ def _engine(spec: SourceSpec, settings: Settings, with_api: bool) -> tuple[Engin
     return engine, api
 
 
-def _source_spec(irsdk_file: Path | None, demo: bool = False) -> SourceSpec:
+def _source_spec(settings: Settings, irsdk_file: Path | None = None, demo: bool = False) -> SourceSpec:
+    """The live source the racer chose: the demo or a memory-map file (named on the command line, they win),
+    else an AMS2 server (source ams2, from a flag, WOTS_SOURCE or config.toml), else iRacing."""
     if demo:
         return SourceSpec.of("demo")
-    return SourceSpec.of("file", path=irsdk_file) if irsdk_file else SourceSpec.of("iracing")
+    if irsdk_file:
+        return SourceSpec.of("file", path=irsdk_file)
+    if settings.source == "ams2":
+        if not settings.ams2_url:
+            raise click.UsageError("--source ams2 needs the server's address: --ams2-url http://HOST:9000 "
+                                   "(or WOTS_AMS2_URL, or ams2_url in config.toml)")
+        return SourceSpec.of("ams2", url=settings.ams2_url, user=settings.ams2_user, password=settings.ams2_password,
+                             steam_id=settings.ams2_steam_id)
+    return SourceSpec.of("iracing")
 
 
 def _run_app(spec: SourceSpec, settings: Settings, start: str = "live") -> None:
@@ -74,11 +85,12 @@ def app_engine(spec: SourceSpec, settings: Settings) -> Engine:
 
 
 def _flags(
-    refresh_rate: str | None, db: Path | None, port: str | None, cors_origins: tuple[str, ...]
+    refresh_rate: str | None, db: Path | None, port: str | None, cors_origins: tuple[str, ...], **source: str | None
 ) -> dict[str, object]:
-    """The options every command shares, as settings (None where not given, so config and WOTS_* apply)."""
+    """The options every command shares, as settings (None where not given, so config and WOTS_* apply);
+    `source`: --source and the AMS2 server's options, on the commands that read a live session."""
     db_text = str(db) if db else None
-    return {"refresh_rate": refresh_rate, "db": db_text, "port": port, "cors_origins": cors_origins or None}
+    return {"refresh_rate": refresh_rate, "db": db_text, "port": port, "cors_origins": cors_origins or None, **source}
 
 
 class _Commands(click.Group):
@@ -104,6 +116,7 @@ class _Commands(click.Group):
 
 @click.group(cls=_Commands, invoke_without_command=True)
 @IRSDK_FILE
+@ams2_options
 @REFRESH
 @DB
 @PORT
@@ -117,15 +130,17 @@ def main(
     db: Path | None,
     port: str | None,
     cors_origins: tuple[str, ...],
+    **source: str | None,
 ) -> None:
-    """The drivers in your iRacing session, and what you know about them.
+    """The drivers in your iRacing session (or on an AMS2 dedicated server), and what you know about them.
 
-    With no command, shows the live session from iRacing (or from --irsdk-file), and serves the
-    local API for overlays on http://localhost:5820.
+    With no command, shows the live session from iRacing (or from --irsdk-file, or --source ams2
+    --ams2-url URL), and serves the local API for overlays on http://localhost:5820.
     """
-    ctx.obj = _flags(refresh_rate, db, port, cors_origins)
+    ctx.obj = _flags(refresh_rate, db, port, cors_origins, **source)
     if ctx.invoked_subcommand is None:
-        _run_app(_source_spec(irsdk_file), settings_from(ctx))
+        settings = settings_from(ctx)
+        _run_app(_source_spec(settings, irsdk_file), settings)
 
 
 @main.command()
@@ -152,6 +167,7 @@ def demo(
 
 @main.command()
 @IRSDK_FILE
+@ams2_options
 @REFRESH
 @DB
 @PORT
@@ -164,18 +180,20 @@ def stats(
     db: Path | None,
     port: str | None,
     cors_origins: tuple[str, ...],
+    **source: str | None,
 ) -> None:
     """The app opened on your season stats: your career from the racing history (fetch or import first).
 
     The live session (iRacing, or --irsdk-file) and the local API run as with no command; Tab goes to them.
     """
-    settings = settings_from(ctx, **_flags(refresh_rate, db, port, cors_origins))
-    _run_app(_source_spec(irsdk_file), settings, start="stats")
+    settings = settings_from(ctx, **_flags(refresh_rate, db, port, cors_origins, **source))
+    _run_app(_source_spec(settings, irsdk_file), settings, start="stats")
 
 
 @main.command()
 @IRSDK_FILE
 @click.option("--demo", "demo_race", is_flag=True, help="Serve the built-in simulated race (no iRacing needed).")
+@ams2_options
 @REFRESH_SERVED
 @DB
 @PORT
@@ -189,12 +207,13 @@ def serve(
     db: Path | None,
     port: str | None,
     cors_origins: tuple[str, ...],
+    **source: str | None,
 ) -> None:
-    """The local API for overlays with no terminal UI (a streaming PC, or overlays only)."""
+    """The local API for overlays with no terminal UI (a streaming PC, an AMS2 server's admin PC, or overlays only)."""
     if demo_race and irsdk_file:
         raise click.UsageError("choose one source: --demo or --irsdk-file")
-    settings = settings_from(ctx, **_flags(refresh_rate, db, port, cors_origins))
-    engine, api = _engine(_source_spec(irsdk_file, demo_race), settings, with_api=False)
+    settings = settings_from(ctx, **_flags(refresh_rate, db, port, cors_origins, **source))
+    engine, api = _engine(_source_spec(settings, irsdk_file, demo_race), settings, with_api=False)
     made = made_notebook(settings, engine.database)
     told = click.echo if made is None else lambda line: click.echo(f"{line} (a new notebook at {made})")
     try:

@@ -58,6 +58,33 @@ CORS_ORIGIN = click.option(
 )
 
 
+def _ams2_option(setting: str, metavar: str, help: str):  # type: ignore[no-untyped-def]
+    return click.option(flag_name(setting), setting, metavar=metavar, help=f"{help} Also {env_name(setting)}.")
+
+
+SOURCE = click.option(
+    flag_name("source"),
+    "source",
+    type=click.Choice(["iracing", "ams2"], case_sensitive=False),
+    help=f"Where the live session comes from: iRacing (the default) or an AMS2 dedicated server. Also {env_name('source')}.",
+)
+AMS2_OPTIONS = (
+    SOURCE,
+    _ams2_option("ams2_url", "URL", "The AMS2 server's HTTP API, as http://127.0.0.1:9000."),
+    _ams2_option("ams2_user", "NAME", "The login for the server's HTTP API (httpApiUsers), if it asks for one."),
+    _ams2_option("ams2_password", "PASSWORD", "Its password (the variable, or config.toml, keeps it out of your shell's history)."),
+    _ams2_option("ams2_steam_id", "ID", "Your Steam id, to mark your own row when you drive on the server."),
+)
+AMS2_SETTINGS = ("source", "ams2_url", "ams2_user", "ams2_password", "ams2_steam_id")
+
+
+def ams2_options(command):  # type: ignore[no-untyped-def]
+    """--source and the AMS2 server's options, on a command that reads a live session."""
+    for option in reversed(AMS2_OPTIONS):
+        command = option(command)
+    return command
+
+
 def settings_from(ctx: click.Context, **flags: object) -> Settings:
     """Settings with this command's flags over the group's (`wots-tui --db X demo` and `wots-tui demo --db X` agree)."""
     chosen = {**(ctx.obj or {}), **{k: v for k, v in flags.items() if v is not None}}

@@ -1,15 +1,16 @@
 """Sources by name: the engine is handed a source built here, never builds one itself.
 
-A new source (AMS2 next) is a module with a class that follows `Source` and one entry in SOURCES.
+A new source is a module with a class that follows `Source` and one entry in SOURCES.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wots_tui.sources.ams2 import Ams2Source
 from wots_tui.sources.base import Source
 from wots_tui.sources.demo import DemoSource
 from wots_tui.sources.iracing import FileConnector, IRacingSource, SimConnector
@@ -27,10 +28,16 @@ def _demo(max_rate: float, seed: int = 7, start_at: float = 240.0) -> Source:
     return DemoSource(seed=seed, start_at=start_at, max_rate=max_rate)
 
 
+def _ams2(max_rate: float, url: str, user: str = "", password: str = "", steam_id: int | None = None,
+          poll_interval: float = 0.5) -> Source:
+    return Ams2Source(url, user, password, steam_id, max_rate=max_rate, poll_interval=poll_interval)
+
+
 SOURCES: dict[str, Callable[..., Source]] = {
     "iracing": _iracing,  # iRacing's shared memory (Windows)
     "file": _file,  # an irsdk memory-map dump, or the live file of a fake sim (path=...)
     "demo": _demo,  # the built-in scripted race (seed=..., start_at=...)
+    "ams2": _ams2,  # an AMS2 dedicated server's HTTP API (url=..., user=..., password=..., steam_id=...)
 }
 
 
@@ -39,7 +46,7 @@ class SourceSpec:
     """Which source, with its options: what the command line chose."""
 
     kind: str = "iracing"
-    options: tuple[tuple[str, Any], ...] = ()
+    options: tuple[tuple[str, Any], ...] = field(default=(), repr=False)  # may hold a password
 
     @classmethod
     def of(cls, kind: str, **options: Any) -> SourceSpec:

@@ -86,7 +86,7 @@ def test_the_schemas_reject_what_they_should():
         "userNote": None, "userTags": [], "crowdRep": None, "crowdTags": None, "platform": "iracing", "carIdx": 0,
         "position": 1, "classPosition": 1, "class": "GT3", "classColor": "#ffffff", "iRating": 1350,
         "iRatingChange": None, "license": "A 3.45", "licenseColor": "#0153db", "lap": 3, "lastLapTime": 90.1,
-        "bestLapTime": 89.9, "onPitRoad": False, "headToHead": None,
+        "bestLapTime": 89.9, "onPitRoad": False, "headToHead": None, "isAi": False, "contacts": [],
     }
     assert validator.is_valid({"inSession": True, "drivers": {"1": driver}})
     raced = {"races": 3, "ahead": 2, "behind": 1, "lastRaceAt": "2022-04-04T01:30:00Z", "lastSubsessionId": 45243121}
@@ -98,6 +98,15 @@ def test_the_schemas_reject_what_they_should():
     assert not validator.is_valid({"inSession": True, "drivers": {"1": {**driver, "userRep": 2}}})
     assert not validator.is_valid({"inSession": True, "drivers": {"1": {**driver, "surprise": 1}}})
     assert not validator.is_valid({"inSession": True, "drivers": {"1": {k: v for k, v in driver.items() if k != "license"}}})
+    steam = {**driver, "platform": "ams2", "custId": 76561197969382874, "steamId": "76561197969382874"}
+    ai = {**driver, "platform": "ams2", "custId": None, "isAi": True}
+    contact = {"at": "2026-11-20T19:30:00Z", "lap": 2, "magnitude": 410, "withCustId": None, "withSteamId": None,
+               "withName": "AI Bot", "withIsAi": True}
+    assert validator.is_valid({"inSession": True, "drivers": {"ams2:76561197969382874": {**steam, "contacts": [contact]}, "ai:3": ai}})
+    for wrong in ({k: v for k, v in steam.items() if k != "steamId"}, {**ai, "custId": 76561197969382874},
+                  {**ai, "steamId": "76561197969382874"}, {**steam, "contacts": [{**contact, "withIsAi": None}]},
+                  {k: v for k, v in steam.items() if k != "contacts"}, {k: v for k, v in steam.items() if k != "isAi"}):
+        assert not validator.is_valid({"inSession": True, "drivers": {"x": wrong}}), wrong
 
 
 ENDPOINTS = ["/api/status", "/api/session", "/api/drivers", "/api/notebook", "/api/tags", "/api/help", "/api/version", "/api/openapi.json"]

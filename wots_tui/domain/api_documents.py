@@ -3,7 +3,9 @@
 WOTS's own fields come first and keep WOTS's names (its documentation:
 tests/fixtures/wots/wots-local-api.txt); the live fields after
 them are ours (position, class, iRating, license, ...), added as the contract allows, never renamed.
-Every driver object carries `headToHead`: the racer's imported races with them, or null.
+Every driver object carries `headToHead`: the racer's imported races with them, or null. Every live one
+carries `platform`, `isAi` and `contacts` (this session's car-to-car contacts); an AI car is never keyed
+by an id: its `custId` is null and `drivers` keys it `ai:<carIdx>`.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from wots_tui.domain.board import Board, BoardRow
+from wots_tui.domain.contacts import Contact
 from wots_tui.domain.models import LinkState, Platform
 from wots_tui.domain.notebook import Catalogue, Key, NotebookEntry, NoteRecord
 from wots_tui.domain.races import HeadToHead, KnownDriver
 from wots_tui.domain.wots_shape import (
     Json,
+    api_ids,
     driver_object,
     entry_id,
     iso,
@@ -60,11 +64,44 @@ def session_document(board: Board) -> Json:
 
 
 def drivers_document(board: Board) -> Json:
-    """Everyone in the session but the player, keyed by customer id, in running order."""
+    """Everyone in the session but the player, keyed by customer id (AI cars by car), in running order."""
     if not in_session(board):
         return {"inSession": False, "drivers": {}}
-    drivers = {entry_id(row.key): live_driver_object(row) for row in board.rows if not row.is_player}
+    contacts = contact_objects(board)
+    drivers = {live_id(row): live_driver_object(row, contacts) for row in board.rows if not row.is_player}
     return {**_session_head(board), "drivers": drivers}
+
+
+def live_id(row: BoardRow) -> str:
+    """A live driver's key in `drivers`: the customer id as the notebook keys it, or `ai:<carIdx>` for an AI car,
+    which has no person's id (so it can never take a human's place in the map)."""
+    return f"ai:{row.car_idx}" if row.is_ai else entry_id(row.key)
+
+
+def contact_objects(board: Board) -> dict[int, list[Json]]:
+    """Each car's car-to-car contacts this session as the API says them, oldest first, by car index."""
+    rows = {row.car_idx: row for row in board.rows}
+    by_car: dict[int, list[Json]] = {}
+    for contact in board.contacts:
+        if contact.other_idx is None:  # the scenery: not a contact with anyone
+            continue
+        for car, other in ((contact.car_idx, contact.other_idx), (contact.other_idx, contact.car_idx)):
+            by_car.setdefault(car, []).append(_contact_object(contact, rows.get(other)))
+    return by_car
+
+
+def _contact_object(contact: Contact, other: BoardRow | None) -> Json:
+    """One contact from one car's side; `other` is the other car's row (None: it has left the session)."""
+    cust_id, steam_id = api_ids(other.key, other.is_ai) if other is not None else (None, None)
+    return {
+        "at": iso(contact.at),
+        "lap": contact.lap,
+        "magnitude": contact.magnitude,
+        "withCustId": cust_id,
+        "withSteamId": steam_id,
+        "withName": other.name if other is not None else "",
+        "withIsAi": other is not None and other.is_ai,
+    }
 
 
 def live_row(board: Board, key: Key) -> BoardRow | None:
@@ -80,14 +117,18 @@ def tags_document(catalogue: Catalogue, uses: Mapping[str, int]) -> Json:
     return {"count": len(tags), "tags": tags}
 
 
-def live_driver_object(row: BoardRow) -> Json:
-    """The WOTS driver object of a driver in the session, with the live fields after WOTS's own."""
+def live_driver_object(row: BoardRow, contacts: Mapping[int, list[Json]]) -> Json:
+    """The WOTS driver object of a driver in the session, with the live fields after WOTS's own.
+
+    `contacts` is `contact_objects` of the row's Board."""
     entry = row.notebook or NotebookEntry()
     licence = row.licence
     return {
         # times met as the live screen counts it: the notebook's sightings, plus meetings another notebook counted
-        **wots_driver(row.key, row.name, row.car_number or None, entry.times_met, entry.rating, entry.note, entry.nickname, entry.tags),
+        **wots_driver(row.key, row.name, row.car_number or None, entry.times_met, entry.rating, entry.note, entry.nickname,
+                      entry.tags, row.is_ai),
         "platform": row.key[0],
+        "isAi": row.is_ai,
         "carIdx": row.car_idx,
         "position": row.position,
         "classPosition": row.class_position,
@@ -101,6 +142,7 @@ def live_driver_object(row: BoardRow) -> Json:
         "lastLapTime": _milliseconds(row.last_lap),
         "bestLapTime": _milliseconds(row.best_lap),
         "onPitRoad": row.on_pit_road,
+        "contacts": contacts.get(row.car_idx, []),
         "headToHead": head_to_head_object(row.head_to_head),
     }
 

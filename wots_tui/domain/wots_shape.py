@@ -3,6 +3,9 @@ tests/fixtures/wots/wots-local-api.txt).
 
 Field names, types and nesting are WOTS's own, so overlays and tools written for WOTS read ours.
 Extra fields may be added; none is renamed. Crowd fields are null until crowdsourcing exists.
+An AMS2 driver's `custId` is their Steam id, which is past what a JavaScript number holds exactly
+(2^53): they also carry it as the string `steamId`. An AI car has no id a person could have: its
+`custId` is null.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from wots_tui.domain.models import Platform
 from wots_tui.domain.notebook import Catalogue, Key, NoteRecord, Tag
 
 Json = dict[str, Any]
+
+STEAM_IDS = 0x0110000100000000  # 76561197960265728: people's Steam ids start here; iRacing's ids are far smaller
 
 
 class ShapeError(ValueError):
@@ -34,6 +39,20 @@ def entry_id(key: Key) -> str:
     return str(driver_id) if platform == Platform.IRACING.value else f"{platform}:{driver_id}"
 
 
+def platform_of(driver_id: int) -> Platform:
+    """The platform an id names when nothing else says: a Steam id is AMS2's, a smaller one iRacing's."""
+    return Platform.AMS2 if driver_id >= STEAM_IDS else Platform.IRACING
+
+
+def api_ids(key: Key, is_ai: bool = False) -> tuple[int | None, str | None]:
+    """A driver's `custId` and `steamId` as the API says them: none for an AI car (its id is the source's own,
+    never a person's), the Steam id also as a string for an AMS2 driver, no string for an iRacing one."""
+    platform, driver_id = key
+    if is_ai:
+        return None, None
+    return driver_id, str(driver_id) if platform == Platform.AMS2.value else None
+
+
 def tag_object(tag: Tag) -> Json:
     return {"id": tag.id, "name": tag.name, "icon": tag.icon, "category": tag.category, "color": tag.colour}
 
@@ -45,10 +64,13 @@ def driver_object(record: NoteRecord, catalogue: Catalogue) -> Json:
 
 
 def wots_driver(
-    key: Key, name: str, car_number: str | None, seen: int, rating: int | None, note: str, nickname: str, tags: Iterable[Tag]
+    key: Key, name: str, car_number: str | None, seen: int, rating: int | None, note: str, nickname: str, tags: Iterable[Tag],
+    is_ai: bool = False,
 ) -> Json:
+    """WOTS's driver fields (an AMS2 driver's `steamId` after them)."""
+    cust_id, steam_id = api_ids(key, is_ai)
     return {
-        "custId": key[1],
+        "custId": cust_id,
         "name": name,
         "customName": nickname or None,
         "carNumber": car_number,
@@ -58,6 +80,7 @@ def wots_driver(
         "userTags": [tag_object(tag) for tag in tags],
         "crowdRep": None,
         "crowdTags": None,
+        **({"steamId": steam_id} if steam_id is not None else {}),
     }
 
 

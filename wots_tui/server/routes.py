@@ -18,6 +18,7 @@ from aiohttp import web
 
 from wots_tui import __version__
 from wots_tui.domain.api_documents import (
+    contact_objects,
     drivers_document,
     live_driver_object,
     live_row,
@@ -31,7 +32,7 @@ from wots_tui.domain.api_documents import (
 from wots_tui.domain.board import HISTORY, Board
 from wots_tui.domain.models import Platform
 from wots_tui.domain.notebook import Key
-from wots_tui.domain.wots_shape import iso
+from wots_tui.domain.wots_shape import iso, platform_of
 from wots_tui.engine import Engine
 from wots_tui.server.guards import CORS, Handler
 from wots_tui.server.rendered import RenderCache, Rendered, etag_matches
@@ -95,7 +96,8 @@ class Routes:
         board = self._engine.board
         row = live_row(board, key)
         if row is not None:
-            return _send(request, self._cache.get(("driver", key), ("live", board.version), lambda: live_driver_object(row)))
+            live = self._cache.get(("driver", key), ("live", board.version), lambda: live_driver_object(row, contact_objects(board)))
+            return _send(request, live)
         engine = self._engine
 
         async def build() -> object:
@@ -184,13 +186,15 @@ class Routes:
 
 
 def driver_key(query: Mapping[str, str]) -> Key:
-    """The driver an `id` (and optional `platform`) names; 400 with the reason when they name none."""
+    """The driver an `id` (and optional `platform`) names; 400 with the reason when they name none.
+
+    Without `platform` the id says it: a Steam id is an AMS2 driver's, a smaller one an iRacing customer's."""
     text = query.get("id")
     if text is None:
         raise web.HTTPBadRequest(text="id is required, as in /api/driver?id=123456")
     if not CUSTOMER_ID.fullmatch(text) or not 0 < int(text) <= LARGEST_ID:
         raise web.HTTPBadRequest(text=f"id must be a customer id, a whole number above 0, not {text[:40]!r}")
-    platform = query.get("platform", Platform.IRACING.value)
+    platform = query.get("platform", platform_of(int(text)).value)
     if platform not in {p.value for p in Platform}:
         raise web.HTTPBadRequest(text=f"platform must be iracing or ams2, not {platform[:40]!r}")
     return (platform, int(text))

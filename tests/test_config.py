@@ -41,7 +41,7 @@ def test_each_layer_overrides_the_one_before(tmp_path: Path):
         ("log_level = 10\n", {}, {}, "config.toml: log_level must be one of DEBUG, INFO, WARNING, ERROR, not 10"),
         ("db = 5\n", {}, {}, "config.toml: db must be a file path (text), not 5"),
         ("cors_origins = [1, 2]\n", {}, {}, "config.toml: cors_origins must be a list of text"),
-        ("refresh = 3\n", {}, {}, "config.toml: unknown setting 'refresh' (settings: refresh_rate, log_level, db, port, cors_origins, oauth_url, data_api_url, [iracing])"),
+        ("refresh = 3\n", {}, {}, "config.toml: unknown setting 'refresh' (settings: refresh_rate, log_level, db, port, cors_origins, oauth_url, data_api_url, source, ams2_url, ams2_user, ams2_password, ams2_steam_id, [iracing])"),
         ("[api]\nport = 1\n", {}, {}, "config.toml: unknown setting 'api'"),
         ("port = \n", {}, {}, "config.toml: not valid TOML"),
     ],
@@ -102,7 +102,7 @@ def test_an_unknown_key_in_config_toml_stops_the_command(tmp_path: Path):
     finally:
         config.unlink()
     assert result.exit_code == 1
-    assert result.output == f"Error: {config}: unknown setting 'refesh_rate' (settings: refresh_rate, log_level, db, port, cors_origins, oauth_url, data_api_url, [iracing])\n"
+    assert result.output == f"Error: {config}: unknown setting 'refesh_rate' (settings: refresh_rate, log_level, db, port, cors_origins, oauth_url, data_api_url, source, ams2_url, ams2_user, ams2_password, ams2_steam_id, [iracing])\n"
 
 
 def option_help(command: list[str], flag: str) -> str:
@@ -131,6 +131,9 @@ def test_every_command_shares_one_definition_of_each_option():
         helps = {option_help(command, flag) for command in ([], ["demo"], ["serve"])}
         assert len(helps) == 1 and also in helps.pop(), flag
     assert option_help(["notebook", "export"], "--db") == option_help(["serve"], "--db")
+    for flag in ("--source [", "--ams2-url URL", "--ams2-user", "--ams2-password", "--ams2-steam-id"):
+        helps = {option_help(command, flag) for command in ([], ["stats"], ["serve"])}
+        assert len(helps) == 1, flag
 
 
 def test_the_iracing_section_keeps_its_secrets_out_of_repr_and_errors(tmp_path: Path) -> None:
@@ -152,3 +155,34 @@ def test_the_web_api_addresses_come_from_the_environment_without_a_trailing_slas
     assert settings.data_api_url == "https://members-ng.iracing.com"
     with pytest.raises(ConfigError, match="WOTS_DATA_API_URL must be an http:// or https:// address"):
         load_settings(tmp_path / "none.toml", environ={"WOTS_DATA_API_URL": "members-ng"})
+
+
+def test_the_ams2_server_comes_from_config_environment_and_flags_and_its_password_never_shows(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('source = "ams2"\nams2_url = "http://10.0.0.5:9000/"\nams2_user = " admin "\n'
+                      'ams2_password = "pa55 "\nams2_steam_id = 76561197969382874\n', encoding="utf-8")
+    settings = load_settings(config, environ={})
+    assert (settings.source, settings.ams2_url, settings.ams2_user, settings.ams2_password, settings.ams2_steam_id) == (
+        "ams2", "http://10.0.0.5:9000", "admin", "pa55 ", 76561197969382874)
+    assert "pa55" not in repr(settings)
+    settings = load_settings(config, environ={"WOTS_AMS2_URL": "http://127.0.0.1:9001", "WOTS_AMS2_STEAM_ID": ""},
+                             ams2_user="viewer")
+    assert (settings.ams2_url, settings.ams2_steam_id, settings.ams2_user) == ("http://127.0.0.1:9001", None, "viewer")
+
+
+@pytest.mark.parametrize(("environ", "says"), [
+    ({"WOTS_SOURCE": "rfactor"}, "WOTS_SOURCE must be one of iracing, ams2, not 'rfactor'"),
+    ({"WOTS_AMS2_STEAM_ID": "1234"}, "WOTS_AMS2_STEAM_ID must be a Steam id: the 17-digit number"),
+    ({"WOTS_AMS2_URL": "admin:hunter2@10.0.0.5:9000"}, "WOTS_AMS2_URL must be an http:// address, as http://127.0.0.1:9000, "
+                                                      "not an address with a login in it"),
+])
+def test_a_bad_ams2_setting_is_one_line_that_never_echoes_a_password(tmp_path: Path, environ: dict[str, str], says: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path / "none.toml", environ=environ)
+    assert str(caught.value).startswith(says) and "hunter2" not in str(caught.value)
+
+
+def test_the_ams2_source_needs_an_address(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "n.duckdb"), "--source", "ams2"], env={"WOTS_AMS2_URL": ""})
+    assert result.exit_code == 2
+    assert "--source ams2 needs the server's address: --ams2-url http://HOST:9000" in result.output

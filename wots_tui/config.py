@@ -221,8 +221,8 @@ def _source(value: Any) -> str:
 
 
 def _server_url(value: Any) -> str:
-    """A server's address; one with a login written into it is never echoed back."""
-    if isinstance(value, str) and value.strip().startswith(("http://", "https://")):
+    """A server's address (empty: none); one with a login written into it is never echoed back."""
+    if isinstance(value, str) and (value.strip() == "" or value.strip().startswith(("http://", "https://"))):
         return value.strip().rstrip("/")
     hidden = "an address with a login in it" if isinstance(value, str) and "@" in value else None
     raise _Refused("an http:// address, as http://127.0.0.1:9000", value, hidden)

@@ -134,8 +134,8 @@ def main(
 ) -> None:
     """The drivers in your iRacing session (or on an AMS2 dedicated server), and what you know about them.
 
-    With no command, shows the live session from iRacing (or from --irsdk-file, or --source ams2
-    --ams2-url URL), and serves the local API for overlays on http://localhost:5820.
+    With no command, shows the live session from iRacing (or from --irsdk-file, or from an AMS2
+    server: see --source), and serves the local API for overlays on http://localhost:5820.
     """
     ctx.obj = _flags(refresh_rate, db, port, cors_origins, **source)
     if ctx.invoked_subcommand is None:

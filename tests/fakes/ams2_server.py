@@ -1,5 +1,5 @@
-"""A fake AMS2 dedicated server's HTTP API on 127.0.0.1, answering as ../shared/reference/ams2-dedicated-server.md
-(sections 1-5 and 7) says the real one does:
+"""A fake AMS2 dedicated server's HTTP API on 127.0.0.1, answering as the reference (ams2-dedicated-server.md,
+sections 1-5 and 7) says the real one does:
 
     server = FakeAms2Server()
     await server.start()                 # server.url: http://127.0.0.1:N
@@ -16,28 +16,43 @@ race weekend (ScriptedRace) to point wots-tui at.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
 import binascii
+import contextlib
 import json
+import math
+import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from .ams2_session import LIST_ALL, FakeSession, catalogue
 
-DEFAULT_USERS = {"admin": ("admin-pw", "admin"), "viewer": ("viewer-pw", "private"), "guest": ("guest-pw", "public")}
+DEFAULT_USERS = {
+    "admin": ("admin-pw", "admin"),
+    "viewer": ("viewer-pw", "private"),
+    "guest": ("guest-pw", "public"),
+}
 LEVELS = ("public", "private", "admin")
 REALM = "Automobilista 2 DedicatedServer"
 BAD_REFID = "Supplied refid does not reference a valid connected player. "
 HEADERS = {"Server": "Automobilista 2 DedicatedServer", "Cache-Control": "must-revalidate,no-cache,no-store"}
 JSON_TYPE = "application/json; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
-REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-           500: "Internal Server Error", 501: "Not Implemented"}
-FAULTS = {"401": 401, "403": 403, "404": 404, "500-html": 500}  # the HTML ones; "error-json", "slow", "garbage"
+REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+}
+FAULTS = {"401": 401, "403": 403, "404": 404, "500-html": 500}  # the HTML ones; and error-json, slow, garbage
 VERSION = {"build_version": 87, "protocol_version": 135, "lua_version": 301}  # pC1's sample (AMS2's not seen)
 
 
@@ -70,10 +85,19 @@ Handler = Callable[[Any], Any]
 class FakeAms2Server:
     """An AMS2 dedicated server's HTTP API, in aiohttp on 127.0.0.1. See the module's docstring."""
 
-    def __init__(self, *, users: dict[str, tuple[str, str]] | None = None, anonymous: str = "public",
-                 log_size: int = 1000, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        *,
+        users: dict[str, tuple[str, str]] | None = None,
+        anonymous: str = "public",
+        log_size: int = 1000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.users = DEFAULT_USERS if users is None else users
         self.anonymous = anonymous
+        unknown = {level for _, level in self.users.values()} - set(LEVELS) | ({anonymous} - set(LEVELS))
+        if unknown:
+            raise ValueError(f"access levels are {', '.join(LEVELS)}, not {', '.join(sorted(unknown))}")
         self.session = FakeSession(log_size=log_size, clock=clock)
         self.kicks: list[tuple[int, int | None]] = []
         self.chats: list[tuple[str, int | None]] = []
@@ -105,8 +129,9 @@ class FakeAms2Server:
         """Listen on 127.0.0.1:`port` (0: a free one, or the port of the last start)."""
         app = web.Application()
         app.router.add_route("*", "/{path:.*}", self._serve)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, handler_cancellation=True,
-                                     shutdown_timeout=0.1)
+        self._runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, handler_cancellation=True, shutdown_timeout=0.1
+        )
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", port or self.port).start()
         self.port = self._runner.addresses[0][1]
@@ -128,7 +153,7 @@ class FakeAms2Server:
         elif self.fault == "error-json":
             return _json({"result": "error", "message": "Internal error, please try again later. "}, 500)
         elif self.fault == "garbage":
-            return web.Response(body=b"\x00<<not json>>", headers={**HEADERS, "Content-Type": JSON_TYPE})
+            return _body(b"\x00<<not json>>", 200)
         if request.method != "GET":
             return _page(501)
         route = self._route(request.path.strip("/"))
@@ -175,8 +200,11 @@ class FakeAms2Server:
         return self.session.log.range(offset, count)
 
     def _status(self, query: Any) -> dict[str, Any]:
-        return self.session.status(attributes=_flag(query, "attributes"), members=_flag(query, "members"),
-                                   participants=_flag(query, "participants"))
+        return self.session.status(
+            attributes=_flag(query, "attributes"),
+            members=_flag(query, "members"),
+            participants=_flag(query, "participants"),
+        )
 
     def _kick(self, query: Any) -> None:
         refid = _int(query, "refid", BAD_REFID)
@@ -201,8 +229,9 @@ def _lists() -> dict[str, Any]:
     "enums/damage"), and "attributes", "enums", "flags" as maps of theirs (keys without the prefix)."""
     lists: dict[str, Any] = dict(catalogue())
     for group in ("attributes", "enums", "flags"):
-        lists[group] = {key.partition("/")[2]: value for key, value in catalogue().items()
-                        if key.startswith(group + "/")}
+        lists[group] = {
+            key.partition("/")[2]: value for key, value in catalogue().items() if key.startswith(group + "/")
+        }
     lists["enums"]["livetrack_preset"] = catalogue()["livetrack_preset"]
     return lists
 
@@ -220,8 +249,12 @@ def _basic(authorization: str | None) -> tuple[str, str] | None:
 
 
 def _body(body: bytes, status: int, content_type: str = JSON_TYPE, **headers: str) -> web.Response:
-    return web.Response(body=body, status=status, reason=REASONS.get(status, "OK"),
-                        headers={**HEADERS, "Content-Type": content_type, **headers})
+    return web.Response(
+        body=body,
+        status=status,
+        reason=REASONS.get(status, "OK"),
+        headers={**HEADERS, "Content-Type": content_type, **headers},
+    )
 
 
 def _json(obj: Any, status: int = 200) -> web.Response:
@@ -234,3 +267,211 @@ def _page(status: int) -> web.Response:
     page = f"<html><head><title>{title}</title></head><body><h1>{title}, Oops</h1></body></html>"
     extra = {"WWW-Authenticate": f'Basic realm="{REALM}"'} if status == 401 else {}
     return _body(page.encode(), status, HTML_TYPE, **extra)
+
+
+# --- standalone: a race weekend that loops, for a person to watch -------------------------------------------
+
+HUMANS = (  # name, Steam id
+    ("Ana Souza", "76561198012345678"),
+    ("Tomasz Nowak", "76561198034521987"),
+    ("Liam O'Connor", "76561197998812034"),
+    ("Sofia Rossi", "76561198101122334"),
+    ("Kenji Watanabe", "76561198045670012"),
+    ("Lucas Martin", "76561198077001255"),
+    ("Emma Schmidt", "76561198120934876"),
+    ("Mateus Costa", "76561198003344556"),
+    ("Olivia Brown", "76561198066778899"),
+    ("Jonas Lindqvist", "76561198155443322"),
+)
+LATE_JOINER = ("Marta Kowalska", "76561198198765432")
+AI_NAMES = ("Rafael Pereira", "Nina Petrova", "George Hall", "Yuki Tanaka")
+STAGES = ("Practice1", "Qualifying1", "Race1")
+VEHICLES = (
+    "Ginetta G55 GT4",
+    "BMW M4 GT4",
+    "Mercedes-AMG GT4",
+    "McLaren 570S GT4",
+    "Porsche Cayman GT4 Clubsport MR",
+)
+
+
+@dataclass
+class _Car:
+    """A scripted car: its pace, and where it is in the lap it is driving."""
+
+    pid: int
+    pace_ms: int
+    laps: int = 0
+    in_lap_ms: float = 0.0
+    plan: tuple[int, int, int] = (0, 0, 0)  # this lap's sector times
+    sectors_done: int = 0
+
+    @property
+    def progress(self) -> float:
+        return self.laps + self.in_lap_ms / sum(self.plan)
+
+
+class ScriptedRace:
+    """Practice, qualifying and a race of a few minutes each, again and again: 10 humans and 4 AI on laps of
+    about 90 s, their sectors and laps as events, positions changing, a contact every ~40 s (sometimes
+    reported by both cars), a wall now and then, and in the race one player leaving and another joining.
+    `speed` 10 runs it ten times as fast."""
+
+    STEP = 0.5  # seconds of racing between updates: the real server refreshes at 2 Hz
+
+    def __init__(
+        self,
+        session: FakeSession,
+        *,
+        speed: float = 1.0,
+        stage_seconds: tuple[float, ...] = (180, 180, 300),
+        seed: int = 14,
+    ) -> None:
+        self.session, self.speed, self.stage_seconds = session, speed, stage_seconds
+        self.random = random.Random(seed)
+        self.cars: dict[int, _Car] = {}
+
+    async def run(self) -> None:
+        while True:
+            self._open()
+            if await self._weekend():
+                for pid in self.cars:
+                    self.session.state(pid, "Finished")
+                self.session.session_state("PostRace")
+                self.session.results()
+                await asyncio.sleep(10 / self.speed)
+                for state in ("Returning", "Lobby"):
+                    self.session.session_state(state)
+                self.session.end()
+            await asyncio.sleep(5 / self.speed)
+
+    async def _weekend(self) -> bool:
+        """The three stages; False when the session ended under it (api/restart)."""
+        for stage, seconds in zip(STAGES, self.stage_seconds, strict=True):
+            if stage != STAGES[0]:
+                self.session.stage(stage)
+            await self._drive(seconds, race=stage == "Race1")
+            if self.session.state_name != "Running":
+                return False
+        return True
+
+    def _open(self) -> None:
+        self.session.start(stage=STAGES[0])
+        self.cars.clear()
+        for n, (name, steam_id) in enumerate(HUMANS):
+            refid = self.session.join(name, steam_id, host=n == 0)
+            self._new_car(self.session.add_car(refid, vehicle=VEHICLES[n % len(VEHICLES)]))
+        for name in AI_NAMES:
+            self._new_car(self.session.add_ai(name))
+
+    def _new_car(self, pid: int) -> None:
+        self.cars[pid] = car = _Car(pid, self.random.randint(87_000, 94_000))
+        self._plan(car)
+
+    def _plan(self, car: _Car) -> None:
+        lap = car.pace_ms + self.random.randint(-900, 1500)
+        first, second = lap * 31 // 100, lap * 36 // 100
+        car.plan = (first, second, lap - first - second)
+
+    async def _drive(self, seconds: float, *, race: bool) -> None:
+        for car in self.cars.values():
+            car.laps, car.in_lap_ms, car.sectors_done = 0, 0.0, 0
+        elapsed, next_contact, next_wall = 0.0, self.random.uniform(30, 50), self.random.uniform(50, 100)
+        leave_at, join_at = (seconds * 0.4, seconds * 0.6) if race else (math.inf, math.inf)
+        while elapsed < seconds and self.session.state_name == "Running":
+            await asyncio.sleep(self.STEP / self.speed)
+            elapsed += self.STEP
+            for gone in self.cars.keys() - self.session.participants.keys():  # kicked, or a restart
+                del self.cars[gone]
+            order = self._order(race)
+            for place, car in enumerate(order, 1):
+                self._move(car, place)
+            if elapsed >= next_contact and len(order) > 1:
+                self._contact(order)
+                next_contact += self.random.uniform(30, 50)
+            if elapsed >= next_wall and order:
+                self.session.wall(self.random.choice(order).pid, self.random.choice((1000, 650, 420)))
+                next_wall += self.random.uniform(50, 100)
+            if elapsed >= leave_at:
+                self._leave()
+                leave_at = math.inf
+            if elapsed >= join_at:
+                refid = self.session.join(*LATE_JOINER)
+                self._new_car(self.session.add_car(refid, position=len(self.cars) + 1))
+                join_at = math.inf
+
+    def _order(self, race: bool) -> list[_Car]:
+        """By distance in a race, by fastest lap (none: last) in practice and qualifying."""
+        if race:
+            return sorted(self.cars.values(), key=lambda car: -car.progress)
+        best = {pid: self.session.participants[pid]["FastestLapTime"] or math.inf for pid in self.cars}
+        return sorted(self.cars.values(), key=lambda car: (best[car.pid], -car.progress))
+
+    def _move(self, car: _Car, place: int) -> None:
+        car.in_lap_ms += self.STEP * 1000
+        ends = (car.plan[0], car.plan[0] + car.plan[1], sum(car.plan))
+        if car.sectors_done < 2 and car.in_lap_ms >= ends[car.sectors_done]:
+            car.sectors_done += 1
+            self.session.sector(car.pid, car.sectors_done, car.plan[car.sectors_done - 1])
+        elif car.sectors_done == 2 and car.in_lap_ms >= ends[2]:
+            car.in_lap_ms -= ends[2]
+            car.laps, car.sectors_done = car.laps + 1, 0
+            self.session.finish_lap(car.pid, car.plan[2], place)
+            self._plan(car)
+        angle = 2 * math.pi * car.in_lap_ms / sum(car.plan)
+        speed = int(180 + 70 * math.sin(3 * angle))
+        self.session.set_car(
+            car.pid,
+            RacePosition=place,
+            Speed=speed,
+            Gear=2 + speed // 55,
+            RPM=4000 + speed * 20,
+            PositionX=int(600_000 * math.cos(angle)),
+            PositionZ=int(300_000 * math.sin(angle)),
+            Orientation=int(math.degrees(angle) + 90) % 360,
+        )
+
+    def _contact(self, order: list[_Car]) -> None:
+        """Two cars side by side touch; half the time both report it, each with its own magnitude."""
+        place = self.random.randrange(len(order) - 1)
+        ahead, behind = order[place], order[place + 1]
+        self.session.impact(
+            behind.pid,
+            ahead.pid,
+            self.random.randint(80, 600),
+            reported_by_both=self.random.random() < 0.5,
+            other_magnitude=self.random.randint(60, 500),
+        )
+
+    def _leave(self) -> None:
+        """A human (not the host) drops out of the race; its car goes at the next step."""
+        refid = next((m["refid"] for m in self.session.members.values() if not m["host"]), None)
+        if refid is not None:
+            self.session.leave(refid)
+
+
+async def _standalone(port: int, speed: float) -> None:
+    server = FakeAms2Server()
+    await server.start(port)
+    print(f"Fake AMS2 dedicated server on {server.url} (Ctrl+C stops it). Logins:", flush=True)
+    for name, (password, level) in server.users.items():
+        print(f"  {level:<8} --ams2-user {name} --ams2-password {password}", flush=True)
+    try:
+        await ScriptedRace(server.session, speed=speed).run()
+    finally:
+        await server.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.fakes.ams2_server", description=ScriptedRace.__doc__
+    )
+    parser.add_argument("--port", type=int, default=9000)
+    parser.add_argument("--speed", type=float, default=1.0, help="how many times faster than real time")
+    args = parser.parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_standalone(args.port, args.speed))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,8 +1,9 @@
 """The scripted session behind the fake AMS2 dedicated server (ams2_server.py): members, participants, the
-session's attributes and the event log, as ../shared/reference/ams2-dedicated-server.md sections 3 and 4 say.
+session's attributes and the event log, as the reference (ams2-dedicated-server.md, sections 3 and 4) says.
 
-Names are AMS2's own (SessionStage, RacePosition, CurrentSector, ...), so a test reads like the wire. Vehicles,
-liveries, classes and tracks come from the real `api/list/all` body (tests/fixtures/ams2/api-response.json).
+Names are AMS2's own (SessionStage, RacePosition, CurrentSector, ...), so a test reads like the wire.
+Vehicles, liveries, classes and tracks come from the real `api/list/all` body
+(tests/fixtures/ams2/api-response.json).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ MP_RACE_WEEKEND = -1958878043
 STATES = ("None", "Lobby", "Loading", "Race", "PostRace", "Returning")  # SessionState, in the order they come
 NEXT_STAGE = {"Practice1": "Qualifying1", "Qualifying1": "Race1", "Race1": "Practice1"}
 STAGE_LENGTH = {"Practice": "PracticeLength", "Qualify": "QualifyLength", "Race": "RaceLength"}
-LAP_METRES = 4309  # Interlagos GP: what DistanceTravelled grows by per lap
+LAP_METRES = 4309  # Interlagos GP: a Lap event's DistanceTravelled (the capture's reads as one lap's metres)
 
 
 @cache
@@ -67,10 +68,20 @@ class EventLog:
         self.next_index = 0
         self._clock = clock
 
-    def add(self, name: str, attributes: dict[str, Any], *, refid: int | None = None,
-            participantid: int | None = None, at: int | None = None) -> dict[str, Any]:
-        event: dict[str, Any] = {"index": self.next_index, "time": int(self._clock()) if at is None else at,
-                                 "name": name}
+    def add(
+        self,
+        name: str,
+        attributes: dict[str, Any],
+        *,
+        refid: int | None = None,
+        participantid: int | None = None,
+        at: int | None = None,
+    ) -> dict[str, Any]:
+        event: dict[str, Any] = {
+            "index": self.next_index,
+            "time": int(self._clock()) if at is None else at,
+            "name": name,
+        }
         if refid is not None:
             event["refid"] = refid
         if participantid is not None:
@@ -119,51 +130,124 @@ class FakeSession:
 
     # --- the session ----------------------------------------------------------------------------------------
 
-    def start(self, name: str = "WOTS League", lobby_id: str = "109775242847201392", track: str = "Interlagos_GP",
-              stage: str = "Practice1", state: str = "Race", phase: str = "Green",
-              vehicle: str = "Ginetta G55 GT4") -> None:
+    def start(
+        self,
+        name: str = "WOTS League",
+        lobby_id: str = "109775242847201392",
+        track: str = "Interlagos_GP",
+        stage: str = "Practice1",
+        state: str = "Race",
+        phase: str = "Green",
+        vehicle: str = "Ginetta G55 GT4",
+    ) -> None:
         """A session running: SessionCreated, each StateChanged from None up to `state` (SessionSetup once
         loading), with `stage` as the first stage (no StageChanged is logged for it)."""
         self.state_name, self.name, self.lobby_id = "Running", name, lobby_id
         the_track = _by_name("tracks", track)
         self.attributes.update(
-            ServerControlsSetup=1, ServerControlsTrack=1, ServerControlsVehicleClass=1, GridSize=the_track["gridsize"],
-            MaxPlayers=the_track["gridsize"], OpponentDifficulty=90, Flags=FLAGS, DamageType=3, TireWearType=6,
-            PenaltiesType=1, AllowedCutsBeforePenalty=3, PitSpeedLimit=1, TrackId=the_track["id"],
-            VehicleClassId=class_value(vehicle), VehicleModelId=vehicle_id(vehicle), GameMode=MP_RACE_WEEKEND,
-            PracticeLength=15, QualifyLength=10, RaceLength=12, RaceDateYear=the_track["default_year"],
-            RaceDateMonth=the_track["default_month"], RaceDateDay=the_track["default_day"], RaceDateHour=14,
-            CurrentYear=the_track["default_year"], CurrentMonth=the_track["default_month"],
-            CurrentDay=the_track["default_day"], CurrentHour=14, TemperatureAmbient=24000,
-            TemperatureTrack=31000, AirPressure=100948, SessionStage=stage, SessionPhase=phase,
+            ServerControlsSetup=1,
+            ServerControlsTrack=1,
+            ServerControlsVehicleClass=1,
+            GridSize=the_track["gridsize"],
+            MaxPlayers=the_track["gridsize"],
+            OpponentDifficulty=90,
+            Flags=FLAGS,
+            DamageType=3,
+            TireWearType=6,
+            PenaltiesType=1,
+            AllowedCutsBeforePenalty=3,
+            PitSpeedLimit=1,
+            TrackId=the_track["id"],
+            VehicleClassId=class_value(vehicle),
+            VehicleModelId=vehicle_id(vehicle),
+            GameMode=MP_RACE_WEEKEND,
+            PracticeLength=15,
+            QualifyLength=10,
+            RaceLength=12,
+            RaceDateYear=the_track["default_year"],
+            RaceDateMonth=the_track["default_month"],
+            RaceDateDay=the_track["default_day"],
+            RaceDateHour=14,
+            CurrentYear=the_track["default_year"],
+            CurrentMonth=the_track["default_month"],
+            CurrentDay=the_track["default_day"],
+            CurrentHour=14,
+            TemperatureAmbient=24000,
+            TemperatureTrack=31000,
+            AirPressure=100948,
+            SessionStage=stage,
+            SessionPhase=phase,
         )
         self.log.add("SessionCreated", {})
         for previous, new in pairwise(STATES[: STATES.index(state) + 1]):
             self.log.add("StateChanged", {"PreviousState": previous, "NewState": new})
             if new == "Loading":
-                self.log.add("SessionSetup", {key: self.attributes[key] for key in (
-                    "GridSize", "MaxPlayers", "PracticeLength", "QualifyLength", "RaceLength", "Flags", "TrackId",
-                    "GameMode")})
+                self.log.add(
+                    "SessionSetup",
+                    {
+                        key: self.attributes[key]
+                        for key in (
+                            "GridSize",
+                            "MaxPlayers",
+                            "PracticeLength",
+                            "QualifyLength",
+                            "RaceLength",
+                            "Flags",
+                            "TrackId",
+                            "GameMode",
+                        )
+                    },
+                )
         self.attributes["SessionState"] = state
         self.stage_started = self._clock()
 
+    def session_state(self, new_state: str) -> None:
+        """StateChanged (Race -> PostRace, say) and the SessionState attribute."""
+        self.log.add(
+            "StateChanged", {"PreviousState": self.attributes["SessionState"], "NewState": new_state}
+        )
+        self.attributes["SessionState"] = new_state
+
     def stage(self, new_stage: str) -> None:
         """The stage ends: Results for each car, then StageChanged; laps and times start again, ids stay."""
-        for pid, car in self.participants.items():
-            self.log.add("Results", {
-                "RacePosition": car["RacePosition"], "Lap": car["CurrentLap"] - 1, "VehicleId": car["VehicleId"],
-                "State": car["State"], "TotalTime": self._total_ms[pid], "FastestLapTime": car["FastestLapTime"],
-            }, refid=car["RefId"], participantid=pid)
-        length = next((self.attributes[key] for prefix, key in STAGE_LENGTH.items()
-                       if new_stage.startswith(prefix)), 0)
-        self.log.add("StageChanged", {"PreviousStage": self.attributes["SessionStage"], "NewStage": new_stage,
-                                      "Length": length})
+        self.results()
+        length = next(
+            (self.attributes[key] for prefix, key in STAGE_LENGTH.items() if new_stage.startswith(prefix)), 0
+        )
+        self.log.add(
+            "StageChanged",
+            {"PreviousStage": self.attributes["SessionStage"], "NewStage": new_stage, "Length": length},
+        )
         self.attributes["SessionStage"] = new_stage
         self.stage_started = self._clock()
         for pid, car in self.participants.items():
-            car.update(CurrentLap=1, CurrentSector=3, Sector1Time=0, Sector2Time=0, Sector3Time=0, LastLapTime=0,
-                       FastestLapTime=0)
+            car.update(
+                CurrentLap=1,
+                CurrentSector=3,
+                Sector1Time=0,
+                Sector2Time=0,
+                Sector3Time=0,
+                LastLapTime=0,
+                FastestLapTime=0,
+            )
             self._total_ms[pid] = 0
+
+    def results(self) -> None:
+        """A Results event for every car, as the server logs them when a stage ends (and after a race)."""
+        for pid, car in self.participants.items():
+            self.log.add(
+                "Results",
+                {
+                    "RacePosition": car["RacePosition"],
+                    "Lap": car["CurrentLap"] - 1,
+                    "VehicleId": car["VehicleId"],
+                    "State": car["State"],
+                    "TotalTime": self._total_ms[pid],
+                    "FastestLapTime": car["FastestLapTime"],
+                },
+                refid=car["RefId"],
+                participantid=pid,
+            )
 
     def advance(self) -> None:
         """api/session/advance: SessionAdvance, then the next stage."""
@@ -195,10 +279,20 @@ class FakeSession:
             while refid in self.members:
                 refid += 1
         self.members[refid] = {
-            "index": self._next_member_index, "refid": refid, "steamid": steam_id, "state": "Connected",
-            "name": name, "jointime": int(self._clock()), "host": host,
-            "attributes": {"VehicleId": 0, "LiveryId": 0, "LoadState": "ADMIN_STARTED_RACE" if host else "UNKNOWN",
-                           "RaceStatFlags": 1073747173, "Ping": 20 + refid % 60},
+            "index": self._next_member_index,
+            "refid": refid,
+            "steamid": steam_id,
+            "state": "Connected",
+            "name": name,
+            "jointime": int(self._clock()),
+            "host": host,
+            "attributes": {
+                "VehicleId": 0,
+                "LiveryId": 0,
+                "LoadState": "ADMIN_STARTED_RACE" if host else "UNKNOWN",
+                "RaceStatFlags": 1073747173,
+                "Ping": 20 + refid % 60,
+            },
         }
         self._next_member_index += 1
         self.log.add("PlayerJoined", {"Name": name, "SteamId": steam_id}, refid=refid)
@@ -243,18 +337,36 @@ class FakeSession:
             raise ValueError("an AI car carries the host's refid: join(..., host=True) first")
         return self._add_participant(name, host, 0, vehicle, position)
 
-    def _add_participant(self, name: str, refid: int, is_player: int, vehicle: str, position: int | None) -> int:
+    def _add_participant(
+        self, name: str, refid: int, is_player: int, vehicle: str, position: int | None
+    ) -> int:
         pid = self._next_participant
         self._next_participant += 1
         place = position or len(self.participants) + 1
         car = _blank("participant")
-        car.update(RefId=refid, Name=name, IsPlayer=is_player, GridPosition=place, VehicleId=vehicle_id(vehicle),
-                   LiveryId=livery_id(vehicle), RacePosition=place, CurrentLap=1, CurrentSector=3, State="Racing",
-                   HeadlightsOn=1, Gear=1, RPM=900)
+        car.update(
+            RefId=refid,
+            Name=name,
+            IsPlayer=is_player,
+            GridPosition=place,
+            VehicleId=vehicle_id(vehicle),
+            LiveryId=livery_id(vehicle),
+            RacePosition=place,
+            CurrentLap=1,
+            CurrentSector=3,
+            State="Racing",
+            HeadlightsOn=1,
+            Gear=1,
+            RPM=900,
+        )
         self.participants[pid] = car
         self._total_ms[pid] = 0
-        self.log.add("ParticipantCreated", {"Name": name, "IsPlayer": is_player, "VehicleId": car["VehicleId"],
-                                            "LiveryId": car["LiveryId"]}, refid=refid, participantid=pid)
+        self.log.add(
+            "ParticipantCreated",
+            {"Name": name, "IsPlayer": is_player, "VehicleId": car["VehicleId"], "LiveryId": car["LiveryId"]},
+            refid=refid,
+            participantid=pid,
+        )
         return pid
 
     def set_car(self, participant_id: int, **attributes: Any) -> None:
@@ -270,9 +382,18 @@ class FakeSession:
         1 = in S2, 2 = in S3) and the sector's time is kept."""
         car = self._car(participant_id)
         self._total_ms[participant_id] += time_ms
-        self._log_car("Sector", participant_id, {
-            "Lap": car["CurrentLap"] - 1, "Sector": sector, "SectorTime": time_ms,
-            "TotalTime": self._total_ms[participant_id], "CountThisLap": 1, "CountThisLapTimes": 1})
+        self._log_car(
+            "Sector",
+            participant_id,
+            {
+                "Lap": car["CurrentLap"] - 1,
+                "Sector": sector,
+                "SectorTime": time_ms,
+                "TotalTime": self._total_ms[participant_id],
+                "CountThisLap": 1,
+                "CountThisLapTimes": 1,
+            },
+        )
         car[f"Sector{sector or 3}Time"] = time_ms
         car["CurrentSector"] = {1: 1, 2: 2, 0: 3}[sector]
 
@@ -284,16 +405,31 @@ class FakeSession:
         lap_ms = sum(times)
         if position is not None:
             car["RacePosition"] = position
-        self._log_car("Lap", participant_id, {
-            "Lap": car["CurrentLap"] - 1, "LapTime": lap_ms, "Sector1Time": times[0], "Sector2Time": times[1],
-            "Sector3Time": times[2], "RacePosition": car["RacePosition"],
-            "DistanceTravelled": car["CurrentLap"] * LAP_METRES, "CountThisLapTimes": 1})
+        self._log_car(
+            "Lap",
+            participant_id,
+            {
+                "Lap": car["CurrentLap"] - 1,
+                "LapTime": lap_ms,
+                "Sector1Time": times[0],
+                "Sector2Time": times[1],
+                "Sector3Time": times[2],
+                "RacePosition": car["RacePosition"],
+                "DistanceTravelled": LAP_METRES,
+                "CountThisLapTimes": 1,
+            },
+        )
         car["CurrentLap"] += 1
         car["LastLapTime"] = lap_ms
         car["FastestLapTime"] = min(lap_ms, car["FastestLapTime"] or lap_ms)
 
-    def lap(self, participant_id: int, lap_ms: int, sectors_ms: tuple[int, int, int] | None = None,
-            position: int | None = None) -> None:
+    def lap(
+        self,
+        participant_id: int,
+        lap_ms: int,
+        sectors_ms: tuple[int, int, int] | None = None,
+        position: int | None = None,
+    ) -> None:
         """A whole lap at once: three Sector events, then Lap (sectors 30/35/35 % of it unless given)."""
         if sectors_ms is None:
             first, second = lap_ms * 30 // 100, lap_ms * 35 // 100
@@ -302,16 +438,30 @@ class FakeSession:
         self.sector(participant_id, 2, sectors_ms[1])
         self.finish_lap(participant_id, sectors_ms[2], position)
 
-    def impact(self, participant_id: int, other_id: int, magnitude: int, *, reported_by_both: bool = False,
-               other_magnitude: int | None = None) -> None:
+    def impact(
+        self,
+        participant_id: int,
+        other_id: int,
+        magnitude: int,
+        *,
+        reported_by_both: bool = False,
+        other_magnitude: int | None = None,
+    ) -> None:
         """An Impact; with `reported_by_both` the other car's own report too, in the same second."""
         at = int(self._clock())
-        self._log_car("Impact", participant_id, {"OtherParticipantId": other_id, "CollisionMagnitude": magnitude},
-                      at=at)
+        self._log_car(
+            "Impact", participant_id, {"OtherParticipantId": other_id, "CollisionMagnitude": magnitude}, at=at
+        )
         if reported_by_both:
-            self._log_car("Impact", other_id, {
-                "OtherParticipantId": participant_id,
-                "CollisionMagnitude": magnitude if other_magnitude is None else other_magnitude}, at=at)
+            self._log_car(
+                "Impact",
+                other_id,
+                {
+                    "OtherParticipantId": participant_id,
+                    "CollisionMagnitude": magnitude if other_magnitude is None else other_magnitude,
+                },
+                at=at,
+            )
 
     def wall(self, participant_id: int, magnitude: int = 1000) -> None:
         """A hit on the scenery: OtherParticipantId -1."""
@@ -328,7 +478,9 @@ class FakeSession:
             raise KeyError(f"no participant has id {participant_id}")
         return self.participants[participant_id]
 
-    def _log_car(self, name: str, participant_id: int, attributes: dict[str, Any], at: int | None = None) -> None:
+    def _log_car(
+        self, name: str, participant_id: int, attributes: dict[str, Any], at: int | None = None
+    ) -> None:
         refid = self._car(participant_id)["RefId"]
         self.log.add(name, attributes, refid=refid, participantid=participant_id, at=at)
 
@@ -337,22 +489,36 @@ class FakeSession:
     def status(self, *, attributes: bool, members: bool, participants: bool) -> dict[str, Any]:
         running = self.state_name == "Running"
         body: dict[str, Any] = {
-            "state": self.state_name, "name": self.name, "lobbyid": self.lobby_id, "joinable": running,
-            "max_member_count": self.attributes["MaxPlayers"] if running else 0, "now": int(self._clock()),
+            "state": self.state_name,
+            "name": self.name,
+            "lobbyid": self.lobby_id,
+            "joinable": running,
+            "max_member_count": self.attributes["MaxPlayers"] if running else 0,
+            "now": int(self._clock()),
         }
         if attributes:
-            body["attributes"] = dict(self.attributes, **self._live_attributes()) if running else self.attributes
+            body["attributes"] = (
+                dict(self.attributes, **self._live_attributes()) if running else self.attributes
+            )
         if members:
-            body["members"] = [m if attributes else {k: v for k, v in m.items() if k != "attributes"}
-                               for m in self.members.values()]
+            body["members"] = [
+                m if attributes else {k: v for k, v in m.items() if k != "attributes"}
+                for m in self.members.values()
+            ]
         if participants:
-            body["participants"] = [{"id": pid, "attributes": car} if attributes else {"id": pid}
-                                    for pid, car in self.participants.items()]
+            body["participants"] = [
+                {"id": pid, "attributes": car} if attributes else {"id": pid}
+                for pid, car in self.participants.items()
+            ]
         return body
 
     def _live_attributes(self) -> dict[str, Any]:
         states = [car["State"] for car in self.participants.values()]
-        return {"SessionTimeElapsed": int(self._clock() - self.stage_started),
-                "NumParticipantsValid": len(states), "NumParticipantsFinished": states.count("Finished"),
-                "NumParticipantsDNF": states.count("DNF"), "NumParticipantsRetired": states.count("Retired"),
-                "NumParticipantsDisqualified": states.count("Disqualified")}
+        return {
+            "SessionTimeElapsed": int(self._clock() - self.stage_started),
+            "NumParticipantsValid": len(states),
+            "NumParticipantsFinished": states.count("Finished"),
+            "NumParticipantsDNF": states.count("DNF"),
+            "NumParticipantsRetired": states.count("Retired"),
+            "NumParticipantsDisqualified": states.count("Disqualified"),
+        }

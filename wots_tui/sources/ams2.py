@@ -110,11 +110,17 @@ class ServerFollower:
         self._roster_version = 0
         self._status: Status | None = None
         self._states: dict[int, str] = {}  # participant id -> its last State that was not empty
+        self._raw: Any = None  # the last status read, as the server sent it
+        self._published: SessionSnapshot | None = None
         self.shown = False  # a session is on screen (a problem then makes it stale, not a wait)
         self.admin_refusal: str | None = "not connected yet"
 
     def connect(self) -> None:
-        """Read the names once, learn what the login may do; raise Ams2Problem if the session cannot be read."""
+        """Read the names once, learn what the login may do; raise Ams2Problem if the session cannot be read.
+
+        What was published before is forgotten: after a problem the same session must be published again,
+        to end the stale mark."""
+        self._published = None
         if self._names is None:
             get = self._http.get
             self._names = Names.from_lists(get("api/list/vehicles"), get("api/list/vehicle_classes"), get("api/list/tracks"))
@@ -137,37 +143,39 @@ class ServerFollower:
         return None
 
     def follow(self, publish: Publish, stop: threading.Event, gap: float) -> None:
-        published: tuple[Any, ...] | None = None
+        idle_said = False
         while not stop.is_set():
-            moment = self._read()
-            if moment is None:
-                if self.shown or published is None:
+            snapshot = self._read()
+            if snapshot is None:
+                if self.shown or not idle_said:
                     publish(SourceWaiting(self._idle_words()))
-                self.shown, published = False, ("idle",)
-            else:
-                snapshot, seen = moment
-                if seen != published:
-                    publish(snapshot)
-                    self.shown, published = True, seen
+                self.shown, idle_said = False, True
+            elif snapshot is not self._published:
+                publish(snapshot)
+                self._published, self.shown, idle_said = snapshot, True, False
             stop.wait(gap)
 
     def _idle_words(self) -> str:
         return f"The AMS2 server at {self._http.url} is up, with no session running"
 
-    def _read(self) -> tuple[SessionSnapshot, tuple[Any, ...]] | None:
-        """The session now, and what tells it apart from the last one published; None when no session runs."""
+    def _read(self) -> SessionSnapshot | None:
+        """The session now (the last one published, the same object, when nothing moved); None when none runs."""
         raw = self._http.get(STATUS, attributes=True, members=True, participants=True)
+        events = self._log.read()
+        if raw == self._raw and not events and self._published is not None:
+            return self._published  # a dict compare, in C: a quiet server costs no mapping
+        self._raw = raw
         status = read_status(raw, self._names or Names(), self._states)
         self._status = status
         self._states = {c.participant_id: c.state for c in status.cars if c.state}
-        events = self._log.read()
         if not status.running:
             self._contacts.clear()
+            self._published = None
             return None
         self._follow_meeting(status)
         for event in events:
             self._take(event)
-        return self._snapshot(status), (repr(raw), len(self._contacts.contacts), self._contacts.contacts[-1:])
+        return self._snapshot(status)
 
     def _follow_meeting(self, status: Status) -> None:
         """A new lobby or stage is a new meeting: contacts start again, and the roster is new to the annotators."""

@@ -24,9 +24,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.fakes.ams2_server import FakeAms2Server  # noqa: E402
-from wots_tui.sources.ams2 import ServerFollower  # noqa: E402
-from wots_tui.sources.ams2_http import Ams2Http  # noqa: E402
+from tests.fakes.ams2_server import FakeAms2Server
+from wots_tui.sources.ams2 import ServerFollower
+from wots_tui.sources.ams2_http import Ams2Http
 
 HUMANS, AI = 24, 8
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -92,10 +92,10 @@ def ams2_session(contacts: tuple[Contact, ...] = CONTACTS, meeting: str = "10977
 
 
 @asynccontextmanager
-async def ams2_engine(folder: Path) -> AsyncIterator[tuple[Engine, HandSource]]:
-    """A started engine on a HandSource, its notebook in `folder`, with the clock fixed."""
+async def ams2_engine(folder: Path, clock: Callable[[], datetime] = lambda: SNAPSHOT_CLOCK) -> AsyncIterator[tuple[Engine, HandSource]]:
+    """A started engine on a HandSource, its notebook in `folder` (the clock fixed unless `clock` says)."""
     source = HandSource()
-    engine = Engine(source, Database(folder / "notebook.duckdb"), clock=lambda: SNAPSHOT_CLOCK)
+    engine = Engine(source, Database(folder / "notebook.duckdb"), clock=clock)
     await engine.start()
     try:
         yield engine, source

@@ -77,8 +77,11 @@ async def test_an_annotator_from_the_list_joins_every_row_with_its_own_version(t
 
 
 def test_the_factory_knows_every_source_by_name(tmp_path: Path):
-    assert set(SOURCES) >= {"iracing", "file", "demo"}
+    assert set(SOURCES) >= {"iracing", "file", "demo", "ams2"}
     assert build_source(SourceSpec.of("file", path=tmp_path / "x.irsdk")).label == "x.irsdk"
+    ams2 = SourceSpec.of("ams2", url="http://admin:s3cret@10.0.0.5:9000", password="s3cret")
+    assert build_source(ams2).label == "AMS2 10.0.0.5:9000"  # never the password written into the address
+    assert "s3cret" not in repr(ams2)
     assert build_source(SourceSpec.of("demo")).label == "demo" and SourceSpec.of("demo").is_demo
     with pytest.raises(ValueError, match="unknown source 'rfactor'"):
         SourceSpec.of("rfactor")

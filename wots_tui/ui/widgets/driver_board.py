@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.style import Style
 
 from wots_tui.domain.board import BoardRow
@@ -14,6 +16,10 @@ _PLAIN: Style | None = None
 _GAIN = Style(color="#4ade80")
 _LOSS = Style(color="#f87171")
 _PIT = Style(color="#111111", bgcolor="#fbbf24", bold=True)
+_FINISHED = Style(color="#a1a1aa", bold=True)
+_OUT = Style(color="#f87171", bold=True)  # DNF, DSQ, RET: the car stopped before the flag
+_AI = Style(color="#a1a1aa", italic=True)
+AI_MARK = "AI "  # before an AI car's name: in the Driver cell, which stays at every width
 NICK_STYLE = Style(color="#93c5fd", italic=True)
 RATING_CELLS: dict[int | None, Cell] = {1: ("▲", Style(color="#4ade80", bold=True)), 0: ("●", Style(color="#a1a1aa")), -1: ("▼", Style(color="#f87171", bold=True))}
 
@@ -27,7 +33,7 @@ def _class_position(row: BoardRow) -> Cell:
 
 
 def _name(row: BoardRow) -> Cell:
-    return (row.name, _PLAIN)
+    return (AI_MARK + row.name, _AI) if row.is_ai else (row.name, _PLAIN)
 
 
 def _nickname(row: BoardRow) -> Cell:
@@ -60,7 +66,20 @@ def _lap(row: BoardRow) -> Cell:
 
 
 def _pit(row: BoardRow) -> Cell:
-    return ("PIT", _PIT) if row.on_pit_road else ("", _PLAIN)
+    """PIT on pit road, else why the car stopped (FIN, DNF, DSQ, RET), where the sim says."""
+    if row.on_pit_road:
+        return ("PIT", _PIT)
+    if not row.status:
+        return ("", _PLAIN)
+    return (row.status, _FINISHED if row.status == "FIN" else _OUT)
+
+
+def _sector(row: BoardRow) -> Cell:
+    return (f"S{row.sector}" if row.sector else "", _PLAIN)
+
+
+def _contacts(row: BoardRow) -> Cell:
+    return (str(row.contacts) if row.contacts else "", _PLAIN)
 
 
 def _rating(row: BoardRow) -> Cell:
@@ -100,6 +119,8 @@ COLUMNS: tuple[Column[BoardRow], ...] = (
     Column("Last", 8, lambda r: (lap_time(r.last_lap), _PLAIN), right=True),
     Column("Best", 8, lambda r: (lap_time(r.best_lap), _PLAIN), right=True),
     Column("Pit", 3, _pit),
+    Column("S", 2, _sector),
+    Column("Cx", 2, _contacts, right=True),
     Column("R", 1, _rating),
     Column("Tags", 8, _tags, fit=fit_icons),
     Column("Met", 3, _met, right=True),
@@ -108,14 +129,14 @@ COLUMNS: tuple[Column[BoardRow], ...] = (
 )
 
 
-# What goes first as the terminal narrows: lap times, then race facts (a nickname before the gap: the card
-# has it; so has the head-to-head, which gives way before the gap too, at 80 columns); the racer's own columns
-# (R, Tags, Note, Met) with Driver, P and Class stay at any width (Driver shrinks, a long name ends in an
-# ellipsis).
+# What goes first as the terminal narrows: lap times and the sector, then race facts (a nickname before the
+# gap: the card has it; so have the head-to-head and the contacts, which give way before the gap too, at 80
+# columns); the racer's own columns (R, Tags, Note, Met) with Driver, P and Class stay at any width (Driver
+# shrinks, a long name ends in an ellipsis; an AI car's mark leads its name, so it stays too).
 NARROWING: tuple[Narrowing, ...] = (
-    ("Best", None), ("Last", None), ("±iR", None), ("Pit", None), ("Nick", 8), ("Driver", 20), ("Lap", None),
-    ("Lic", None), ("#", None), ("CP", None), ("Nick", None), ("H2H", None), ("Gap", None), ("Driver", 16),
-    ("iR", None),
+    ("Best", None), ("S", None), ("Driver", 20), ("Last", None), ("±iR", None), ("Pit", None), ("Nick", 8),
+    ("Lap", None), ("Lic", None), ("#", None), ("CP", None), ("Nick", None), ("H2H", None), ("Cx", None),
+    ("Gap", None), ("Driver", 16), ("iR", None),
 )
 
 
@@ -127,15 +148,23 @@ class DriverBoard(RowTable[BoardRow]):
                          narrowing=NARROWING, rest_at_least=16, id=id)
 
     def show_board(self, rows: tuple[BoardRow, ...] | list[BoardRow], classes: int, cursor: int | None = None) -> None:
-        """Show `rows` of a session with `classes` car classes: CP only when there are two or more, Nick only
-        when someone shown has one, H2H only when someone shown was raced before (never an empty column, as
-        when no racing history is stored)."""
-        hidden = set()
+        """Show `rows` of a session with `classes` car classes. A column shows only when some row shown has
+        something in it (never an empty column): CP with two classes or more, Nick, H2H (someone raced
+        before), the contacts (Cx) and the sector (S) where the sim reports them, iR and ±iR, Lic (an AMS2
+        session has none, and its other columns get the room)."""
+        hidden = {label for label, shows in _SOMETIMES.items() if not any(shows(row) for row in rows)}
         if classes < 2:
             hidden.add("CP")
-        if not any(row.notebook and row.notebook.nickname for row in rows):
-            hidden.add("Nick")
-        if not any(row.head_to_head for row in rows):
-            hidden.add("H2H")
         self.hide(frozenset(hidden))
         self.show(rows, cursor)
+
+
+_SOMETIMES: dict[str, Callable[[BoardRow], object]] = {  # a column shown only when some row has this
+    "Nick": lambda row: row.notebook and row.notebook.nickname,
+    "H2H": lambda row: row.head_to_head,
+    "Cx": lambda row: row.contacts,
+    "S": lambda row: row.sector,
+    "iR": lambda row: row.irating > 0,
+    "±iR": lambda row: row.irating > 0,
+    "Lic": lambda row: row.licence,
+}

@@ -80,8 +80,10 @@ def live_id(row: BoardRow) -> str:
 
 def contact_objects(board: Board) -> dict[int, list[Json]]:
     """Each car's car-to-car contacts this session as the API says them, oldest first, by car index."""
-    rows = {row.car_idx: row for row in board.rows}
     by_car: dict[int, list[Json]] = {}
+    if not board.contacts:  # most sessions, most of the time: no rows to index
+        return by_car
+    rows = {row.car_idx: row for row in board.rows}
     for contact in board.contacts:
         if contact.other_idx is None:  # the scenery: not a contact with anyone
             continue

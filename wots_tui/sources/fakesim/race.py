@@ -8,6 +8,9 @@ The race ends as an iRacing race does. The leader takes the checkered flag at th
 then on keeps its laps, its position and its time behind the leader as they were at its finish. When
 the last car has finished the session cools down (SessionState cool down, cars back in the garage)
 for RACE_COOL_DOWN seconds, and the race is over: `length`.
+
+The player has incidents now and then (fakesim/incidents.py): 4x contacts with a car beside them, 2x losses
+of control and 1x off-tracks, placed where the race's own cars make them fit.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from wots_tui.sources.fakesim.incidents import Incident, IncidentScript, place
 from wots_tui.sources.fakesim.roster import Entry, build_field
 
 RACE_SESSION_NUM = 2
@@ -31,9 +35,6 @@ RACE_COOL_DOWN = 30.0  # sim seconds from the last car's finish to the end of th
 _GRID_DELAY = 0.35  # seconds between grid slots at the start
 _PIT_LOSS = 34.0
 _MAX_CARS = 64
-
-# The player's incidents: (race time, points).
-INCIDENTS = ((95.0, 1), (410.0, 2), (760.0, 1), (1220.0, 4), (1900.0, 2))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,7 @@ class ScriptedRace:
         self._finishes = {car_idx: self._finish(ends) for car_idx, ends in self._ends.items()}
         self.cool_down_at = max(self._finishes[e.car_idx][1] for e in self.entries if e.leaves_at is None)
         self.length = self.cool_down_at + RACE_COOL_DOWN
+        self.incidents = IncidentScript(_placed_incidents(self))
 
     def _finish(self, ends: Sequence[float]) -> tuple[int, float]:
         """The laps a car finishes with and when: its first crossing of the line at or after the flag."""
@@ -105,7 +107,15 @@ class ScriptedRace:
         if t >= finished_at:
             done = laps[:finish_laps]
             return CarProgress(finish_laps, 0.0, done[-1], min(done), False, True, finished_at)
-        ends = self._ends[entry.car_idx]
+        completed, fraction, on_pit = self._lap_at(entry, t)
+        done = laps[:completed]
+        return CarProgress(
+            completed, fraction, done[-1] if done else -1.0, min(done) if done else -1.0, on_pit, False, 0.0
+        )
+
+    def _lap_at(self, entry: Entry, t: float) -> tuple[int, float, bool]:
+        """Laps completed, the fraction of the lap being driven and whether on pit road, for a car not yet finished."""
+        ends, laps = self._ends[entry.car_idx], self._laps[entry.car_idx]
         completed = bisect.bisect_right(ends, t)
         start = ends[completed - 1] if completed else entry.joins_at + entry.grid_slot * _GRID_DELAY
         fraction = max(0.0, min(0.9999, (t - start) / laps[completed]))
@@ -114,10 +124,20 @@ class ScriptedRace:
         on_pit = (driving == pit_lap and fraction > 0.86) or (driving == pit_lap + 1 and fraction < 0.06)
         if entry.joins_at > 0 and completed == 0:
             on_pit = on_pit or fraction < 0.05
-        done = laps[:completed]
-        return CarProgress(
-            completed, fraction, done[-1] if done else -1.0, min(done) if done else -1.0, on_pit, False, 0.0
-        )
+        return completed, fraction, on_pit
+
+    def lap_distances(self, t: float) -> dict[int, tuple[float, bool]]:
+        """Each car's fraction of the lap and whether it is on pit road at race time t before the cool-down, as
+        telemetry_at writes them (a finished car waits at the line), without the rest of a tick: the incident
+        script searches with it."""
+        where: dict[int, tuple[float, bool]] = {}
+        for entry in self.roster_at(t):
+            if t >= self._finishes[entry.car_idx][1]:
+                where[entry.car_idx] = (0.0, False)
+            else:
+                _, fraction, on_pit = self._lap_at(entry, t)
+                where[entry.car_idx] = (fraction, on_pit)
+        return where
 
     def session_state_at(self, t: float) -> int:
         if t < self.checkered_at:
@@ -171,9 +191,20 @@ class ScriptedRace:
             "SessionTime": t,
             "SessionState": state,
             "PlayerCarIdx": self.player_idx,
-            "PlayerCarMyIncidentCount": sum(points for at, points in INCIDENTS if at <= t),
+            **self.incidents.values_at(t),
             **arrays,
         }
+
+
+_PLACED: dict[int, tuple[Incident, ...]] = {}  # by seed: a race is a pure function of its seed
+
+
+def _placed_incidents(race: ScriptedRace) -> tuple[Incident, ...]:
+    """The player's incidents in this race, searched for once per seed in a process (a fraction of a second)."""
+    placed = _PLACED.get(race.seed)
+    if placed is None:
+        placed = _PLACED[race.seed] = place(race.player_idx, race.lap_distances)
+    return placed
 
 
 def out_of_world(values: dict[str, Any]) -> dict[str, list[Any]]:

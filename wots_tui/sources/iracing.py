@@ -4,6 +4,9 @@ One thread per source, owned by the engine. It sleeps between publishes (no 60 H
 racer's CPU belongs to the sim) and on each wake freezes the latest buffer, reads every wanted
 variable in one unpack, and publishes only when the sim moved (its tick), the roster changed or the
 session changed. The session-info YAML is parsed only when SessionInfoUpdate changes.
+
+iRacing says nothing of who touched whom; when the racer's incident count rises by a car contact's
+amount between two reads, the car nearest them by lap distance at that read is logged as the contact.
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import irsdk
 import yaml
 
+from wots_tui.domain.contacts import CAR_CONTACT_INCIDENTS, Contact, ContactLog, incident_contact
 from wots_tui.domain.events import Publish, SourceWaiting
 from wots_tui.domain.models import CarState, Driver, SessionFacts, SessionSnapshot
 from wots_tui.sources.memmap_file import NO_HEADER, FileProblem, problem_with
@@ -188,7 +192,7 @@ class IRacingSource:
 
 
 class SimSession:
-    """One connection to the sim: its compiled telemetry layout and the last good roster."""
+    """One connection to the sim: its compiled telemetry layout, the last good roster and the session's contacts."""
 
     def __init__(self, ir: irsdk.IRSDK):
         self._ir = ir
@@ -199,6 +203,10 @@ class SimSession:
         self._drivers: tuple[Driver, ...] = ()
         self._player: int | None = None
         self._roster_version = 0
+        self._contact_log = ContactLog()
+        self._contacts: tuple[Contact, ...] = ()  # the log's contacts, copied only when it grows: compared per frame
+        self._session: tuple[int, int, int] | None = None  # session id, subsession id, session number
+        self._incidents: int | None = None  # the racer's count at the last read; None: no read yet this session
 
     def follow(self, publish: Publish, stop: threading.Event, gap: float) -> None:
         """Publish what moved, waking every `gap` seconds, until the sim closes or `stop` is set.
@@ -251,14 +259,42 @@ class SimSession:
         )
         # DriverCarIdx names the player's car in every SDK version; PlayerCarIdx only in newer ones
         player = self._player if self._player is not None else values.get("PlayerCarIdx")
+        cars = {d.car_idx: _car_state(values, d.car_idx) for d in self._drivers}
         return SessionSnapshot(
             facts=facts,
             drivers=self._drivers,
-            cars={d.car_idx: _car_state(values, d.car_idx) for d in self._drivers},
+            cars=cars,
             player_car_idx=player,
             tick=tick,
             roster_version=self._roster_version,
+            contacts=self._contacts_now(facts, player, cars),
         )
+
+    def _contacts_now(self, facts: SessionFacts, player: int | None, cars: dict[int, CarState]) -> tuple[Contact, ...]:
+        """This session's contacts, with one more when the racer's incidents rose by a car contact's amount
+        since the last read. The first read of a connection or of a session only sets the count to compare
+        with: a count already at 12 when we connected is no contact."""
+        if (
+            self._session is None
+            or self._session[2] != facts.session_num
+            or self._session[1] != facts.subsession_id
+            or self._session[0] != facts.session_id
+        ):
+            self._session = (facts.session_id, facts.subsession_id, facts.session_num)
+            self._contact_log.clear()
+            self._contacts = ()
+            self._incidents = None
+        before, self._incidents = self._incidents, facts.player_incidents
+        if before is None or self._incidents is None or self._incidents - before < CAR_CONTACT_INCIDENTS:
+            return self._contacts
+        mine = cars.get(player) if player is not None else None
+        if mine is None:
+            return self._contacts
+        other = incident_contact(self._incidents - before, mine.car_idx, _lap_distances(cars, mine))
+        if other is not None:
+            self._contact_log.report(at=datetime.now(UTC), car_idx=mine.car_idx, other_idx=other, lap=mine.lap)
+            self._contacts = self._contact_log.contacts
+        return self._contacts
 
     def _reload_session_info(self, update: int) -> None:
         """Parse the sections we use; a new roster bumps the roster version. A section that will not parse keeps its last value."""
@@ -307,6 +343,16 @@ class SimSession:
         if raw.startswith(_UTF8_MARK):
             return raw.decode("utf-8", errors="replace")
         return raw.translate(_YAML_TRANSLATE).decode("cp1252", errors="replace")
+
+
+def _lap_distances(cars: dict[int, CarState], mine: CarState) -> dict[int, float]:
+    """Where on the lap each car is that could have touched the racer's: in the world, and on track when they
+    are (in the pit lane when they are)."""
+    return {
+        car.car_idx: car.lap_dist_pct
+        for car in cars.values()
+        if car.lap_dist_pct is not None and car.in_world and car.on_pit_road == mine.on_pit_road
+    }
 
 
 def _car_state(values: dict[str, Any], car_idx: int) -> CarState:

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wots_tui.sources.ams2 import Ams2Source
 from wots_tui.sources.base import Source
 from wots_tui.sources.demo import DemoSource
 from wots_tui.sources.iracing import FileConnector, IRacingSource, SimConnector
@@ -30,6 +29,8 @@ def _demo(max_rate: float, seed: int = 7, start_at: float = 240.0) -> Source:
 
 def _ams2(max_rate: float, url: str, user: str = "", password: str = "", steam_id: int | None = None,
           poll_interval: float = 0.5) -> Source:
+    from wots_tui.sources.ams2 import Ams2Source  # httpx loads only for the racers who read a server
+
     return Ams2Source(url, user, password, steam_id, max_rate=max_rate, poll_interval=poll_interval)
 
 

@@ -212,3 +212,21 @@ async def test_each_stage_is_a_meeting_and_the_racers_own_row_is_marked_by_steam
                 break
             await asyncio.sleep(0.02)
         assert len(await engine.sightings_of(ana)) == 2
+
+
+async def test_a_newcomer_given_a_departed_cars_id_does_not_inherit_its_contacts(server: FakeAms2Server, tmp_path: Path) -> None:
+    ids = grid(server)
+    async with engine_on(server, tmp_path) as engine:
+        await until(lambda: len(engine.board.rows) == 4)
+        server.session.impact(ids["ana"], ids["ben"], 300)
+        await until(lambda: row(engine, "Ana Souza").contacts == 1)
+        server.session.leave(ids["ana_ref"])
+        await until(lambda: row(engine, "Ana Souza") is None)
+        cleo = server.session.join("Cleo Martin", "76561198000000003", refid=777)
+        server.session.add_car(cleo, position=2, participant_id=ids["ana"])  # Ana's participant id, again
+        server.session.state(ids["ana"], "Racing")
+        await until(lambda: row(engine, "Cleo Martin") is not None)
+        assert row(engine, "Cleo Martin").contacts == 0 and row(engine, "Ben Okafor").contacts == 1
+        server.session.impact(ids["ana"], ids["ben"], 100)  # Cleo, under that id, touches Ben
+        await until(lambda: row(engine, "Ben Okafor").contacts == 2)
+        assert row(engine, "Cleo Martin").contacts == 1

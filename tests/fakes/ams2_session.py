@@ -324,11 +324,13 @@ class FakeSession:
 
     # --- participants -------------------------------------------------------------------------------------
 
-    def add_car(self, refid: int, *, vehicle: str = "Ginetta G55 GT4", position: int | None = None) -> int:
-        """The member's car (IsPlayer 1); its participant id."""
+    def add_car(self, refid: int, *, vehicle: str = "Ginetta G55 GT4", position: int | None = None,
+                participant_id: int | None = None) -> int:
+        """The member's car (IsPlayer 1); its participant id (`participant_id`: that one, as a server that gives
+        a departed car's id to a newcomer would)."""
         member = self._member(refid)
         member["attributes"].update(VehicleId=vehicle_id(vehicle), LiveryId=livery_id(vehicle))
-        return self._add_participant(member["name"], refid, 1, vehicle, position)
+        return self._add_participant(member["name"], refid, 1, vehicle, position, participant_id)
 
     def add_ai(self, name: str, *, vehicle: str = "Ginetta G55 GT4", position: int | None = None) -> int:
         """An AI car: IsPlayer 0 and the HOST's RefId (the quirk); its participant id."""
@@ -338,10 +340,11 @@ class FakeSession:
         return self._add_participant(name, host, 0, vehicle, position)
 
     def _add_participant(
-        self, name: str, refid: int, is_player: int, vehicle: str, position: int | None
+        self, name: str, refid: int, is_player: int, vehicle: str, position: int | None, pid: int | None = None
     ) -> int:
-        pid = self._next_participant
-        self._next_participant += 1
+        if pid is None:
+            pid = self._next_participant
+            self._next_participant += 1
         place = position or len(self.participants) + 1
         car = _blank("participant")
         car.update(

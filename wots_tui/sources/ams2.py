@@ -17,6 +17,7 @@ import logging
 import math
 import threading
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +32,7 @@ from wots_tui.sources.ams2_session import Names, Status, read_status
 log = logging.getLogger(__name__)
 
 STATUS = "api/session/status"
+REUSED_SEATS = 100_000  # car indexes for drivers given a participant id another driver had this meeting
 STAGE_START_GRAIN = 30  # seconds: a stage's start, as now - elapsed, is the same for a whole stage at this grain
 
 
@@ -109,6 +111,8 @@ class ServerFollower:
         self._roster: tuple[Any, ...] = ()
         self._roster_version = 0
         self._status: Status | None = None
+        self._seats: dict[Any, int] = {}  # driver key -> car index, this meeting
+        self._seat_of_participant: dict[int, int] = {}  # participant id -> car index, as last read
         self._states: dict[int, str] = {}  # participant id -> its last State that was not empty
         self._raw: Any = None  # the last status read, as the server sent it
         self._published: SessionSnapshot | None = None
@@ -166,13 +170,15 @@ class ServerFollower:
             return self._published  # a dict compare, in C: a quiet server costs no mapping
         self._raw = raw
         status = read_status(raw, self._names or Names(), self._states)
+        if status.running:
+            self._follow_meeting(status)
+            status = self._seated(status)
         self._status = status
         self._states = {c.participant_id: c.state for c in status.cars if c.state}
         if not status.running:
             self._contacts.clear()
             self._published = None
             return None
-        self._follow_meeting(status)
         for event in events:
             self._take(event)
         return self._snapshot(status)
@@ -185,7 +191,26 @@ class ServerFollower:
             self._meeting = (status.lobby_id, status.stage, start)
             self._contacts.clear()
             self._laps_done.clear()
+            self._seats.clear()
             self._roster_version += 1
+
+    def _seated(self, status: Status) -> Status:
+        """Car indexes that never pass from one driver to another within a meeting: a server may give a departed
+        car's participant id to a newcomer, and contacts are kept by car index. A driver keeps their index."""
+        taken = {car_idx: key for key, car_idx in self._seats.items()}
+        cars = []
+        self._seat_of_participant = {}
+        for car in status.cars:
+            key = car.driver.key
+            car_idx = self._seats.get(key)
+            if car_idx is None:
+                car_idx = car.participant_id if car.participant_id not in taken else REUSED_SEATS + len(self._seats)
+                self._seats[key] = taken[car_idx] = car_idx
+            self._seat_of_participant[car.participant_id] = car_idx
+            if car_idx != car.participant_id:
+                car = replace(car, driver=replace(car.driver, car_idx=car_idx), car=car.car._replace(car_idx=car_idx))
+            cars.append(car)
+        return replace(status, cars=tuple(cars))
 
     def _take(self, event: Mapping[str, Any]) -> None:
         """One event of the log: Impacts become contacts (while the car is racing); Laps count laps done."""
@@ -204,7 +229,11 @@ class ServerFollower:
             magnitude = attrs.get("CollisionMagnitude")
             lap = self._laps_done.get(participant, car.car.laps_completed or 0) + 1
             at = datetime.fromtimestamp(event["time"], UTC) if isinstance(event.get("time"), int) else datetime.now(UTC)
-            self._contacts.report(at, participant, other, lap, magnitude if isinstance(magnitude, int) else None)
+            seat = self._seat_of_participant
+            if other is not None and other not in seat:
+                return  # a car that is gone (or not yet read): no one to count it on
+            self._contacts.report(at, car.car.car_idx, None if other is None else seat[other], lap,
+                                  magnitude if isinstance(magnitude, int) else None)
 
     def _car(self, participant_id: int) -> Any:
         status = self._status

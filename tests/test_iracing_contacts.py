@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from helpers import engine_on, until
 
-from wots_tui.domain.contacts import incident_contact
+from wots_tui.domain.contacts import IncidentRises, incident_contact
 from wots_tui.domain.events import SourceEvent, SourceWaiting
 from wots_tui.domain.models import SessionSnapshot
 from wots_tui.sources.fakesim.incidents import FRAME, NEAR, Incident
@@ -220,3 +220,13 @@ def test_incident_contact_needs_a_car_contact_amount_and_another_car():
     assert incident_contact(8, 0, {0: 0.5, 1: 0.6}) == 1  # two reads' worth at once still names the car
     assert incident_contact(4, 0, {0: 0.5}) is None
     assert incident_contact(4, 3, {0: 0.5}) is None  # the racer's car not on track
+
+
+def test_rises_of_one_moment_add_up_and_a_later_one_starts_afresh():
+    rises = IncidentRises()
+    assert rises.add(2, 100.0) == 2  # a loss of control...
+    assert rises.add(2, 100.6) == 4  # ...that became a car contact: iRacing upgrades the count
+    rises.spend()
+    assert rises.add(2, 101.0) == 2
+    assert rises.add(2, 104.0) == 2  # seconds later: another incident, not the same one
+    assert rises.add(1, 99.0) == 1  # sim time went back (a replay, a new session): afresh

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+INCIDENT_SECONDS = 2.0  # rises of iRacing's incident count this close together (sim time) are one incident
 MERGE_SECONDS = 1.0  # reports of one pair this close together are one contact (AMS2 logs whole seconds)
 CAR_CONTACT_INCIDENTS = 4  # iRacing's 4x: contact with another car (a 2x, on ovals too, is a loss of control)
 
@@ -119,3 +120,27 @@ def incident_contact(rise: int, player_idx: int, lap_dist: Mapping[int, float]) 
         if nearest is None or (apart, car_idx) < nearest:
             nearest = (apart, car_idx)
     return None if nearest is None else nearest[1]
+
+
+class IncidentRises:
+    """The racer's incident points of one moment, added up before they are judged.
+
+    iRacing counts only the worst of incidents in quick succession and raises the count as one grows worse:
+    a loss of control (2x) that turns into a car contact (4x) comes as +2, then +2 a moment later.
+    """
+
+    def __init__(self, window: float = INCIDENT_SECONDS) -> None:
+        self._window = window
+        self._since: float | None = None  # sim time of the first rise of this moment
+        self._points = 0
+
+    def add(self, rise: int, at: float) -> int:
+        """A rise of `rise` points at sim time `at`; the points of this moment so far."""
+        if self._since is None or not 0 <= at - self._since <= self._window:
+            self._since, self._points = at, 0
+        self._points += rise
+        return self._points
+
+    def spend(self) -> None:
+        """The moment was judged (a contact found) or a new session began: the next rise starts afresh."""
+        self._since, self._points = None, 0

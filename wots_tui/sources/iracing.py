@@ -26,7 +26,13 @@ from typing import Any, Protocol
 import irsdk
 import yaml
 
-from wots_tui.domain.contacts import CAR_CONTACT_INCIDENTS, Contact, ContactLog, incident_contact
+from wots_tui.domain.contacts import (
+    CAR_CONTACT_INCIDENTS,
+    Contact,
+    ContactLog,
+    IncidentRises,
+    incident_contact,
+)
 from wots_tui.domain.events import Publish, SourceWaiting
 from wots_tui.domain.models import CarState, Driver, SessionFacts, SessionSnapshot
 from wots_tui.sources.memmap_file import NO_HEADER, FileProblem, problem_with
@@ -207,6 +213,7 @@ class SimSession:
         self._contacts: tuple[Contact, ...] = ()  # the log's contacts, copied only when it grows: compared per frame
         self._session: tuple[int, int, int] | None = None  # session id, subsession id, session number
         self._incidents: int | None = None  # the racer's count at the last read; None: no read yet this session
+        self._rises = IncidentRises()
 
     def follow(self, publish: Publish, stop: threading.Event, gap: float) -> None:
         """Publish what moved, waking every `gap` seconds, until the sim closes or `stop` is set.
@@ -284,13 +291,16 @@ class SimSession:
             self._contact_log.clear()
             self._contacts = ()
             self._incidents = None
+            self._rises.spend()
         before, self._incidents = self._incidents, facts.player_incidents
-        if before is None or self._incidents is None or self._incidents - before < CAR_CONTACT_INCIDENTS:
+        if before is None or self._incidents is None or self._incidents <= before:
             return self._contacts
+        rise = self._rises.add(self._incidents - before, facts.session_time)
         mine = cars.get(player) if player is not None else None
-        if mine is None:
+        if rise < CAR_CONTACT_INCIDENTS or mine is None:
             return self._contacts
-        other = incident_contact(self._incidents - before, mine.car_idx, _lap_distances(cars, mine))
+        self._rises.spend()
+        other = incident_contact(rise, mine.car_idx, _lap_distances(cars, mine))
         if other is not None:
             self._contact_log.report(at=datetime.now(UTC), car_idx=mine.car_idx, other_idx=other, lap=mine.lap)
             self._contacts = self._contact_log.contacts

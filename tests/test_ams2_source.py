@@ -230,3 +230,18 @@ async def test_a_newcomer_given_a_departed_cars_id_does_not_inherit_its_contacts
         server.session.impact(ids["ana"], ids["ben"], 100)  # Cleo, under that id, touches Ben
         await until(lambda: row(engine, "Ben Okafor").contacts == 2)
         assert row(engine, "Cleo Martin").contacts == 1
+
+
+async def test_a_slow_server_and_a_password_refused_mid_session_are_said_and_survived(server: FakeAms2Server, tmp_path: Path) -> None:
+    grid(server)
+    async with engine_on(server, tmp_path) as engine:
+        await until(lambda: len(engine.board.rows) == 4)
+        server.slow_seconds = 4.0  # past the client's 3 s wait for an answer
+        server.fault = "slow"
+        await until(lambda: engine.board.link is LinkState.STALE, timeout=15)
+        assert "timed out" in engine.board.link_message and len(engine.board.rows) == 4
+        server.fault = "401"  # the server's users changed under us
+        await until(lambda: "refused" in engine.board.link_message, timeout=15)
+        assert engine.board.link is LinkState.STALE and "admin-pw" not in engine.board.link_message
+        server.fault = None
+        await until(lambda: engine.board.link is LinkState.CONNECTED, timeout=15)

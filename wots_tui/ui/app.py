@@ -32,7 +32,7 @@ NAMED_ELSEWHERE = frozenset({*(f"app.show('{name}')" for name in MAIN_SCREENS), 
 class WotsApp(App[None]):
     TITLE = "wots-tui"
     CSS_PATH = [styles_dir() / f"{name}.tcss"
-                for name in ("app", "live", "help", "notebook", "tags", "stats", "history", "fetch", "dialogs")]
+                for name in ("app", "live", "help", "notebook", "tags", "stats", "history", "fetch", "dialogs", "admin")]
     SCREENS = {"help": HelpScreen}
 
     def __init__(self, engine: Engine, start: str = "live") -> None:
@@ -127,6 +127,9 @@ class WotsApp(App[None]):
         yield SystemCommand("Tags", "The tag catalogue: add, rename, recolour, reorder, delete (F3)", lambda: self.action_show("tags"))
         yield SystemCommand("Season stats", "Your career from your racing history: seasons, totals, rating charts (F4)",
                             lambda: self.action_show("stats"))
+        if self.engine.admin_refusal is None:  # a server's admin login (AMS2)
+            yield SystemCommand("Message all drivers", "A chat line to everyone on the server, after you see it",
+                                self.live.action_message_all)
         yield from self._key_commands(screen)
         if not isinstance(screen, DriverActions) or (chosen := screen.selected(quiet=True)) is None:
             return

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from wots_tui.domain.board import BoardRow
 from wots_tui.domain.notebook import Catalogue, Key, NoteRecord
 from wots_tui.ui.screens.base import EngineScreen
-from wots_tui.ui.screens.driver_card import DriverCard
+from wots_tui.ui.screens.driver_card import DriverCard, contact_lines
 from wots_tui.ui.screens.editors import NoteEditor, TextPrompt
 
 RATING_WORDS = {1: "▲ up", 0: "● neutral", -1: "▼ down"}
@@ -110,7 +110,8 @@ class DriverActions(EngineScreen):
                 await self.engine.edit(key, **changes)
                 self.notify(f"{name}: saved", timeout=2)
 
-        self.app.push_screen(DriverCard(_with_live_name(record, row), row, self.engine.catalogue, met), save)
+        contacts = contact_lines(self.engine.board, row.car_idx) if row is not None else []
+        self.app.push_screen(DriverCard(_with_live_name(record, row), row, self.engine.catalogue, met, contacts), save)
 
 
 def _with_live_name(record: NoteRecord, row: BoardRow | None) -> NoteRecord:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.markup import escape
@@ -10,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, RadioButton, RadioSet, SelectionList, Static, TextArea
 
-from wots_tui.domain.board import BoardRow
+from wots_tui.domain.board import Board, BoardRow
 from wots_tui.domain.notebook import Catalogue, NoteRecord, in_catalogue_order
 from wots_tui.domain.plural import counted
 from wots_tui.domain.races import HeadToHead
@@ -66,18 +67,37 @@ def head_to_head_line(head_to_head: HeadToHead | None) -> str:
     return f"{said}; last raced {', '.join(last)}" if last else said
 
 
+def contact_lines(board: Board, car_idx: int) -> list[str]:
+    """The card's lines on each contact this session of the car `car_idx`: when (local time), the lap, who
+    with (the other car's driver, or the scenery for a wall hit), how hard where the sim says."""
+    names = {row.car_idx: row.name for row in board.rows}
+    lines = []
+    for contact in board.contacts:
+        if not contact.involves(car_idx):
+            continue
+        other = contact.other_than(car_idx)
+        who = "the scenery" if other is None else names.get(other, f"car {other}, gone from the session")
+        lap = f"lap {contact.lap}" if contact.lap is not None else ""
+        hard = f"  ·  magnitude {contact.magnitude}" if contact.magnitude is not None else ""
+        lines.append(f"{contact.at.astimezone():%H:%M:%S}  {lap:<7}  with {escape(who)}{hard}")
+    return lines
+
+
 class DriverCard(Editor[dict[str, Any]]):
     """Shows who they are, live and in the notebook; Ctrl+S (or Enter in the nickname) saves the edited entry,
     Escape asks before it discards edits."""
 
     BINDINGS = [SAVE, CANCEL]
 
-    def __init__(self, record: NoteRecord, row: BoardRow | None, catalogue: Catalogue, met: list[Sighting]) -> None:
+    def __init__(self, record: NoteRecord, row: BoardRow | None, catalogue: Catalogue, met: list[Sighting],
+                 contacts: Sequence[str] = ()) -> None:
+        """`contacts`: the lines of `contact_lines` on the driver's contacts this session (none: no part)."""
         super().__init__()
         self.record = record
         self.row = row
         self.catalogue = catalogue
         self.met = met
+        self.contacts = contacts
 
     def compose_body(self) -> ComposeResult:
         record = self.record
@@ -98,6 +118,9 @@ class DriverCard(Editor[dict[str, Any]]):
                 with Vertical(id="card-right"):
                     yield Label("Tags", classes="card-label")
                     yield TagChecklist(self.catalogue, record.tag_ids, id="card-tags")
+            if self.contacts:
+                yield Label("Contacts this session", classes="card-label")
+                yield Static("\n".join(self.contacts), id="card-contacts")
             yield Label("Met", classes="card-label")
             yield Static(self._meetings(), id="card-met")
 

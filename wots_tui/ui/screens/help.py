@@ -69,19 +69,35 @@ LIVE = About(
         ("Columns", (
             ("P / CP", "overall and class position"),
             ("#", "car number"),
-            ("Driver / Nick", "name in the sim; your nickname for them"),
+            ("Driver / Nick", "name in the sim (AI: an AI car); your nickname for them"),
             ("Class", "car class, in the sim's colour"),
             ("Lic", "licence letter and safety rating"),
             ("iR / ±iR", "iRating; estimated change if the race ended now (official races, per class)"),
             ("Lap", "lap the car is on"),
             ("Gap", "to the class leader (race) or to the class's best lap (practice, qualifying)"),
             ("Last / Best", "last and best lap times"),
-            ("Pit", "on pit road"),
+            ("Pit", "on pit road (PIT), else why the car stopped: FIN, DNF, DSQ, RET"),
+            ("S", "the sector the car is in (AMS2)"),
+            ("Cx", "contacts with other cars this session (not wall hits)"),
             ("R / Tags / Met / Note", "your rating, tags, times met and note from your notebook"),
         )),
         ("", _words("""
-            Your own row is highlighted. On a narrow terminal the lap times and race facts go first; your
-            own columns stay.
+            Your own row is highlighted. A column with nothing in it is left out (no iRating on an AMS2
+            server). On a narrow terminal the lap times and race facts go first; your own columns stay.
+        """)),
+        ("After a contact", _words("""
+            When your car touches another driver's, a line above the keys names them for a few seconds:
+            [b]+[/b] rates them up, [b]-[/b] down (them, not the driver under the cursor), [b]Esc[/b]
+            dismisses it. It never takes the keys from the table. AMS2 servers report contacts; on iRacing a
+            4x proposes the nearest car.
+        """)),
+        ("Server admin (AMS2)", _words("""
+            With an admin login, [b]M[/b] writes a chat message to the driver under the cursor (the command
+            palette's [b]Message all drivers[/b]: to everyone) and [b]K[/b] kicks them, with a temporary ban
+            if you pick one (← →). Each asks first and shows the exact request it will send: Enter (or
+            [b]y[/b] for a kick) sends it, Esc sends nothing; the server's answer shows after. Without admin
+            access the keys are not offered, and pressed they say why; AI cars and your own row are never
+            kicked or messaged.
         """)),
         ("Overlays", _words("""
             While the app runs, [b]http://localhost:5820[/b] serves the WOTS local API (the header says

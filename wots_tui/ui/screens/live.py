@@ -1,19 +1,34 @@
-"""The live drivers screen: everyone in the session, one row each, with one-key actions."""
+"""The live drivers screen: everyone in the session, one row each, with one-key actions; the contact prompt;
+a server's admin actions (message, kick) behind their confirmations."""
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from dataclasses import replace
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from wots_tui.domain.board import Board, SortOrder, filter_rows, sort_rows, waiting_board
-from wots_tui.domain.models import CarClass, LinkState
+from wots_tui.domain.admin import AdminError, Ban
+from wots_tui.domain.board import Board, BoardRow, SortOrder, filter_rows, sort_rows, waiting_board
+from wots_tui.domain.models import CarClass, LinkState, Platform
 from wots_tui.domain.notebook import Key
+from wots_tui.ui.screens.admin import KickModal, MessageModal
 from wots_tui.ui.screens.base import SCREEN_KEYS
-from wots_tui.ui.screens.driver_actions import DRIVER_KEYS, DriverActions
+from wots_tui.ui.screens.driver_actions import DRIVER_KEYS, RATING_WORDS, DriverActions
+from wots_tui.ui.widgets.contact_prompt import ContactPrompt, NewContacts
 from wots_tui.ui.widgets.driver_board import DriverBoard
 from wots_tui.ui.widgets.footer import FittingFooter
 from wots_tui.ui.widgets.session_header import SessionHeader, Statuses
+
+log = logging.getLogger(__name__)
+
+ADMIN_KEYS = (
+    Binding("M", "message", "Message", key_display="M", tooltip="message the driver (server admins)"),
+    Binding("K", "kick", "Kick", key_display="K", tooltip="kick the driver (server admins)"),
+)
 
 
 def waiting_text(message: str, hint: str) -> str:
@@ -25,6 +40,8 @@ def waiting_text(message: str, hint: str) -> str:
 class LiveScreen(DriverActions):
     BINDINGS = [
         *DRIVER_KEYS,
+        *ADMIN_KEYS,
+        Binding("escape", "dismiss_prompt", "Dismiss", show=False, tooltip="dismiss the contact prompt"),
         Binding("f", "cycle_filter", "Class",
                 tooltip="show one class, yours first, then all again"),
         Binding("s", "cycle_sort", "Sort", tooltip="sort by position, by class, by iRating"),
@@ -35,6 +52,7 @@ class LiveScreen(DriverActions):
     ]
     FOOTER_RANK = ("app.push_screen('help')", "app.quit", "rate(1)", "rate(-1)", "rate(0)", "card", "note",
                    "app.show('notebook')", "cycle_filter", "app.show('tags')", "nickname", "cycle_sort")
+    # M and K (an admin's, on a server) come after these: FittingFooter shows unranked keys last
 
     def __init__(self) -> None:
         super().__init__()
@@ -43,11 +61,14 @@ class LiveScreen(DriverActions):
         self.sort = SortOrder.POSITION
         self.statuses: Statuses = ()  # how the services beside the engine are, for the header
         self._anchor: Key | None = None  # the driver the cursor was on when a class filter came on
+        self._contacts = NewContacts()
+        self._admin_shown: bool | None = None  # whether M and K are in the footer now
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="session-header")
         yield Static(id="waiting")
         yield DriverBoard(id="drivers")
+        yield ContactPrompt(id="contact-prompt")
         yield FittingFooter(self.FOOTER_RANK)
 
     def on_mount(self) -> None:
@@ -62,6 +83,9 @@ class LiveScreen(DriverActions):
         self.board = board
         if self.class_filter is not None and self.class_filter not in board.classes:
             self.class_filter = None
+        offer = self._contacts.offer(board)
+        if offer is not None and self.is_mounted:
+            self.query_one(ContactPrompt).show_offer(offer)
         if self.is_current:
             self._render_board()
 
@@ -74,11 +98,123 @@ class LiveScreen(DriverActions):
         row = self.query_one(DriverBoard).cursor_row
         if row is None:
             return None
-        if row.is_player:
+        refusal = ("That is you: the notebook is about the others" if row.is_player
+                   else f"{row.name} is an AI car: the notebook is for people" if row.is_ai else None)
+        if refusal is not None:
             if not quiet:
-                self.notify("That is you: the notebook is about the others", severity="warning", timeout=2)
+                self.notify(refusal, severity="warning", timeout=2)
             return None
         return row.key, row.name
+
+    async def action_rate(self, rating: int) -> None:
+        """While the contact prompt shows, + and - rate the driver it names (not the cursor's) and close it."""
+        prompt = self.query_one(ContactPrompt)
+        offered = prompt.offered
+        if offered is None or rating == 0:
+            await super().action_rate(rating)
+            return
+        prompt.withdraw()
+        await self.engine.edit(offered.key, rating=rating)
+        self.notify(f"{offered.name}: rated {RATING_WORDS[rating]}", timeout=2)
+
+    def action_dismiss_prompt(self) -> None:
+        self.query_one(ContactPrompt).withdraw()
+
+    # a server's admin actions: refused in one line before any confirmation opens; sent in a worker
+
+    def action_message(self) -> None:
+        if (row := self._admin_row("messaged")) is None:
+            return
+        ref_id = self._ref_id(row, "messaged")
+        if ref_id is None:
+            return
+        key, name = row.key, row.name
+
+        def send(message: str | None) -> None:
+            if message is not None:
+                self._run_admin(self.engine.send_chat(message, key), name)
+
+        self.app.push_screen(MessageModal(name, ref_id), send)
+
+    def action_message_all(self) -> None:
+        """A chat line to everyone on the server (the palette's "Message all drivers")."""
+        if (refusal := self.engine.admin_refusal) is not None:
+            self.notify(refusal, severity="warning", timeout=4)
+            return
+
+        def send(message: str | None) -> None:
+            if message is not None:
+                self._run_admin(self.engine.send_chat(message, None), "All drivers")
+
+        self.app.push_screen(MessageModal(None, None), send)
+
+    def action_kick(self) -> None:
+        if (row := self._admin_row("kicked")) is None:
+            return
+        ref_id = self._ref_id(row, "kicked")
+        if ref_id is None:
+            return
+        key, name = row.key, row.name
+
+        def kick(ban: Ban | None) -> None:
+            if ban is not None:
+                self._run_admin(self.engine.kick(key, ban), name)
+
+        self.app.push_screen(KickModal(name, ref_id), kick)
+
+    def _admin_row(self, done: str) -> BoardRow | None:
+        """The row under the cursor when an admin action may be `done` to it (kicked, messaged); else None,
+        said in one line: the login has no admin access, it is the racer's own row, an AI car."""
+        if (refusal := self.engine.admin_refusal) is not None:
+            self.notify(refusal, severity="warning", timeout=4)
+            return None
+        row = self.query_one(DriverBoard).cursor_row
+        if row is None:
+            return None
+        if row.is_player:
+            self.notify("That is you: pick another driver's row", severity="warning", timeout=3)
+            return None
+        if row.is_ai:
+            self.notify(f"{row.name} is an AI car: only human drivers can be {done}", severity="warning", timeout=3)
+            return None
+        return row
+
+    def _ref_id(self, row: BoardRow, done: str) -> int | None:
+        """The server's id of the row's driver, for the confirmation to show the exact request; None (said)
+        when the engine refuses (they left the session)."""
+        try:
+            return self.engine._admin_target(row.key, done)[1]  # until Engine.ref_id (asked for)
+        except AdminError as error:
+            self.notify(str(error), severity="warning", timeout=4)
+            return None
+
+    def _run_admin(self, action: Awaitable[str], who: str) -> None:
+        """Send it in a worker (the UI never waits on the server); the server's answer, or why not, in one line
+        that names `who` it was for."""
+
+        async def run() -> None:
+            try:
+                answer = await action
+            except AdminError as error:
+                self.notify(f"{who}: {error}", severity="error", timeout=6)
+            except Exception:  # any other fault is one line here and its details in the log
+                log.exception("an admin action for %s failed", who)
+                self.notify(f"{who}: the server's answer could not be read; the log says why", severity="error",
+                            timeout=6)
+            else:
+                self.notify(f"{who}: {answer}", timeout=4)
+
+        self.run_worker(run(), group="admin", exit_on_error=False)
+
+    def _show_admin_keys(self) -> None:
+        """M and K in the footer only while admin actions can be done (the refusal can change: a login)."""
+        shown = self.engine.admin_refusal is None
+        if shown == self._admin_shown:
+            return
+        self._admin_shown = shown
+        for binding in ADMIN_KEYS:
+            self._bindings.key_to_bindings[binding.key] = [replace(binding, show=shown)]
+        self.refresh_bindings()
 
     def selected_tags(self) -> frozenset[str]:
         row = self.query_one(DriverBoard).cursor_row
@@ -112,10 +248,18 @@ class LiveScreen(DriverActions):
         drivers.display = not waiting
         player_shown = any(row.is_player for row in rows)
         header = self.query_one(SessionHeader)
-        header.show(board, self.class_filter, self.sort, len(rows), self.statuses, player_shown)
+        header.show(board, self.class_filter, self.sort, len(rows), self.statuses, player_shown, self._admin_note())
+        self._show_admin_keys()
         cursor = None
         if cursor_on is not None:
             keys = [row.key for row in rows]
             player = next((row.key for row in rows if row.is_player), None)
             cursor = next((keys.index(k) for k in (cursor_on, player) if k in keys), 0)
         drivers.show_board(rows, len(board.classes), cursor)
+
+    def _admin_note(self) -> str:
+        """Why a server's admin actions are off, for the header: only on a server (an AMS2 session), where
+        the racer may expect them; elsewhere there are none to miss."""
+        if not any(row.key[0] == Platform.AMS2.value for row in self.board.rows):
+            return ""
+        return self.engine.admin_refusal or ""

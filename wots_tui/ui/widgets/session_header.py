@@ -1,7 +1,8 @@
 """The live screen's header: track, session, SOF per class, what is shown, and the link to the sim.
 
 Three lines, each fitted to the terminal's width: a fact that does not fit is left out whole, the least
-important first, so a line never wraps or ends mid-phrase.
+important first, so a line never wraps or ends mid-phrase. A link gone stale (a server down, a password
+refused) leads the second line, above the last session's rows; on a server (AMS2) that line names it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from textual import events
 from textual.widget import Widget
 
 from wots_tui.domain.board import Board, SortOrder
-from wots_tui.domain.models import CarClass, LinkState
+from wots_tui.domain.models import CarClass, LinkState, Platform
 from wots_tui.ui.widgets.row_table import ellipsis
 
 Statuses = Sequence[tuple[str, bool]]  # a service's few words for the header, and whether it runs
@@ -62,6 +63,15 @@ def drivers_shown(shown: int, player_shown: bool) -> str:
     return f"{count} + you" if player_shown else count
 
 
+def on_server(board: Board) -> bool:
+    """A dedicated server's session (AMS2): it has a name of its own, and admin actions may be offered."""
+    return any(row.key[0] == Platform.AMS2.value for row in board.rows)
+
+
+def _sentence(words: str) -> str:
+    return words[:1].upper() + words[1:]
+
+
 class SessionHeader(Widget):
     """Three lines of a fixed height (styles/live.tcss): a new text repaints them, and never relayouts the screen."""
 
@@ -69,58 +79,68 @@ class SessionHeader(Widget):
         super().__init__(id=id)
         self._text = Text()
         self._shows: tuple[object, ...] = ()
-        self._last: tuple[Board, CarClass | None, SortOrder, int, bool, Statuses] | None = None
+        self._last: tuple[Board, CarClass | None, SortOrder, int, bool, Statuses, str] | None = None
 
     def render(self) -> Text:
         return self._text
 
     def show(self, board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int,
-             statuses: Statuses = (), player_shown: bool = False) -> None:
+             statuses: Statuses = (), player_shown: bool = False, admin_note: str = "") -> None:
         """Repaint only when the text differs: the header changes about once a second, boards come 5 times.
 
         What it shows is compared first (the clock to the second), so most Boards cost no text at all.
+        `admin_note`: why a server's admin actions are off, a quiet fact.
         """
-        self._last = (board, class_filter, sort, shown, player_shown, statuses)
+        self._last = (board, class_filter, sort, shown, player_shown, statuses, admin_note)
         facts = board.facts
         width = self.content_size.width
         shows = (board.link, board.link_message, board.classes, tuple(board.sof.items()), class_filter, sort, shown,
-                 player_shown, tuple(statuses), width, facts and replace(facts, session_time=int(facts.session_time)))
+                 player_shown, tuple(statuses), admin_note, on_server(board), width,
+                 facts and replace(facts, session_time=int(facts.session_time)))
         if shows == self._shows:
             return
         self._shows = shows
-        text = self.describe(board, class_filter, sort, shown, statuses, width or 160, player_shown)
+        text = self.describe(board, class_filter, sort, shown, statuses, width or 160, player_shown, admin_note)
         if (text.plain, text.spans) != (self._text.plain, self._text.spans):
             self._text = text
             self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
         if self._last is not None:
-            board, class_filter, sort, shown, player_shown, statuses = self._last
-            self.show(board, class_filter, sort, shown, statuses, player_shown)
+            board, class_filter, sort, shown, player_shown, statuses, admin_note = self._last
+            self.show(board, class_filter, sort, shown, statuses, player_shown, admin_note)
 
     @staticmethod
     def describe(board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int,
-                 statuses: Statuses = (), width: int = 160, player_shown: bool = False) -> Text:
+                 statuses: Statuses = (), width: int = 160, player_shown: bool = False, admin_note: str = "") -> Text:
         """The header's text, `width` cells wide; `statuses` say how the services beside the engine are."""
         service_facts = [Fact(status, "" if running else WARN, 6 if not running else 2) for status, running in statuses]
         facts = board.facts
+        stale = board.link is LinkState.STALE
         if board.link is LinkState.WAITING or facts is None:
-            waiting = Fact("◌ " + (board.link_message[:1].upper() + board.link_message[1:] or "Waiting"), "bold", 9)
+            waiting = Fact("◌ " + (_sentence(board.link_message) or "Waiting"), "bold", 9)
             return fit_line([waiting, *service_facts], width)
         first = [
             Fact(facts.track_name or "Unknown track", "bold", 9),
             Fact(facts.track_config, keep=1, lead="  ") if facts.track_config else None,
             Fact(facts.session_type or "Session", "bold", 8),
             Fact(facts.session_state, keep=4, lead=" · ") if facts.session_state else None,
+            Fact(facts.session_phase, keep=4, lead=" · ") if facts.session_phase else None,
             Fact(_clock(facts.session_time), keep=7, lead=" · "),
             Fact("official", "#4ade80", 3, " · ") if facts.official else None,
             Fact(f"Inc {facts.player_incidents}x", keep=5) if facts.player_incidents is not None else None,
-            Fact(f"● {board.link_message or 'connected'}", "#4ade80", 0),
+            None if stale else Fact(f"● {board.link_message or 'connected'}", "#4ade80", 0),
             *service_facts,
         ]
         sof = [Fact("SOF", keep=9)] + [
             Fact(f"{car_class.name} {board.sof[car_class.name]}", f"bold {car_class.colour}", 8 - i, "  ")
             for i, car_class in enumerate(board.classes) if car_class.name in board.sof
+        ]
+        second = [
+            Fact(f"⚠ {_sentence(board.link_message) or 'Lost the sim'}", WARN, 10) if stale else None,
+            Fact(facts.session_name, "bold", 8) if facts.session_name and on_server(board) else None,
+            *(sof if len(sof) > 1 else []),
+            Fact(admin_note, "dim", 0) if admin_note else None,
         ]
         shown_facts = [
             Fact(drivers_shown(shown, player_shown), "bold", 9),
@@ -128,6 +148,6 @@ class SessionHeader(Widget):
                  f"bold {class_filter.colour}" if class_filter else "bold", 8, " · "),
             Fact(f"sorted by {sort.value}", keep=7, lead=" · "),
         ]
-        lines = [fit_line([f for f in first if f is not None], width), fit_line(sof if len(sof) > 1 else [], width),
+        lines = [fit_line([f for f in first if f is not None], width), fit_line([f for f in second if f is not None], width),
                  fit_line(shown_facts, width)]
         return Text("\n").join(lines)

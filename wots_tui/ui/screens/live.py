@@ -12,8 +12,8 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from wots_tui.domain.admin import AdminError, Ban
-from wots_tui.domain.board import Board, BoardRow, SortOrder, filter_rows, sort_rows, waiting_board
-from wots_tui.domain.models import CarClass, LinkState, Platform
+from wots_tui.domain.board import Board, SortOrder, filter_rows, sort_rows, waiting_board
+from wots_tui.domain.models import CarClass, LinkState
 from wots_tui.domain.notebook import Key
 from wots_tui.ui.screens.admin import KickModal, MessageModal
 from wots_tui.ui.screens.base import SCREEN_KEYS
@@ -21,7 +21,7 @@ from wots_tui.ui.screens.driver_actions import DRIVER_KEYS, RATING_WORDS, Driver
 from wots_tui.ui.widgets.contact_prompt import ContactPrompt, NewContacts
 from wots_tui.ui.widgets.driver_board import DriverBoard
 from wots_tui.ui.widgets.footer import FittingFooter
-from wots_tui.ui.widgets.session_header import SessionHeader, Statuses
+from wots_tui.ui.widgets.session_header import SessionHeader, Statuses, on_server
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class LiveScreen(DriverActions):
     ]
     FOOTER_RANK = ("app.push_screen('help')", "app.quit", "rate(1)", "rate(-1)", "rate(0)", "card", "note",
                    "app.show('notebook')", "cycle_filter", "app.show('tags')", "nickname", "cycle_sort")
-    # M and K (an admin's, on a server) come after these: FittingFooter shows unranked keys last
+    # (M and K, an admin's on a server, are not ranked: the footer shows them after these, where they fit)
 
     def __init__(self) -> None:
         super().__init__()
@@ -123,12 +123,9 @@ class LiveScreen(DriverActions):
     # a server's admin actions: refused in one line before any confirmation opens; sent in a worker
 
     def action_message(self) -> None:
-        if (row := self._admin_row("messaged")) is None:
+        if (target := self._admin_target("messaged")) is None:
             return
-        ref_id = self._ref_id(row, "messaged")
-        if ref_id is None:
-            return
-        key, name = row.key, row.name
+        (key, name), ref_id = target
 
         def send(message: str | None) -> None:
             if message is not None:
@@ -149,12 +146,9 @@ class LiveScreen(DriverActions):
         self.app.push_screen(MessageModal(None, None), send)
 
     def action_kick(self) -> None:
-        if (row := self._admin_row("kicked")) is None:
+        if (target := self._admin_target("kicked")) is None:
             return
-        ref_id = self._ref_id(row, "kicked")
-        if ref_id is None:
-            return
-        key, name = row.key, row.name
+        (key, name), ref_id = target
 
         def kick(ban: Ban | None) -> None:
             if ban is not None:
@@ -162,9 +156,10 @@ class LiveScreen(DriverActions):
 
         self.app.push_screen(KickModal(name, ref_id), kick)
 
-    def _admin_row(self, done: str) -> BoardRow | None:
-        """The row under the cursor when an admin action may be `done` to it (kicked, messaged); else None,
-        said in one line: the login has no admin access, it is the racer's own row, an AI car."""
+    def _admin_target(self, done: str) -> tuple[tuple[Key, str], int] | None:
+        """The key and name of the driver under the cursor and their server id (for the confirmation to show
+        the exact request), when an admin action may be `done` to them (kicked, messaged). Else None, said in
+        one line: the login has no admin access, the racer's own row, an AI car, a driver who left."""
         if (refusal := self.engine.admin_refusal) is not None:
             self.notify(refusal, severity="warning", timeout=4)
             return None
@@ -174,19 +169,12 @@ class LiveScreen(DriverActions):
         if row.is_player:
             self.notify("That is you: pick another driver's row", severity="warning", timeout=3)
             return None
-        if row.is_ai:
-            self.notify(f"{row.name} is an AI car: only human drivers can be {done}", severity="warning", timeout=3)
-            return None
-        return row
-
-    def _ref_id(self, row: BoardRow, done: str) -> int | None:
-        """The server's id of the row's driver, for the confirmation to show the exact request; None (said)
-        when the engine refuses (they left the session)."""
-        try:
-            return self.engine._admin_target(row.key, done)[1]  # until Engine.ref_id (asked for)
+        try:  # the engine's own refusals: an AI car, a driver no longer in the session
+            ref_id = self.engine._admin_target(row.key, done)[1]  # until Engine.ref_id (asked for)
         except AdminError as error:
             self.notify(str(error), severity="warning", timeout=4)
             return None
+        return (row.key, row.name), ref_id
 
     def _run_admin(self, action: Awaitable[str], who: str) -> None:
         """Send it in a worker (the UI never waits on the server); the server's answer, or why not, in one line
@@ -260,6 +248,4 @@ class LiveScreen(DriverActions):
     def _admin_note(self) -> str:
         """Why a server's admin actions are off, for the header: only on a server (an AMS2 session), where
         the racer may expect them; elsewhere there are none to miss."""
-        if not any(row.key[0] == Platform.AMS2.value for row in self.board.rows):
-            return ""
-        return self.engine.admin_refusal or ""
+        return (self.engine.admin_refusal or "") if on_server(self.board) else ""

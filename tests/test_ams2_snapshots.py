@@ -10,7 +10,7 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import pytest
 from textual.pilot import Pilot
@@ -19,6 +19,7 @@ from tests.fakes.ams2_server import FakeAms2Server
 from tests.helpers import wait_for
 from wots_tui.domain.models import LinkState
 from wots_tui.engine import Engine
+from wots_tui.sources.base import Source
 from wots_tui.sources.factory import SourceSpec, build_source
 from wots_tui.store import Database
 from wots_tui.ui.app import WotsApp
@@ -66,6 +67,18 @@ class FakeInThread:
         return done.result(timeout=10)
 
 
+class SteadyLabel:
+    """The real source under a label of its own: its own names the fake's address, whose port differs every run."""
+
+    label = "AMS2 league server"
+
+    def __init__(self, source: Source) -> None:
+        self._source = source
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._source, name)
+
+
 def race(server: FakeAms2Server) -> dict[str, int]:
     """A race at Interlagos: the racer (the host), four humans and two AI cars, three laps done each, one car in
     the pits, one retired; participant ids by name."""
@@ -99,13 +112,13 @@ def touches(cars: dict[str, int]) -> Callable[[FakeAms2Server], None]:
 
 
 @contextmanager
-def on_race(folder: Path, user: str = "admin", password: str = "admin-pw") -> Iterator[tuple[FakeInThread, WotsApp, dict[str, int]]]:
+def on_race(folder: Path, user: str = "admin",
+            password: str = "admin-pw") -> Iterator[tuple[FakeInThread, WotsApp, dict[str, int]]]:
     with FakeInThread() as fake:
         cars = fake.call(race)
         spec = SourceSpec.of("ams2", url=fake.server.url, user=user, password=password, steam_id=int(RACER_STEAM),
                              poll_interval=0.05)
-        source = build_source(spec, max_rate=20.0)
-        source.label = "AMS2 league server"  # not its address: the fake's port differs every run
+        source = SteadyLabel(build_source(spec, max_rate=20.0))
         engine = Engine(source, Database(folder / "notebook.duckdb"), clock=lambda: datetime.fromtimestamp(NOW, UTC))
         yield fake, WotsApp(engine), cars
 

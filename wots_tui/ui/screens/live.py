@@ -236,7 +236,8 @@ class LiveScreen(DriverActions):
         drivers.display = not waiting
         player_shown = any(row.is_player for row in rows)
         header = self.query_one(SessionHeader)
-        header.show(board, self.class_filter, self.sort, len(rows), self.statuses, player_shown, self._admin_note())
+        header.show(board, self.class_filter, self.sort, len(rows), self.statuses, player_shown, self._admin_note(),
+                    sum(row.is_ai for row in rows))
         self._show_admin_keys()
         cursor = None
         if cursor_on is not None:

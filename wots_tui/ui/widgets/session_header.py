@@ -56,11 +56,14 @@ def _clock(seconds: float) -> str:
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
-def drivers_shown(shown: int, player_shown: bool) -> str:
-    """`59 drivers + you` when the racer is among the rows shown: the others are who the notebook is about."""
-    others = shown - player_shown
-    count = f"{others} driver{'' if others == 1 else 's'}"
-    return f"{count} + you" if player_shown else count
+def drivers_shown(shown: int, player_shown: bool, ai: int = 0) -> str:
+    """`59 drivers + you` when the racer is among the rows shown: the others are who the notebook is about;
+    `9 drivers + 4 AI + you` when `ai` of the rows are AI cars."""
+    people = shown - player_shown - ai
+    parts = [f"{people} driver{'' if people == 1 else 's'}"]
+    parts += [f"{ai} AI"] if ai else []
+    parts += ["you"] if player_shown else []
+    return " + ".join(parts)
 
 
 def on_server(board: Board) -> bool:
@@ -79,40 +82,42 @@ class SessionHeader(Widget):
         super().__init__(id=id)
         self._text = Text()
         self._shows: tuple[object, ...] = ()
-        self._last: tuple[Board, CarClass | None, SortOrder, int, bool, Statuses, str] | None = None
+        self._last: tuple[Board, CarClass | None, SortOrder, int, bool, Statuses, str, int] | None = None
 
     def render(self) -> Text:
         return self._text
 
     def show(self, board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int,
-             statuses: Statuses = (), player_shown: bool = False, admin_note: str = "") -> None:
+             statuses: Statuses = (), player_shown: bool = False, admin_note: str = "", ai_shown: int = 0) -> None:
         """Repaint only when the text differs: the header changes about once a second, boards come 5 times.
 
         What it shows is compared first (the clock to the second), so most Boards cost no text at all.
-        `admin_note`: why a server's admin actions are off, a quiet fact.
+        `admin_note`: why a server's admin actions are off, a quiet fact; `ai_shown`: how many rows shown are AI.
         """
-        self._last = (board, class_filter, sort, shown, player_shown, statuses, admin_note)
+        self._last = (board, class_filter, sort, shown, player_shown, statuses, admin_note, ai_shown)
         facts = board.facts
         width = self.content_size.width
         shows = (board.link, board.link_message, board.classes, tuple(board.sof.items()), class_filter, sort, shown,
-                 player_shown, tuple(statuses), admin_note, on_server(board), width,
+                 player_shown, tuple(statuses), admin_note, ai_shown, on_server(board), width,
                  facts and replace(facts, session_time=int(facts.session_time)))
         if shows == self._shows:
             return
         self._shows = shows
-        text = self.describe(board, class_filter, sort, shown, statuses, width or 160, player_shown, admin_note)
+        text = self.describe(board, class_filter, sort, shown, statuses, width or 160, player_shown, admin_note,
+                             ai_shown)
         if (text.plain, text.spans) != (self._text.plain, self._text.spans):
             self._text = text
             self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
         if self._last is not None:
-            board, class_filter, sort, shown, player_shown, statuses, admin_note = self._last
-            self.show(board, class_filter, sort, shown, statuses, player_shown, admin_note)
+            board, class_filter, sort, shown, player_shown, statuses, admin_note, ai_shown = self._last
+            self.show(board, class_filter, sort, shown, statuses, player_shown, admin_note, ai_shown)
 
     @staticmethod
     def describe(board: Board, class_filter: CarClass | None, sort: SortOrder, shown: int,
-                 statuses: Statuses = (), width: int = 160, player_shown: bool = False, admin_note: str = "") -> Text:
+                 statuses: Statuses = (), width: int = 160, player_shown: bool = False, admin_note: str = "",
+                 ai_shown: int = 0) -> Text:
         """The header's text, `width` cells wide; `statuses` say how the services beside the engine are."""
         service_facts = [Fact(status, "" if running else WARN, 6 if not running else 2) for status, running in statuses]
         facts = board.facts
@@ -143,11 +148,10 @@ class SessionHeader(Widget):
             Fact(admin_note, "dim", 0) if admin_note else None,
         ]
         shown_facts = [
-            Fact(drivers_shown(shown, player_shown), "bold", 9),
+            Fact(drivers_shown(shown, player_shown, ai_shown), "bold", 9),
             Fact(f"class: {class_filter.name if class_filter else 'all'}",
                  f"bold {class_filter.colour}" if class_filter else "bold", 8, " · "),
             Fact(f"sorted by {sort.value}", keep=7, lead=" · "),
         ]
-        lines = [fit_line([f for f in first if f is not None], width), fit_line([f for f in second if f is not None], width),
-                 fit_line(shown_facts, width)]
+        lines = [fit_line([f for f in line if f is not None], width) for line in (first, second, shown_facts)]
         return Text("\n").join(lines)

@@ -109,7 +109,7 @@ def test_lobby_ids_are_strings_while_running_and_zero_when_idle() -> None:
     assert not idle.running and idle.lobby_id == ""
 
 
-def test_negative_flags_and_missing_fields_never_break_a_reading() -> None:
+def test_missing_and_malformed_fields_never_break_a_reading() -> None:
     raw = _status([_participant(0, HOST_REFID, "blak", 1), {"id": 7}, {"attributes": {}}, "junk"], Flags=-2147483648)
     raw["members"].append({"refid": "x", "steamid": None})
     status = read_status(raw, NAMES)
@@ -122,3 +122,8 @@ def test_a_member_without_a_car_is_in_the_lobby_and_a_car_without_its_member_wai
     assert status.cars == ()
     assert {d.name for d in status.lobby} == {"blak", "Ana Souza"}
     assert all(not d.is_ai and d.ref_id for d in status.lobby)
+
+
+def test_a_member_listed_in_two_cars_is_one_driver() -> None:
+    status = read_status(_status([_participant(0, 512, "Ana Souza", 1), _participant(5, 512, "Ana Souza", 1)]), NAMES)
+    assert [c.participant_id for c in status.cars] == [0]

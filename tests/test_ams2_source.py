@@ -48,8 +48,8 @@ def grid(fake: FakeAms2Server) -> dict[str, int]:
 
 @asynccontextmanager
 async def engine_on(fake: FakeAms2Server, folder: Path, user: str = "admin", password: str = "admin-pw",
-                    steam_id: int | None = None) -> AsyncIterator[Engine]:
-    spec = SourceSpec.of("ams2", url=fake.url, user=user, password=password, steam_id=steam_id, poll_interval=0.05)
+                    steam_id: int | None = None, poll: float = 0.05) -> AsyncIterator[Engine]:
+    spec = SourceSpec.of("ams2", url=fake.url, user=user, password=password, steam_id=steam_id, poll_interval=poll)
     engine = make_engine(spec, folder)
     await engine.start()
     try:
@@ -122,6 +122,7 @@ async def test_the_log_is_read_on_after_the_ring_wraps_and_after_a_restart(tmp_p
             server.session.filler(400)  # far more than the buffer holds between two reads
             server.session.impact(cars["ana"], cars["ben"], 100)
             await until(lambda: len(engine.board.contacts) == 1)
+            assert engine.board.contacts[0].reports == 1  # read once, not again
             server.session.restart()  # indices start again at 0, the session is gone
             await until(lambda: engine.board.link is LinkState.WAITING)
             cars = grid(server)
@@ -227,6 +228,9 @@ async def test_a_newcomer_given_a_departed_cars_id_does_not_inherit_its_contacts
         server.session.state(ids["ana"], "Racing")
         await until(lambda: row(engine, "Cleo Martin") is not None)
         assert row(engine, "Cleo Martin").contacts == 0 and row(engine, "Ben Okafor").contacts == 1
+        server.session.lap(ids["ana"], 91_000)
+        await until(lambda: row(engine, "Cleo Martin").last_lap == pytest.approx(91.0))  # her own car's state
+        assert row(engine, "Cleo Martin").position == 2
         server.session.impact(ids["ana"], ids["ben"], 100)  # Cleo, under that id, touches Ben
         await until(lambda: row(engine, "Ben Okafor").contacts == 2)
         assert row(engine, "Cleo Martin").contacts == 1
@@ -245,3 +249,37 @@ async def test_a_slow_server_and_a_password_refused_mid_session_are_said_and_sur
         assert engine.board.link is LinkState.STALE and "admin-pw" not in engine.board.link_message
         server.fault = None
         await until(lambda: engine.board.link is LinkState.CONNECTED, timeout=15)
+
+
+async def test_a_login_that_may_not_read_the_log_sees_the_session_with_contacts_off(server: FakeAms2Server, tmp_path: Path) -> None:
+    grid(server)
+    server.set_level("api/log/range", "admin")
+    async with engine_on(server, tmp_path, "viewer", "viewer-pw") as engine:
+        await until(lambda: len(engine.board.rows) == 4)
+        assert engine.board.link is LinkState.CONNECTED
+        assert "contacts off" in engine.board.link_message
+
+
+async def test_an_admin_probe_answered_with_an_error_still_means_admin(server: FakeAms2Server, tmp_path: Path) -> None:
+    grid(server)
+    server.fault, server.fault_when = "error-json", lambda path: "set_next_attributes" in path
+    async with engine_on(server, tmp_path) as engine:
+        await until(lambda: len(engine.board.rows) == 4 and engine.admin_refusal is None)
+
+
+async def test_a_default_servers_401_for_a_public_login_names_both_reasons(server: FakeAms2Server, tmp_path: Path) -> None:
+    grid(server)
+    server.level_refusal = 401  # a default server's reject-password rule
+    async with engine_on(server, tmp_path, "guest", "guest-pw") as engine:
+        message = await until(lambda: "refused" in engine.board.link_message and engine.board.link_message)
+        assert "a wrong password, or a login that sees only its public lists" in message
+
+
+async def test_a_car_that_touched_and_then_pitted_in_one_poll_was_racing_when_it_touched(server: FakeAms2Server, tmp_path: Path) -> None:
+    ids = grid(server)
+    async with engine_on(server, tmp_path, poll=1.0) as engine:
+        await until(lambda: len(engine.board.rows) == 4)
+        server.session.impact(ids["ana"], ids["ben"], 300)
+        server.session.state(ids["ana"], "EnteringPits")  # both logged before the next poll
+        await until(lambda: row(engine, "Ana Souza").on_pit_road, timeout=10)
+        await until(lambda: row(engine, "Ana Souza").contacts == 1)

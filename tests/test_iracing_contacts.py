@@ -207,8 +207,8 @@ async def test_the_engine_s_board_carries_the_contact_to_both_rows(tmp_path: Pat
     [
         (0.999, {1: 0.001, 2: 0.995}, 1),  # 0.002 across the line beats 0.004 on this side
         (0.0005, {1: 0.9990, 2: 0.0030}, 1),  # 0.0015 behind, across the line, beats 0.0025 ahead
-        (0.5, {2: 0.75, 1: 0.25}, 1),  # level: the lower car index
-        (0.2, {1: -1.0, 2: 0.9}, 2),  # a car out of the world is nowhere
+        (0.5, {2: 0.505, 1: 0.495}, 1),  # level: the lower car index
+        (0.2, {1: -1.0, 2: 0.205}, 2),  # a car out of the world is nowhere
     ],
 )
 def test_incident_contact_measures_across_the_line(here: float, cars: dict[int, float], nearest: int):
@@ -217,7 +217,8 @@ def test_incident_contact_measures_across_the_line(here: float, cars: dict[int, 
 
 def test_incident_contact_needs_a_car_contact_amount_and_another_car():
     assert incident_contact(2, 0, {0: 0.5, 1: 0.5}) is None  # a 2x is a loss of control, on ovals too
-    assert incident_contact(8, 0, {0: 0.5, 1: 0.6}) == 1  # two reads' worth at once still names the car
+    assert incident_contact(8, 0, {0: 0.5, 1: 0.506}) == 1  # two reads' worth at once still names the car
+    assert incident_contact(4, 0, {0: 0.5, 1: 0.6}) is None  # a tenth of a lap away: a touch with nobody we see
     assert incident_contact(4, 0, {0: 0.5}) is None
     assert incident_contact(4, 3, {0: 0.5}) is None  # the racer's car not on track
 

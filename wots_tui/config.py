@@ -54,7 +54,7 @@ class Settings:
     data_api_url: str = "https://members-ng.iracing.com"  # the Data API: {url}/data/...
     iracing: IRacingLogin = IRacingLogin()  # config.toml's [iracing] section only
     source: str = "iracing"  # where the live session comes from: iracing, or ams2 (a dedicated server)
-    ams2_url: str = ""  # the AMS2 server's HTTP API, as http://HOST:9000
+    ams2_url: str = field(default="", repr=False)  # the AMS2 server's HTTP API (http://HOST:9000; may hold a login)
     ams2_user: str = ""  # its login (httpApiUsers in the server's config); empty: none
     ams2_password: str = field(default="", repr=False)
     ams2_steam_id: int | None = None  # the racer's own Steam id, to mark their row when they drive on the server

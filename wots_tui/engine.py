@@ -143,6 +143,7 @@ class Engine:
         """Stop the services and the source, let pending writes commit, close the store."""
         for service in self._services:
             await service.stop()
+        self._loop = None  # what the source says while it stops is heard by no one: the store is closing
         await asyncio.to_thread(self._source.stop)
         await self._background.finish()
         for annotator in self._annotators:
@@ -228,17 +229,34 @@ class Engine:
             return f"No admin actions on {self.label}: they are for AMS2 dedicated servers"
         return admin.refusal
 
-    async def kick(self, key: Key, ban: Ban = BANS[0]) -> str:
-        """Kick one driver of the live session (a temporary ban with it, if `ban`); the server's answer. AdminError."""
-        admin, ref_id = self._admin_target(key, "kicked")
-        return await asyncio.to_thread(admin.kick, ref_id, ban)
+    async def kick(self, key: Key, ban: Ban = BANS[0], ref_id: int | None = None) -> str:
+        """Kick one driver of the live session (a temporary ban with it, if `ban`); the server's answer. AdminError.
 
-    async def send_chat(self, message: str, key: Key | None = None) -> str:
+        `ref_id`: the server's id the confirmation showed; refused if the driver's is another one now."""
+        admin, now = self._admin(), self.admin_target(key, "kicked", ref_id)
+        return await asyncio.to_thread(admin.kick, now, ban)
+
+    async def send_chat(self, message: str, key: Key | None = None, ref_id: int | None = None) -> str:
         """Send a chat line to one driver of the live session, or to everyone (None). AdminError."""
-        if key is None:
-            return await asyncio.to_thread(self._admin().send_chat, message, None)
-        admin, ref_id = self._admin_target(key, "messaged")
-        return await asyncio.to_thread(admin.send_chat, message, ref_id)
+        admin = self._admin()
+        target = None if key is None else self.admin_target(key, "messaged", ref_id)
+        return await asyncio.to_thread(admin.send_chat, message, target)
+
+    def admin_target(self, key: Key, done: str = "kicked", expected: int | None = None) -> int:
+        """The server's id (AMS2's RefId) of a live driver who can be `done` (kicked, messaged). AdminError for
+        a driver gone, an AI car, or (`expected`) a driver whose id changed since the racer was shown it."""
+        snapshot = self._snapshot
+        driver = next((d for d in snapshot.drivers if d.key == key), None) if snapshot else None
+        if driver is None:
+            raise AdminError("That driver is no longer in the session")
+        if driver.is_ai or driver.ref_id is None:
+            raise AdminError(f"{driver.name} is an AI car: only human drivers can be {done}")
+        if expected is not None and driver.ref_id != expected:
+            raise AdminError(f"{driver.name} rejoined the server since: nothing was sent, try again")
+        return driver.ref_id
+
+    def _admin_target(self, key: Key, done: str) -> tuple[Admin, int]:  # TODO(me): remove once live.py uses admin_target
+        return self._admin(), self.admin_target(key, done)
 
     def _admin(self) -> Admin:
         refusal = self.admin_refusal
@@ -246,17 +264,6 @@ class Engine:
         if refusal is not None or admin is None:
             raise AdminError(refusal or "No admin actions here")
         return admin
-
-    def _admin_target(self, key: Key, done: str) -> tuple[Admin, int]:
-        """The admin actions and the server's id of a live driver who can be `done` (kicked, messaged)."""
-        admin = self._admin()
-        snapshot = self._snapshot
-        driver = next((d for d in snapshot.drivers if d.key == key), None) if snapshot else None
-        if driver is None:
-            raise AdminError("That driver is no longer in the session")
-        if driver.is_ai or driver.ref_id is None:
-            raise AdminError(f"{driver.name} is an AI car: only human drivers can be {done}")
-        return admin, driver.ref_id
 
     # the notebook: reading
 

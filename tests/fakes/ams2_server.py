@@ -103,6 +103,8 @@ class FakeAms2Server:
         self.chats: list[tuple[str, int | None]] = []
         self.requests: list[str] = []
         self.fault: str | None = None
+        self.fault_when: Callable[[str], bool] | None = None  # the fault only for requests (path?query) it holds for
+        self.level_refusal = 403  # a known login below a path's level: 403 (a `reject` rule) or 401 (`reject-password`)
         self.slow_seconds = 5.0
         self.port = 0
         self._runner: web.AppRunner | None = None
@@ -120,6 +122,10 @@ class FakeAms2Server:
             "api/restart": ("admin", lambda q: self.session.restart()),
         }
         self._lists = _lists()
+
+    def set_level(self, path: str, level: str) -> None:
+        """Give `path` another access level, as a server's httpApiAccessLevels can (`api/log/range`, "admin")."""
+        self._routes[path] = (level, self._routes[path][1])
 
     @property
     def url(self) -> str:
@@ -146,13 +152,14 @@ class FakeAms2Server:
 
     async def _serve(self, request: web.Request) -> web.Response:
         self.requests.append(request.raw_path)
-        if self.fault == "slow":
+        fault = self.fault if self.fault_when is None or self.fault_when(request.raw_path) else None
+        if fault == "slow":
             await asyncio.sleep(self.slow_seconds)
-        elif self.fault in FAULTS:
-            return _page(FAULTS[self.fault])
-        elif self.fault == "error-json":
+        elif fault in FAULTS:
+            return _page(FAULTS[fault])
+        elif fault == "error-json":
             return _json({"result": "error", "message": "Internal error, please try again later. "}, 500)
-        elif self.fault == "garbage":
+        elif fault == "garbage":
             return _body(b"\x00<<not json>>", 200)
         if request.method != "GET":
             return _page(501)
@@ -178,7 +185,7 @@ class FakeAms2Server:
         have = self.users[user[0]][1] if known and user else self.anonymous
         if LEVELS.index(have) >= LEVELS.index(level):
             return None
-        return 403 if known else 401
+        return self.level_refusal if known else 401
 
     # --- the endpoints ----------------------------------------------------------------------------------
 

@@ -29,10 +29,6 @@ class Contact:
     magnitude: int | None = None  # the strongest report, 0-1000 (AMS2); None where the sim does not say
     reports: int = 1  # reports folded into it: one car's, or both cars'
 
-    @property
-    def with_car(self) -> bool:
-        return self.other_idx is not None
-
     def involves(self, car_idx: int) -> bool:
         return car_idx in (self.car_idx, self.other_idx)
 
@@ -101,12 +97,15 @@ def car_contacts(contacts: Iterable[Contact]) -> dict[int, int]:
     return counts
 
 
+NEAREST_CAR = 0.01  # of a lap (50 m on a 5 km track): a car farther than this at the next read did not touch us
+
+
 def incident_contact(rise: int, player_idx: int, lap_dist: Mapping[int, float]) -> int | None:
     """The car iRacing's incident rise most likely was a contact with: the nearest by lap distance, or None.
 
     `rise` is how many incident points the racer just took: 4x is a car contact, less is not (a 2x is a
     loss of control, on ovals as elsewhere). `lap_dist` is each car's fraction of the lap at that tick, the
-    racer's own among them; distances wrap at the line.
+    racer's own among them; distances wrap at the line. A car more than NEAREST_CAR away is no one's contact.
     """
     if rise < CAR_CONTACT_INCIDENTS or player_idx not in lap_dist:
         return None
@@ -119,7 +118,7 @@ def incident_contact(rise: int, player_idx: int, lap_dist: Mapping[int, float]) 
         apart = min(apart, 1.0 - apart)
         if nearest is None or (apart, car_idx) < nearest:
             nearest = (apart, car_idx)
-    return None if nearest is None else nearest[1]
+    return None if nearest is None or nearest[0] > NEAREST_CAR else nearest[1]
 
 
 class IncidentRises:

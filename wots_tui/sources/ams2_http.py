@@ -25,7 +25,11 @@ class Unreachable(Ams2Problem):
 
 
 class LoginRefused(Ams2Problem):
-    """401: no login, or a wrong one, for what was asked."""
+    """401: no login, or a wrong one, for what was asked; `realm` is the server's, as ' (realm "name")' or ""."""
+
+    def __init__(self, message: str, realm: str = "") -> None:
+        super().__init__(message)
+        self.realm = realm
 
 
 class LevelTooLow(Ams2Problem):
@@ -51,6 +55,11 @@ class Ams2Http:
         auth = httpx.BasicAuth(user, password) if user else None
         self._client = httpx.Client(base_url=url.rstrip("/") + "/", auth=auth, timeout=timeout, follow_redirects=False)
 
+    @property
+    def who(self) -> str:
+        """The login, as messages name it."""
+        return f"the login {self.user!r}" if self.user else "a request with no login"
+
     def close(self) -> None:
         self._client.close()
 
@@ -69,11 +78,9 @@ class Ams2Http:
         status = response.status_code
         if status == 401:
             realm = _realm(response.headers.get("www-authenticate", ""))
-            who = f"the login {self.user!r}" if self.user else "no login"
-            raise LoginRefused(f"the AMS2 server{realm} refused {who} for {path} (401): check --ams2-user and --ams2-password")
+            raise LoginRefused(f"the AMS2 server{realm} refused {self.who} for {path} (401): check --ams2-user and --ams2-password", realm)
         if status == 403:
-            who = f"the login {self.user!r}" if self.user else "a request with no login"
-            raise LevelTooLow(f"the AMS2 server does not let {who} read {path} (403 Forbidden)")
+            raise LevelTooLow(f"the AMS2 server does not let {self.who} read {path} (403 Forbidden)")
         body = _json(response)
         if status != 200 or body is None or not isinstance(body, dict) or body.get("result") != "ok":
             raise BadAnswer(f"the AMS2 server answered {path} with {_described(status, response, body)}")
@@ -93,7 +100,7 @@ def _realm(header: str) -> str:
     if marker not in header:
         return ""
     realm = header.split(marker, 1)[1].split('"', 1)[0]
-    return f" ({realm})" if realm else ""
+    return f' (realm "{realm}")' if realm else ""
 
 
 def _json(response: httpx.Response) -> Any:

@@ -13,7 +13,7 @@ the server's own HTTP API, as its web tools and captures show it):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,7 +80,6 @@ class Member:
     refid: int
     steam_id: int
     name: str
-    host: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +138,7 @@ def read_status(response: Any, names: Names, known_states: Mapping[int, str] | N
     members = tuple(m for item in _items(body.get("members")) if (m := _member(item)) is not None)
     by_refid = {m.refid: m for m in members}
     known = known_states or {}
-    cars = tuple(c for item in _items(body.get("participants")) if (c := _car(item, by_refid, names, known)) is not None)
+    cars = _one_car_each(c for item in _items(body.get("participants")) if (c := _car(item, by_refid, names, known)) is not None)
     seated = {c.driver.driver_id for c in cars if not c.driver.is_ai}
     lobby = tuple(_lobby_driver(m) for m in members if m.steam_id not in seated)
     lobby_id = body.get("lobbyid")
@@ -155,11 +154,22 @@ def read_status(response: Any, names: Names, known_states: Mapping[int, str] | N
     )
 
 
+def _one_car_each(cars: Iterable[Car]) -> tuple[Car, ...]:
+    """A member is in one car: a second participant of theirs (the server lists one now and then) is left out."""
+    seen: set[tuple[str, int]] = set()
+    kept = []
+    for car in cars:
+        if car.driver.key not in seen:
+            seen.add(car.driver.key)
+            kept.append(car)
+    return tuple(kept)
+
+
 def _member(item: Mapping[str, Any]) -> Member | None:
     refid, steam_id = _int(item.get("refid")), _int(item.get("steamid"))
     if refid is None or not steam_id or steam_id <= 0:
         return None
-    return Member(refid, steam_id, str(item.get("name") or f"Steam {steam_id}"), item.get("host") is True)
+    return Member(refid, steam_id, str(item.get("name") or f"Steam {steam_id}"))
 
 
 def _car(item: Mapping[str, Any], members: Mapping[int, Member], names: Names, known: Mapping[int, str]) -> Car | None:

@@ -283,3 +283,21 @@ async def test_a_car_that_touched_and_then_pitted_in_one_poll_was_racing_when_it
         server.session.state(ids["ana"], "EnteringPits")  # both logged before the next poll
         await until(lambda: row(engine, "Ana Souza").on_pit_road, timeout=10)
         await until(lambda: row(engine, "Ana Souza").contacts == 1)
+
+
+async def test_nothing_is_published_once_the_engine_stopped_even_from_a_request_under_way(
+    server: FakeAms2Server, tmp_path: Path
+) -> None:
+    grid(server)
+    spec = SourceSpec.of("ams2", url=server.url, user="admin", password="admin-pw", poll_interval=0.05)
+    engine = make_engine(spec, tmp_path)
+    boards: list = []  # type: ignore[type-arg]
+    engine.subscribe(boards.append)
+    await engine.start()
+    await until(lambda: len(engine.board.rows) == 4)
+    server.slow_seconds, server.fault = 3.5, "slow"  # the next poll is under way when we stop
+    await asyncio.sleep(0.2)
+    await engine.stop()
+    heard = len(boards)
+    await asyncio.sleep(4.0)  # the request times out in the source's thread after the stop
+    assert len(boards) == heard

@@ -19,6 +19,7 @@ from textual.widgets._footer import FooterKey
 
 from tests.fakes.ams2_server import FakeAms2Server
 from tests.helpers import make_app, wait_for
+from wots_tui.domain.admin import AdminError
 from wots_tui.domain.contacts import Contact
 from wots_tui.domain.events import Publish, SourceStale
 from wots_tui.domain.models import (
@@ -341,6 +342,30 @@ async def test_a_kick_reaches_the_server_only_after_y_with_the_ban_chosen(server
         await wait_for(pilot, lambda: server.kicks == [(refids["ana"], 600)])
         await wait_for(pilot, lambda: told(app, "Ana Souza: kicked, banned for 10 min"))
         assert app.screen is app.live
+
+
+async def test_a_driver_who_rejoined_while_the_kick_was_asked_is_not_kicked_by_another_id(
+        server: FakeAms2Server, tmp_path: Path):
+    refids = grid(server)
+    async with on_server(server, tmp_path) as (app, pilot):
+        cursor_to(app, "Ana Souza")
+        await pilot.press("K")
+        await wait_for(pilot, lambda: isinstance(app.screen, KickModal))
+        server.session.leave(refids["ana"])
+        rejoined = server.session.join("Ana Souza", ANA_STEAM, refid=33999)
+        server.session.state(server.session.add_car(rejoined, position=2), "Racing")
+        key = next(row.key for row in app.engine.board.rows if row.name == "Ana Souza")
+        await wait_for(pilot, lambda: _ref_id(app, key) == 33999, tries=500)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: told(app, "Ana Souza rejoined the server since: nothing was sent"))
+        assert server.kicks == []
+
+
+def _ref_id(app: WotsApp, key: tuple[str, int]) -> int | None:
+    try:
+        return app.engine.admin_target(key)
+    except AdminError:
+        return None
 
 
 async def test_esc_on_either_confirmation_sends_nothing(server: FakeAms2Server, tmp_path: Path):

@@ -129,7 +129,7 @@ class LiveScreen(DriverActions):
 
         def send(message: str | None) -> None:
             if message is not None:
-                self._run_admin(self.engine.send_chat(message, key), name)
+                self._run_admin(self.engine.send_chat(message, key, ref_id), name)
 
         self.app.push_screen(MessageModal(name, ref_id), send)
 
@@ -152,14 +152,15 @@ class LiveScreen(DriverActions):
 
         def kick(ban: Ban | None) -> None:
             if ban is not None:
-                self._run_admin(self.engine.kick(key, ban), name)
+                self._run_admin(self.engine.kick(key, ban, ref_id), name)
 
         self.app.push_screen(KickModal(name, ref_id), kick)
 
     def _admin_target(self, done: str) -> tuple[tuple[Key, str], int] | None:
-        """The key and name of the driver under the cursor and their server id (for the confirmation to show
-        the exact request), when an admin action may be `done` to them (kicked, messaged). Else None, said in
-        one line: the login has no admin access, the racer's own row, an AI car, a driver who left."""
+        """The key and name of the driver under the cursor and their server id (the confirmation shows the exact
+        request, and the engine sends to that id or refuses), when an admin action may be `done` to them
+        (kicked, messaged). Else None, said in one line: the login has no admin access, the racer's own row,
+        an AI car, a driver who left."""
         if (refusal := self.engine.admin_refusal) is not None:
             self.notify(refusal, severity="warning", timeout=4)
             return None
@@ -170,7 +171,7 @@ class LiveScreen(DriverActions):
             self.notify("That is you: pick another driver's row", severity="warning", timeout=3)
             return None
         try:  # the engine's own refusals: an AI car, a driver no longer in the session
-            ref_id = self.engine._admin_target(row.key, done)[1]  # until Engine.ref_id (asked for)
+            ref_id = self.engine.admin_target(row.key, done)
         except AdminError as error:
             self.notify(str(error), severity="warning", timeout=4)
             return None

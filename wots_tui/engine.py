@@ -255,9 +255,6 @@ class Engine:
             raise AdminError(f"{driver.name} rejoined the server since: nothing was sent, try again")
         return driver.ref_id
 
-    def _admin_target(self, key: Key, done: str) -> tuple[Admin, int]:  # TODO(me): remove once live.py uses admin_target
-        return self._admin(), self.admin_target(key, done)
-
     def _admin(self) -> Admin:
         refusal = self.admin_refusal
         admin = self._source.admin

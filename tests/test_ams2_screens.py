@@ -230,9 +230,40 @@ async def test_the_prompt_goes_away_by_itself_and_esc_dismisses_it(tmp_path: Pat
         await pilot.press("escape")
         await pilot.pause()
         assert not prompt(app).display and app.screen is app.live
+        cursor_to(app, "Racer Self")
         await pilot.press("plus")  # on the cursor's driver (the racer's own row: refused), not Ben
-        await pilot.pause()
+        await wait_for(pilot, lambda: told(app, "That is you"))
         assert await app.engine.record(DRIVERS[BEN].key) is None
+
+
+async def test_the_palette_rates_the_cursors_driver_even_while_the_prompt_shows(tmp_path: Path):
+    app, source = hand_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await showing(pilot, source, snapshot())
+        await showing(pilot, source, snapshot(touch(1, RACER, ANA), tick=2))
+        assert prompt(app).offered is not None
+        cursor_to(app, "Ben Okafor")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Rate Ben Okafor up")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: told(app, "Ben Okafor: rated"))
+        assert (await app.engine.record(DRIVERS[BEN].key)).rating == 1
+        assert await app.engine.record(DRIVERS[ANA].key) is None and prompt(app).offered is not None
+
+
+async def test_a_new_session_takes_the_last_sessions_prompt_down(tmp_path: Path):
+    app, source = hand_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await showing(pilot, source, snapshot())
+        await showing(pilot, source, snapshot(touch(1, RACER, ANA), tick=2))
+        assert prompt(app).offered is not None
+        await showing(pilot, source, snapshot(tick=3, facts=replace(FACTS, meeting="lobby:Race2:2")))
+        assert prompt(app).offered is None and not prompt(app).display
+        cursor_to(app, "Ben Okafor")
+        await pilot.press("minus")  # now the cursor's driver, not Ana of the session before
+        await wait_for(pilot, lambda: told(app, "Ben Okafor: rated"))
+        assert await app.engine.record(DRIVERS[ANA].key) is None
 
 
 async def test_the_card_lists_the_drivers_contacts_this_session(tmp_path: Path):
@@ -344,6 +375,18 @@ async def test_a_kick_reaches_the_server_only_after_y_with_the_ban_chosen(server
         assert app.screen is app.live
 
 
+async def test_enter_kicks_too_and_a_second_enter_does_not_close_the_screen_under_it(server: FakeAms2Server, tmp_path: Path):
+    refids = grid(server)
+    async with on_server(server, tmp_path) as (app, pilot):
+        cursor_to(app, "Ben Okafor")
+        await pilot.press("K")
+        await wait_for(pilot, lambda: isinstance(app.screen, KickModal))
+        await pilot.press("enter", "enter")
+        await wait_for(pilot, lambda: server.kicks == [(refids["ben"], None)])
+        await pilot.pause(0.2)
+        assert app.screen is app.live and len(server.kicks) == 1
+
+
 async def test_a_driver_who_rejoined_while_the_kick_was_asked_is_not_kicked_by_another_id(
         server: FakeAms2Server, tmp_path: Path):
     refids = grid(server)
@@ -431,6 +474,14 @@ async def test_ai_rows_and_the_racers_own_row_are_refused_before_any_confirmatio
         await pilot.pause()
         assert app.screen is app.live and told(app, "That is you")
         assert server.kicks == [] and server.chats == []
+
+
+async def test_the_palette_offers_no_message_or_kick_without_admin_access(server: FakeAms2Server, tmp_path: Path):
+    grid(server)
+    async with on_server(server, tmp_path, user="viewer", password="viewer-pw") as (app, pilot):
+        titles = [command.title for command in app.get_system_commands(app.live)]
+        assert not any(title.lower().startswith(("message", "kick")) for title in titles), titles
+        assert not any("contact prompt" in title or "touched" in title for title in titles)  # no prompt up
 
 
 async def test_a_viewer_login_has_no_admin_keys_and_a_press_says_why(server: FakeAms2Server, tmp_path: Path):

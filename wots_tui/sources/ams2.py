@@ -21,6 +21,7 @@ from typing import Any
 from wots_tui.domain.admin import AdminError, Ban
 from wots_tui.domain.events import Publish, SourceStale, SourceWaiting
 from wots_tui.domain.models import SessionFacts
+from wots_tui.domain.wording import sentence
 from wots_tui.sources.ams2_follow import ServerFollower
 from wots_tui.sources.ams2_http import Ams2Http, Ams2Problem
 
@@ -81,7 +82,7 @@ class Ams2Source:
                     said = ""
                     self._follow(publish, stop)
                 except Ams2Problem as problem:
-                    line = _sentence(str(problem))
+                    line = sentence(str(problem))
                     if line != said:
                         log.warning("%s", line)
                     said = line
@@ -151,8 +152,5 @@ class Ams2Admin:
             try:
                 self._http.get(path, **params)
             except Ams2Problem as problem:
-                raise AdminError(_sentence(str(problem))) from None
+                raise AdminError(sentence(str(problem))) from None
 
-
-def _sentence(line: str) -> str:
-    return line[:1].upper() + line[1:]

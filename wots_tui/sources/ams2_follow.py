@@ -17,6 +17,7 @@ from typing import Any
 from wots_tui.domain.contacts import ContactLog
 from wots_tui.domain.models import SessionSnapshot
 from wots_tui.domain.notebook import Key
+from wots_tui.domain.wording import sentence
 from wots_tui.sources.ams2_http import Ams2Http, BadAnswer, LevelTooLow, LoginRefused
 from wots_tui.sources.ams2_log import EventLog
 from wots_tui.sources.ams2_session import Names, Status, read_status
@@ -88,7 +89,7 @@ class ServerFollower:
             self._http.get("api/session/set_next_attributes")
         except (LoginRefused, LevelTooLow):
             who = self._http.who
-            return f"{who[:1].upper()}{who[1:]} has no admin access (a viewer's): messages and kicks are off"
+            return f"{sentence(who)} has no admin access (a viewer's): messages and kicks are off"
         except BadAnswer:
             pass
         return None

@@ -11,7 +11,9 @@ from textual.screen import ModalScreen, Screen
 
 from wots_tui.domain.board import Board
 from wots_tui.domain.models import LinkState
+from wots_tui.domain.wording import sentence
 from wots_tui.engine import Engine, Notice
+from wots_tui.ui.screens.base import EngineScreen
 from wots_tui.ui.screens.driver_actions import DRIVER_ACTIONS, DriverActions
 from wots_tui.ui.screens.editors import QuitConfirm
 from wots_tui.ui.screens.help import HelpScreen
@@ -81,7 +83,7 @@ class WotsApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit; while a session is live, only after `q` again (or y): a stray key must not close it mid-race."""
-        if self.engine.board.link is not LinkState.CONNECTED or isinstance(self.screen, QuitConfirm):
+        if self.engine.board.link is LinkState.WAITING or isinstance(self.screen, QuitConfirm):
             self.exit()
             return
 
@@ -148,13 +150,14 @@ class WotsApp(App[None]):
 
     def _key_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Each key of `screen` (and of its focused widget) by the name its binding gives it."""
-        offered: set[str] = set(NAMED_ELSEWHERE)
+        hidden = screen.palette_hides() if isinstance(screen, EngineScreen) else frozenset()
+        offered: set[str] = set(NAMED_ELSEWHERE) | hidden
         for node, binding, enabled, tooltip in screen.active_bindings.values():
             if not enabled or not binding.description or binding.action in offered:
                 continue
             offered.add(binding.action)
             title = (tooltip or binding.description)
-            yield SystemCommand(title[:1].upper() + title[1:], f"key {self.get_key_display(binding)}",
+            yield SystemCommand(sentence(title), f"key {self.get_key_display(binding)}",
                                 partial(self.run_action_on, node, binding.action))
 
     def run_action_on(self, node: DOMNode, action: str) -> None:

@@ -6,6 +6,8 @@ They only ask: the live screen sends what they return, through the engine.
 
 from __future__ import annotations
 
+from typing import Generic, TypeVar
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,18 +17,31 @@ from textual.widgets import Input, Label, Static
 
 from wots_tui.domain.admin import BANS, MAX_CHAT, Ban, chat_request, kick_request
 
-CANCEL = Binding("escape", "cancel", "Cancel", key_display="esc", tooltip="close it: nothing is sent")
+NOTHING_SENT = Binding("escape", "cancel", "Cancel", key_display="esc", tooltip="close it: nothing is sent")
+Answer = TypeVar("Answer")
+
+
+class Confirmation(ModalScreen[Answer], Generic[Answer]):
+    """What both confirmations share: Esc sends nothing, and an answer is given once (a second Enter that
+    arrives while the first closes the dialog must not close the screen under it)."""
+
+    def answer(self, value: Answer | None) -> None:
+        if self.is_current:
+            self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.answer(None)
 
 
 def _request_line(request: str) -> Text:
     return Text.assemble(("sends  ", "dim"), (request, "bold"))
 
 
-class MessageModal(ModalScreen[str | None]):
+class MessageModal(Confirmation[str | None]):
     """One chat line to a driver (`ref_id`) or to everyone on the server (None); Enter sends, Esc cancels.
     Returns the message, stripped, or None."""
 
-    BINDINGS = [CANCEL]
+    BINDINGS = [NOTHING_SENT]
 
     def __init__(self, to: str | None, ref_id: int | None) -> None:
         super().__init__()
@@ -64,13 +79,10 @@ class MessageModal(ModalScreen[str | None]):
         if not self.message:
             self.notify("Type the message first: an empty line is not sent", severity="warning", timeout=3)
             return
-        self.dismiss(self.message)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.answer(self.message)
 
 
-class KickModal(ModalScreen[Ban | None]):
+class KickModal(Confirmation[Ban | None]):
     """Kick one driver, with a temporary ban chosen with ← → (none by default); y or Enter kicks, Esc cancels.
     There is no text field, so `y` always confirms. Returns the ban chosen, or None."""
 
@@ -78,7 +90,7 @@ class KickModal(ModalScreen[Ban | None]):
         Binding("y,enter", "confirm", "Kick", key_display="y", tooltip="kick them, with the ban chosen"),
         Binding("left", "ban(-1)", "Shorter ban", key_display="←", tooltip="a shorter ban"),
         Binding("right", "ban(1)", "Longer ban", key_display="→", tooltip="a longer ban"),
-        CANCEL,
+        NOTHING_SENT,
     ]
 
     def __init__(self, name: str, ref_id: int) -> None:
@@ -110,7 +122,4 @@ class KickModal(ModalScreen[Ban | None]):
         self.query_one("#admin-request", Static).update(_request_line(kick_request(self.ref_id, self.ban)))
 
     def action_confirm(self) -> None:
-        self.dismiss(self.ban)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.answer(self.ban)

@@ -23,3 +23,7 @@ class EngineScreen(Screen):
     @property
     def engine(self) -> Engine:
         return self.app.engine  # type: ignore[attr-defined]
+
+    def palette_hides(self) -> frozenset[str]:
+        """Actions of this screen's keys the command palette leaves out now (keys that would only refuse)."""
+        return frozenset()

@@ -11,6 +11,7 @@ from textual.screen import Screen
 
 from wots_tui.domain.board import BoardRow
 from wots_tui.domain.notebook import Catalogue, Key, NoteRecord
+from wots_tui.domain.sightings import AiCar
 from wots_tui.ui.screens.base import EngineScreen
 from wots_tui.ui.screens.driver_card import DriverCard, contact_lines
 from wots_tui.ui.screens.editors import NoteEditor, TextPrompt
@@ -55,12 +56,22 @@ class DriverActions(EngineScreen):
     async def _record(self, key: Key, name: str) -> NoteRecord:
         return await self.engine.record_or_blank(key, name)
 
+    async def edit(self, key: Key, name: str, **changes: Any) -> NoteRecord | None:
+        """One edit of a driver's entry (None when refused); the engine's refusal (an AI car has no entry) is
+        one line, never a traceback."""
+        try:
+            return await self.engine.edit(key, **changes)
+        except AiCar as refusal:
+            self.notify(str(refusal), severity="warning", timeout=3)
+            return None
+
+    async def rate(self, key: Key, name: str, rating: int) -> None:
+        if await self.edit(key, name, rating=rating) is not None:
+            self.notify(f"{name}: rated {RATING_WORDS[rating]}", timeout=2)
+
     async def action_rate(self, rating: int) -> None:
-        if (chosen := self.selected()) is None:
-            return
-        key, name = chosen
-        await self.engine.edit(key, rating=rating)
-        self.notify(f"{name}: rated {RATING_WORDS[rating]}", timeout=2)
+        if (chosen := self.selected()) is not None:
+            await self.rate(*chosen, rating)
 
     async def action_tag(self, hotkey: int) -> None:
         if self.selected() is None:
@@ -75,7 +86,11 @@ class DriverActions(EngineScreen):
         if (chosen := self.selected()) is None or (tag := self.engine.catalogue.get(tag_id)) is None:
             return
         key, name = chosen
-        record = await self.engine.toggle_tag(key, tag.id)
+        try:
+            record = await self.engine.toggle_tag(key, tag.id)
+        except AiCar as refusal:
+            self.notify(str(refusal), severity="warning", timeout=3)
+            return
         state = "tagged" if tag.id in record.tag_ids else "untagged"
         self.notify(f"{name}: {state} {tag.icon} {tag.name}", timeout=2)
 
@@ -93,7 +108,7 @@ class DriverActions(EngineScreen):
 
         async def save(text: str | None) -> None:
             if text is not None:
-                await self.engine.edit(key, **{field: text})
+                await self.edit(key, name, **{field: text})
 
         self.app.push_screen(dialog(name, getattr(await self._record(key, name), field)), save)
 
@@ -106,8 +121,7 @@ class DriverActions(EngineScreen):
         met = await self.engine.sightings_of(key)
 
         async def save(changes: dict[str, Any] | None) -> None:
-            if changes:
-                await self.engine.edit(key, **changes)
+            if changes and await self.edit(key, name, **changes) is not None:
                 self.notify(f"{name}: saved", timeout=2)
 
         contacts = contact_lines(self.engine.board, row.car_idx) if row is not None else []

@@ -15,9 +15,10 @@ from wots_tui.domain.admin import AdminError, Ban
 from wots_tui.domain.board import Board, SortOrder, filter_rows, sort_rows, waiting_board
 from wots_tui.domain.models import CarClass, LinkState
 from wots_tui.domain.notebook import Key
+from wots_tui.domain.wording import sentence
 from wots_tui.ui.screens.admin import KickModal, MessageModal
 from wots_tui.ui.screens.base import SCREEN_KEYS
-from wots_tui.ui.screens.driver_actions import DRIVER_KEYS, RATING_WORDS, DriverActions
+from wots_tui.ui.screens.driver_actions import DRIVER_KEYS, DriverActions
 from wots_tui.ui.widgets.contact_prompt import ContactPrompt, NewContacts
 from wots_tui.ui.widgets.driver_board import DriverBoard
 from wots_tui.ui.widgets.footer import FittingFooter
@@ -25,6 +26,10 @@ from wots_tui.ui.widgets.session_header import SessionHeader, Statuses, on_serve
 
 log = logging.getLogger(__name__)
 
+ANSWER_KEYS = (  # before the driver keys: while the prompt shows, + and - answer it (check_action), else they rate
+    Binding("plus,equals_sign", "answer_prompt(1)", "▲", show=False, tooltip="rate the driver you touched up ▲"),
+    Binding("minus", "answer_prompt(-1)", "▼", show=False, tooltip="rate the driver you touched down ▼"),
+)
 ADMIN_KEYS = (
     Binding("M", "message", "Message", key_display="M", tooltip="message the driver (server admins)"),
     Binding("K", "kick", "Kick", key_display="K", tooltip="kick the driver (server admins)"),
@@ -34,11 +39,12 @@ ADMIN_KEYS = (
 def waiting_text(message: str, hint: str) -> str:
     """What the waiting screen says: why there is nothing to show (a file that is not a memory map, say), then
     what the racer can do (the source's hint)."""
-    return f"{message[:1].upper()}{message[1:]}\n\n{hint}" if message else hint
+    return f"{sentence(message)}\n\n{hint}" if message else hint
 
 
 class LiveScreen(DriverActions):
     BINDINGS = [
+        *ANSWER_KEYS,
         *DRIVER_KEYS,
         *ADMIN_KEYS,
         Binding("escape", "dismiss_prompt", "Dismiss", show=False, tooltip="dismiss the contact prompt"),
@@ -84,8 +90,12 @@ class LiveScreen(DriverActions):
         if self.class_filter is not None and self.class_filter not in board.classes:
             self.class_filter = None
         offer = self._contacts.offer(board)
-        if offer is not None and self.is_mounted:
-            self.query_one(ContactPrompt).show_offer(offer)
+        if self.is_mounted and (offer is not None or self._contacts.new_session):
+            prompt = self.query_one(ContactPrompt)
+            if offer is not None:
+                prompt.show_offer(offer)
+            else:
+                prompt.withdraw()  # a driver of the session before is not the one to rate now
         if self.is_current:
             self._render_board()
 
@@ -106,16 +116,24 @@ class LiveScreen(DriverActions):
             return None
         return row.key, row.name
 
-    async def action_rate(self, rating: int) -> None:
-        """While the contact prompt shows, + and - rate the driver it names (not the cursor's) and close it."""
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """+ and - answer the contact prompt only while it shows; Esc dismisses it only then (else Esc is free)."""
+        if action in ("answer_prompt", "dismiss_prompt"):
+            return self.is_mounted and self.query_one(ContactPrompt).offered is not None
+        return True
+
+    def palette_hides(self) -> frozenset[str]:
+        """M and K are left out of the palette while admin actions cannot be done."""
+        return frozenset({"message", "kick"}) if self.engine.admin_refusal is not None else frozenset()
+
+    async def action_answer_prompt(self, rating: int) -> None:
+        """Rate the driver the contact prompt names (not the cursor's), and close it."""
         prompt = self.query_one(ContactPrompt)
         offered = prompt.offered
-        if offered is None or rating == 0:
-            await super().action_rate(rating)
+        if offered is None:
             return
         prompt.withdraw()
-        await self.engine.edit(offered.key, rating=rating)
-        self.notify(f"{offered.name}: rated {RATING_WORDS[rating]}", timeout=2)
+        await self.rate(offered.key, offered.name, rating)
 
     def action_dismiss_prompt(self) -> None:
         self.query_one(ContactPrompt).withdraw()
@@ -166,6 +184,7 @@ class LiveScreen(DriverActions):
             return None
         row = self.query_one(DriverBoard).cursor_row
         if row is None:
+            self.notify("No driver under the cursor", severity="warning", timeout=3)
             return None
         if row.is_player:
             self.notify("That is you: pick another driver's row", severity="warning", timeout=3)

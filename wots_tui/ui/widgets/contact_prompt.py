@@ -41,10 +41,14 @@ class NewContacts:
     def __init__(self) -> None:
         self._session: tuple[object, ...] | None = None
         self._seen = 0
+        self.new_session = False  # the last Board offered was of another session than the one before
 
     def offer(self, board: Board) -> Offer | None:
-        """The newest new contact of the racer's car with another human car, as an offer to rate them."""
+        """The newest new contact of the racer's car with another human car, as an offer to rate them.
+
+        Cheap when nothing is new (every Board asks): a tuple and two numbers compared."""
         facts = board.facts
+        self.new_session = False
         if facts is None:
             return None
         session = (facts.session_id, facts.session_num, facts.meeting)
@@ -52,9 +56,12 @@ class NewContacts:
         first_sight = self._session is None
         if session != self._session or newest < self._seen:
             self._seen = newest if first_sight else 0
+            self.new_session = not first_sight
             self._session = session
+        if newest <= self._seen:
+            return None
         fresh = [c for c in board.contacts if c.serial > self._seen]
-        self._seen = max(self._seen, newest)
+        self._seen = newest
         player = next((row for row in board.rows if row.is_player), None)
         if player is None:
             return None

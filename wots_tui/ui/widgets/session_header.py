@@ -17,6 +17,7 @@ from textual.widget import Widget
 
 from wots_tui.domain.board import Board, SortOrder
 from wots_tui.domain.models import CarClass, LinkState, Platform
+from wots_tui.domain.wording import sentence
 from wots_tui.ui.widgets.row_table import ellipsis
 
 Statuses = Sequence[tuple[str, bool]]  # a service's few words for the header, and whether it runs
@@ -68,11 +69,7 @@ def drivers_shown(shown: int, player_shown: bool, ai: int = 0) -> str:
 
 def on_server(board: Board) -> bool:
     """A dedicated server's session (AMS2): it has a name of its own, and admin actions may be offered."""
-    return any(row.key[0] == Platform.AMS2.value for row in board.rows)
-
-
-def _sentence(words: str) -> str:
-    return words[:1].upper() + words[1:]
+    return bool(board.rows) and board.rows[0].key[0] == Platform.AMS2.value  # one session, one platform
 
 
 class SessionHeader(Widget):
@@ -123,7 +120,7 @@ class SessionHeader(Widget):
         facts = board.facts
         stale = board.link is LinkState.STALE
         if board.link is LinkState.WAITING or facts is None:
-            waiting = Fact("◌ " + (_sentence(board.link_message) or "Waiting"), "bold", 9)
+            waiting = Fact("◌ " + (sentence(board.link_message) or "Waiting"), "bold", 9)
             return fit_line([waiting, *service_facts], width)
         first = [
             Fact(facts.track_name or "Unknown track", "bold", 9),
@@ -142,7 +139,7 @@ class SessionHeader(Widget):
             for i, car_class in enumerate(board.classes) if car_class.name in board.sof
         ]
         second = [
-            Fact(f"⚠ {_sentence(board.link_message) or 'Lost the sim'}", WARN, 10) if stale else None,
+            Fact(f"⚠ {sentence(board.link_message) or 'Lost the sim'}", WARN, 10) if stale else None,
             Fact(facts.session_name, "bold", 8) if facts.session_name and on_server(board) else None,
             *(sof if len(sof) > 1 else []),
             Fact(admin_note, "dim", 0) if admin_note else None,

@@ -13,7 +13,7 @@ from datetime import UTC
 from pathlib import Path
 
 import pytest
-from helpers import engine_on, until
+from helpers import engine_on, make_app, until, wait_for
 
 from wots_tui.domain.contacts import IncidentRises, incident_contact
 from wots_tui.domain.events import SourceEvent, SourceWaiting
@@ -22,7 +22,9 @@ from wots_tui.sources.fakesim.incidents import FRAME, NEAR, Incident
 from wots_tui.sources.fakesim.race import ScriptedRace
 from wots_tui.sources.fakesim.sim import FakeSim, Scenario
 from wots_tui.sources.fakesim.weekend import ScriptedWeekend
+from wots_tui.sources.factory import SourceSpec
 from wots_tui.sources.iracing import FileConnector, IRacingSource
+from wots_tui.ui.widgets.contact_prompt import ContactPrompt
 
 RACE = ScriptedRace()
 INCIDENTS = RACE.incidents.incidents
@@ -231,3 +233,23 @@ def test_rises_of_one_moment_add_up_and_a_later_one_starts_afresh():
     assert rises.add(2, 101.0) == 2
     assert rises.add(2, 104.0) == 2  # seconds later: another incident, not the same one
     assert rises.add(1, 99.0) == 1  # sim time went back (a replay, a new session): afresh
+
+
+# The prompt on iRacing: the app on the fake sim's live file, a 4x beside a car, + rates that car's driver
+
+
+async def test_the_app_on_the_fake_sim_offers_to_rate_the_car_the_racer_touched(tmp_path: Path):
+    sim = _sim(tmp_path / "live.irsdk", CONTACT.at - 4.0)
+    app = make_app(SourceSpec.of("file", path=sim.path), tmp_path)
+    touched = next(e for e in RACE.entries if e.car_idx == CONTACT.near_idx)
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            prompt = app.live.query_one(ContactPrompt)
+            await wait_for(pilot, lambda: prompt.offered is not None, tries=1500)
+            assert prompt.offered.name == touched.name and prompt.display
+            await pilot.press("plus")
+            await wait_for(pilot, lambda: prompt.offered is None)
+            record = await app.engine.record(("iracing", touched.cust_id))
+            assert record is not None and record.rating == 1
+    finally:
+        sim.stop()

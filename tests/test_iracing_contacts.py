@@ -18,11 +18,11 @@ from helpers import engine_on, make_app, until, wait_for
 from wots_tui.domain.contacts import IncidentRises, incident_contact
 from wots_tui.domain.events import SourceEvent, SourceWaiting
 from wots_tui.domain.models import SessionSnapshot
+from wots_tui.sources.factory import SourceSpec
 from wots_tui.sources.fakesim.incidents import FRAME, NEAR, Incident
 from wots_tui.sources.fakesim.race import ScriptedRace
 from wots_tui.sources.fakesim.sim import FakeSim, Scenario
 from wots_tui.sources.fakesim.weekend import ScriptedWeekend
-from wots_tui.sources.factory import SourceSpec
 from wots_tui.sources.iracing import FileConnector, IRacingSource
 from wots_tui.ui.widgets.contact_prompt import ContactPrompt
 

@@ -58,7 +58,7 @@ DRIVERS = (
     _driver(AI, -3, "Nina Petrova", "90", ai=True),
 )
 FACTS = SessionFacts(track_name="Interlagos GP", session_type="Race", session_name="WOTS League",
-                     session_state="racing", session_phase="Green", session_id=1, meeting="lobby:Race1:1")
+                     session_state="racing", session_id=1, meeting="lobby:Race1:1")
 
 
 def snapshot(*contacts: Contact, tick: int = 1, facts: SessionFacts = FACTS) -> SessionSnapshot:
@@ -303,7 +303,7 @@ async def test_a_stale_link_says_why_while_the_rows_stay(tmp_path: Path):
     async with app.run_test(size=(80, 24)) as pilot:
         await showing(pilot, source, snapshot())
         header = str(app.live.query_one("#session-header").render())
-        assert "WOTS League" in header and "Green" in header
+        assert "WOTS League" in header and "Race · racing" in header
         await showing(pilot, source, SourceStale("server not answering; showing the last session, reconnecting"))
         assert app.live.board.link is LinkState.STALE
         header = str(app.live.query_one("#session-header").render())

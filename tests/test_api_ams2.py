@@ -86,7 +86,7 @@ def ams2_session(contacts: tuple[Contact, ...] = CONTACTS, meeting: str = "10977
                  session_id: int = 1) -> SessionSnapshot:
     """A race on an AMS2 server, three humans and two AI cars in running order, no car the racer's own."""
     facts = SessionFacts(track_name="Interlagos", session_type="Race", session_name="Race1", session_state="racing",
-                         session_id=session_id, session_phase="Green", meeting=meeting)
+                         session_id=session_id, meeting=meeting)
     cars = {d.car_idx: CarState(d.car_idx, position=place, lap=3) for place, d in enumerate(DRIVERS, start=1)}
     return SessionSnapshot(facts, DRIVERS, cars, tick=tick, contacts=contacts)
 

@@ -118,7 +118,6 @@ class SessionFacts:
     official: bool = False
     session_time: float = 0.0
     player_incidents: int | None = None
-    session_phase: str = ""  # a server's phase of the stage (AMS2: PreRace, CountDown, Green, ...)
     meeting: str = ""  # what "met once" counts, where the source names it itself (AMS2: lobby id + stage start)
 
     @property

@@ -120,7 +120,6 @@ class Status:
             session_type=session_type(self.stage),
             session_name=self.server_name,
             session_state=_session_state(str(attrs.get("SessionState") or ""), str(attrs.get("SessionPhase") or "")),
-            session_phase=str(attrs.get("SessionPhase") or ""),
             session_num=_stage_number(self.stage),
             session_id=_int(self.lobby_id) or 0,
             session_time=self.elapsed,
@@ -215,12 +214,17 @@ def _lobby_driver(member: Member) -> Driver:
                   platform=Platform.AMS2, ref_id=member.refid)
 
 
+PHASES = {"Green": "racing", "CountDown": "countdown", "CountDownWait": "countdown", "PreCountDownSync": "pre-race",
+          "PreRace": "pre-race"}
+
+
 def _session_state(state: str, phase: str) -> str:
-    """The session's state in iRacing's words where they match (the Board treats "checkered" as the flag out)."""
+    """The session's state and, on track, its phase, in iRacing's words where they match ("racing"; the Board
+    treats "checkered" as the flag out)."""
     if state == "PostRace":
         return "checkered"
     if state == "Race":
-        return {"Green": "racing", "CountDown": "countdown", "CountDownWait": "countdown"}.get(phase, phase.lower())
+        return PHASES.get(phase, "on track")
     return state.lower()
 
 

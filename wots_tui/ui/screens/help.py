@@ -30,6 +30,7 @@ SHARED_ACTIONS = {
     "page": "move by a page",
     "cursor_to": "to the first, the last row",
     "rate": "rate the driver under the cursor up, down, neutral",
+    "answer_prompt": "after a contact, while its prompt shows: rate the driver you touched up, down",
     "tag": "add or remove the tag on that key (the tags screen, F3, sets the keys)",
     "note": "write a note on the driver under the cursor",
     "nickname": "set a nickname for them",

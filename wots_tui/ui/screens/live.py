@@ -27,7 +27,8 @@ from wots_tui.ui.widgets.session_header import SessionHeader, Statuses, on_serve
 log = logging.getLogger(__name__)
 
 ANSWER_KEYS = (  # before the driver keys: while the prompt shows, + and - answer it (check_action), else they rate
-    Binding("plus,equals_sign", "answer_prompt(1)", "▲", show=False, tooltip="rate the driver you touched up ▲"),
+    Binding("plus,equals_sign", "answer_prompt(1)", "▲", key_display="+", show=False,
+            tooltip="rate the driver you touched up ▲"),
     Binding("minus", "answer_prompt(-1)", "▼", show=False, tooltip="rate the driver you touched down ▼"),
 )
 ADMIN_KEYS = (

@@ -150,8 +150,8 @@ class DriverBoard(RowTable[BoardRow]):
     def show_board(self, rows: tuple[BoardRow, ...] | list[BoardRow], classes: int, cursor: int | None = None) -> None:
         """Show `rows` of a session with `classes` car classes. A column shows only when some row shown has
         something in it (never an empty column): CP with two classes or more, Nick, H2H (someone raced
-        before), the contacts (Cx) and the sector (S) where the sim reports them, #, iR and ±iR, Lic (an
-        AMS2 server has none of these, and its other columns get the room)."""
+        before), the contacts (Cx) and the sector (S) where the sim reports them, #, Gap (more than a leader's
+        0), iR and ±iR, Lic (an AMS2 server has none of these, and its other columns get the room)."""
         hidden = {label for label, shows in _SOMETIMES.items() if not any(shows(row) for row in rows)}
         if classes < 2:
             hidden.add("CP")
@@ -161,6 +161,7 @@ class DriverBoard(RowTable[BoardRow]):
 
 _SOMETIMES: dict[str, Callable[[BoardRow], object]] = {  # a column shown only when some row has this
     "#": lambda row: row.car_number,
+    "Gap": lambda row: row.gap_seconds or row.gap_laps,  # a leader's 0 alone is no gap (an AMS2 race has none)
     "Nick": lambda row: row.notebook and row.notebook.nickname,
     "H2H": lambda row: row.head_to_head,
     "Cx": lambda row: row.contacts,

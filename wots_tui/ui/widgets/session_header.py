@@ -127,7 +127,6 @@ class SessionHeader(Widget):
             Fact(facts.track_config, keep=1, lead="  ") if facts.track_config else None,
             Fact(facts.session_type or "Session", "bold", 8),
             Fact(facts.session_state, keep=4, lead=" · ") if facts.session_state else None,
-            Fact(facts.session_phase, keep=4, lead=" · ") if facts.session_phase else None,
             Fact(_clock(facts.session_time), keep=7, lead=" · "),
             Fact("official", "#4ade80", 3, " · ") if facts.official else None,
             Fact(f"Inc {facts.player_incidents}x", keep=5) if facts.player_incidents is not None else None,

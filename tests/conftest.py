@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import pytest_textual_snapshot
+
+from tests.fakes.ams2_server import FakeAms2Server
 
 os.environ["TZ"] = "UTC"  # dates on screen are local: make snapshots the same on every machine
 time.tzset()
@@ -30,3 +33,14 @@ def _platform_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     home = tmp_path_factory.mktemp("home")
     for name in ("user_config_dir", "user_log_dir", "user_cache_dir", "user_data_dir"):
         monkeypatch.setattr(f"platformdirs.{name}", lambda *a, _n=name, **k: str(home / _n))
+
+
+@pytest.fixture(name="server")
+async def ams2_server() -> AsyncIterator[FakeAms2Server]:
+    """A fake AMS2 dedicated server on 127.0.0.1 (tests/fakes/ams2_server.py), idle until the test scripts it."""
+    fake = FakeAms2Server()
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()

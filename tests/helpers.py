@@ -15,7 +15,8 @@ import httpx
 from textual.pilot import Pilot
 
 from wots_tui.domain.board import Board
-from wots_tui.domain.models import LinkState
+from wots_tui.domain.events import Publish, SourceStale
+from wots_tui.domain.models import LinkState, SessionFacts, SessionSnapshot
 from wots_tui.domain.notebook import NoteRecord
 from wots_tui.engine import Engine
 from wots_tui.server import ApiServer
@@ -71,6 +72,7 @@ def store_history(database: Database, seats: dict[int, tuple[int, str]] | None =
     """The fake iRacing's member (the racer) and their four real races in `database`, with other drivers in
     real drivers' seats (stand-in id -> (cust_id, name)): a live roster's drivers, say, to race against."""
     from fakes import iracing_data
+
     from wots_tui.store.history import store_racer, store_result_bodies
 
     bodies = [iracing_data.with_drivers(race.body(), seats or {}) for race in iracing_data.real_races()]
@@ -191,3 +193,27 @@ def api_in_thread(
     finally:
         stop.set()
         thread.join(timeout=30)
+
+
+class HandSource:
+    """A source that publishes what the test hands it (`send`): snapshots made by hand, no thread of its own."""
+
+    label = "hand-made session"
+    hint = "Nothing handed over yet."
+    admin = None
+
+    def __init__(self) -> None:
+        self._publish: Publish | None = None
+
+    def start(self, publish: Publish) -> None:
+        self._publish = publish
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._publish = None
+
+    def meeting_key(self, facts: SessionFacts, at: datetime) -> str:
+        return facts.meeting
+
+    def send(self, event: SessionSnapshot | SourceStale) -> None:
+        assert self._publish is not None, "the engine has not started the source"
+        self._publish(event)

@@ -18,10 +18,10 @@ from textual.pilot import Pilot
 from textual.widgets._footer import FooterKey
 
 from tests.fakes.ams2_server import FakeAms2Server
-from tests.helpers import make_app, wait_for
+from tests.helpers import HandSource, make_app, wait_for
 from wots_tui.domain.admin import AdminError
 from wots_tui.domain.contacts import Contact
-from wots_tui.domain.events import Publish, SourceStale
+from wots_tui.domain.events import SourceStale
 from wots_tui.domain.models import (
     CarClass,
     CarState,
@@ -73,30 +73,6 @@ def snapshot(*contacts: Contact, tick: int = 1, facts: SessionFacts = FACTS) -> 
 
 def touch(serial: int, car: int, other: int | None, lap: int | None = 3, magnitude: int | None = 420) -> Contact:
     return Contact(serial, AT + timedelta(seconds=serial), car, other, lap, magnitude)
-
-
-class HandSource:
-    """A source that publishes what the test hands it (`send`), on the engine's loop."""
-
-    label = "hand-made session"
-    hint = "Nothing handed over yet."
-    admin = None
-
-    def __init__(self) -> None:
-        self._publish: Publish | None = None
-
-    def start(self, publish: Publish) -> None:
-        self._publish = publish
-
-    def stop(self, timeout: float = 2.0) -> None:
-        self._publish = None
-
-    def meeting_key(self, facts: SessionFacts, at: datetime) -> str:
-        return facts.meeting
-
-    def send(self, event: SessionSnapshot | SourceStale) -> None:
-        assert self._publish is not None, "the engine has not started the source"
-        self._publish(event)
 
 
 def hand_app(folder: Path) -> tuple[WotsApp, HandSource]:
@@ -317,16 +293,6 @@ async def test_a_stale_link_says_why_while_the_rows_stay(tmp_path: Path):
 HOST_STEAM, ANA_STEAM, BEN_STEAM = "76561197969382874", "76561198000000001", "76561198000000002"
 
 
-@pytest.fixture
-async def server() -> AsyncIterator[FakeAms2Server]:
-    fake = FakeAms2Server()
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.stop()
-
-
 def grid(fake: FakeAms2Server) -> dict[str, int]:
     """A race: the racer (the host), two other humans and an AI car (with the host's RefId), each racing."""
     session = fake.session
@@ -478,7 +444,7 @@ async def test_ai_rows_and_the_racers_own_row_are_refused_before_any_confirmatio
 
 async def test_the_palette_offers_no_message_or_kick_without_admin_access(server: FakeAms2Server, tmp_path: Path):
     grid(server)
-    async with on_server(server, tmp_path, user="viewer", password="viewer-pw") as (app, pilot):
+    async with on_server(server, tmp_path, user="viewer", password="viewer-pw") as (app, _):
         titles = [command.title for command in app.get_system_commands(app.live)]
         assert not any(title.lower().startswith(("message", "kick")) for title in titles), titles
         assert not any("contact prompt" in title or "touched" in title for title in titles)  # no prompt up

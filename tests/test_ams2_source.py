@@ -22,16 +22,6 @@ ANA_STEAM = "76561198000000001"
 BEN_STEAM = "76561198000000002"
 
 
-@pytest.fixture
-async def server() -> AsyncIterator[FakeAms2Server]:
-    fake = FakeAms2Server()
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.stop()
-
-
 def grid(fake: FakeAms2Server) -> dict[str, int]:
     """A running race: the host and two racers in cars, and an AI car (which carries the host's RefId)."""
     session = fake.session

@@ -16,12 +16,11 @@ from pathlib import Path
 import duckdb
 import httpx
 import pytest
-from helpers import SNAPSHOT_CLOCK, until
+from helpers import SNAPSHOT_CLOCK, HandSource, until
 from test_api_schema import assert_valid
 from test_api_stream import events, next_drivers
 
 from wots_tui.domain.contacts import Contact
-from wots_tui.domain.events import Publish
 from wots_tui.domain.models import (
     CarClass,
     CarState,
@@ -39,30 +38,6 @@ from wots_tui.store import Database
 GT4 = CarClass(1, "GT4", "#ffaa00")
 ANA, BRUNO, CAIO = 76561197969382874, 76561198011223345, 76561198099887763  # past 2^53: a JavaScript number rounds them
 AT = SNAPSHOT_CLOCK - timedelta(minutes=5)
-
-
-class HandSource:
-    """A source that publishes the snapshots a test hands it (the engine's Source, with no thread of its own)."""
-
-    label = "AMS2 by hand"
-    hint = "Hand the engine a snapshot."
-    admin = None
-
-    def __init__(self) -> None:
-        self._publish: Publish | None = None
-
-    def start(self, publish: Publish) -> None:
-        self._publish = publish
-
-    def stop(self, timeout: float = 2.0) -> None:
-        self._publish = None
-
-    def meeting_key(self, facts: SessionFacts, at: datetime) -> str:
-        return facts.meeting
-
-    def publish(self, snapshot: SessionSnapshot) -> None:
-        assert self._publish is not None, "the engine has not started the source"
-        self._publish(snapshot)
 
 
 def human(car_idx: int, steam_id: int, name: str) -> Driver:
@@ -110,7 +85,7 @@ async def ams2_api(folder: Path) -> AsyncIterator[tuple[Engine, HandSource, http
         server = ApiServer(engine, port=0)
         await server.start()
         try:
-            source.publish(ams2_session())
+            source.send(ams2_session())
             await until(lambda: engine.board.link is LinkState.CONNECTED and engine.drivers_seen == 3)
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}", timeout=5.0) as client:
                 yield engine, source, client
@@ -161,7 +136,7 @@ async def test_a_new_contact_reaches_the_documents_and_the_stream(tmp_path: Path
             first = await next_drivers(stream)
             assert [c["withName"] for c in first["drivers"][f"ams2:{CAIO}"]["contacts"]] == []
             touch = Contact(4, AT + timedelta(seconds=95), 3, 4, lap=4, magnitude=None)  # Caio and an AI car, no magnitude said
-            source.publish(ams2_session((*CONTACTS, touch), tick=2))
+            source.send(ams2_session((*CONTACTS, touch), tick=2))
             async with asyncio.timeout(5):
                 while not (second := await next_drivers(stream))["drivers"][f"ams2:{CAIO}"]["contacts"]:
                     pass  # a document of the same contacts, sent before the snapshot was accepted
@@ -220,7 +195,7 @@ async def test_an_ams2_session_answers_on_every_endpoint_within_the_schema(tmp_p
             assert_valid(path, await client.get(path))
         session = (await client.get("/api/session")).json()
         assert (session["trackName"], session["driverCount"]) == ("Interlagos", 5)
-        source.publish(replace(ams2_session(), player_car_idx=3, tick=3))  # the racer's own Steam id marks Caio's row
+        source.send(replace(ams2_session(), player_car_idx=3, tick=3))  # the racer's own Steam id marks Caio's row
         await until(lambda: any(r.is_player for r in engine.board.rows))
         drivers = assert_valid("/api/drivers", await client.get("/api/drivers"))["drivers"]
         assert f"ams2:{CAIO}" not in drivers and len(drivers) == 4

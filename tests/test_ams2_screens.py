@@ -252,13 +252,13 @@ async def test_the_card_lists_the_drivers_contacts_this_session(tmp_path: Path):
         await wait_for(pilot, lambda: isinstance(app.screen, DriverCard))
         text = str(app.screen.query_one("#card-contacts").render())
         assert text.splitlines() == ["19:30:06  lap 2    with Racer Self",
-                                     "19:30:07  lap 3    with the scenery  ·  magnitude 420"]
+                                     "19:30:07  lap 3    with the scenery  ·  force 420/1000"]
         await pilot.press("escape")
         cursor_to(app, "Nina Petrova")
         cursor_to(app, "Ben Okafor")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, DriverCard))
-        assert "with Racer Self  ·  magnitude 420" in str(app.screen.query_one("#card-contacts").render())
+        assert "with Racer Self  ·  force 420/1000" in str(app.screen.query_one("#card-contacts").render())
 
 
 async def test_a_card_with_no_contacts_has_no_contacts_part(tmp_path: Path):
@@ -461,6 +461,6 @@ async def test_a_viewer_login_has_no_admin_keys_and_a_press_says_why(server: Fak
         await pilot.press("K")
         await pilot.pause()
         assert app.screen is app.live
-        assert told(app, "has no admin access")
-        assert "no admin access" in str(app.live.query_one("#session-header").render())
+        assert told(app, "is a viewer's: messages and kicks need an admin login")
+        assert "need an admin login" in str(app.live.query_one("#session-header").render())
         assert server.kicks == []

@@ -114,7 +114,7 @@ async def test_the_log_is_read_on_after_the_ring_wraps_and_after_a_restart(tmp_p
             await until(lambda: len(engine.board.contacts) == 1)
             assert engine.board.contacts[0].reports == 1  # read once, not again
             server.session.restart()  # indices start again at 0, the session is gone
-            await until(lambda: engine.board.link is LinkState.WAITING)
+            await until(lambda: "session ended" in engine.board.link_message)  # its standings stay
             cars = grid(server)
             await until(lambda: len(engine.board.rows) == 4)
             server.session.impact(cars["host"], cars["ben"], 100)
@@ -145,8 +145,8 @@ async def test_a_viewer_sees_the_session_without_admin_and_a_guest_is_told_what_
     grid(server)
     async with engine_on(server, tmp_path, "viewer", "viewer-pw") as engine:
         await until(lambda: len(engine.board.rows) == 4)
-        assert "no admin access" in (engine.admin_refusal or "")
-        with pytest.raises(AdminError, match="no admin access"):
+        assert "need an admin login" in (engine.admin_refusal or "")
+        with pytest.raises(AdminError, match="need an admin login"):
             await engine.kick(row(engine, "Ana Souza").key)
         assert not server.kicks and not any("kick" in path for path in server.requests)
     async with engine_on(server, tmp_path / "guest", "guest", "guest-pw") as engine:
@@ -262,7 +262,7 @@ async def test_a_default_servers_401_for_a_public_login_names_both_reasons(serve
     server.level_refusal = 401  # a default server's reject-password rule
     async with engine_on(server, tmp_path, "guest", "guest-pw") as engine:
         message = await until(lambda: "refused" in engine.board.link_message and engine.board.link_message)
-        assert "a wrong password, or a login that sees only its public lists" in message
+        assert "check --ams2-password; if it is right, the login sees only the public lists" in message
 
 
 async def test_a_car_that_touched_and_then_pitted_in_one_poll_was_racing_when_it_touched(server: FakeAms2Server, tmp_path: Path) -> None:
@@ -291,3 +291,28 @@ async def test_nothing_is_published_once_the_engine_stopped_even_from_a_request_
     heard = len(boards)
     await asyncio.sleep(4.0)  # the request times out in the source's thread after the stop
     assert len(boards) == heard
+
+
+async def test_race_gaps_come_from_the_logs_sector_times(server: FakeAms2Server, tmp_path: Path) -> None:
+    cars = grid(server)
+    async with engine_on(server, tmp_path) as engine:
+        await until(lambda: len(engine.board.rows) == 4)
+        server.session.sector(cars["host"], 1, 30_000)  # the leader ends sector 1...
+        server.session.sector(cars["ana"], 1, 31_500)  # ...and Ana 1.5 s later, in her race time
+        await until(lambda: row(engine, "Ana Souza").gap_seconds == 1.5)
+        assert row(engine, "blak").gap_seconds == 0.0 and row(engine, "Ben Okafor").gap_seconds is None
+        server.session.sector(cars["host"], 2, 35_000)
+        server.session.sector(cars["ana"], 2, 34_000)  # she gains a second in sector 2
+        await until(lambda: row(engine, "Ana Souza").gap_seconds == 0.5)
+
+
+async def test_a_session_that_ends_leaves_its_standings_until_the_next(server: FakeAms2Server, tmp_path: Path) -> None:
+    grid(server)
+    async with engine_on(server, tmp_path) as engine:
+        await until(lambda: len(engine.board.rows) == 4)
+        server.session.end()
+        await until(lambda: engine.board.link is LinkState.STALE)
+        assert "session ended" in engine.board.link_message and len(engine.board.rows) == 4
+        assert "as soon as the server runs one" in engine.hint  # the server answered: no advice on reaching it
+        grid(server)
+        await until(lambda: engine.board.link is LinkState.CONNECTED and len(engine.board.rows) == 4)

@@ -136,7 +136,7 @@ def live_driver_object(row: BoardRow, contacts: Mapping[int, list[Json]]) -> Jso
         "classPosition": row.class_position,
         "class": row.car_class.name,
         "classColor": row.car_class.colour,
-        "iRating": row.irating,
+        "iRating": row.irating or None,  # none known (an AMS2 server has no iRating)
         "iRatingChange": row.irating_change,
         "license": licence.label if licence else None,
         "licenseColor": licence.colour if licence else None,

@@ -36,10 +36,6 @@ def stage_meeting(facts: SessionFacts, at: datetime) -> str:
 class Ams2Source:
     """Follows one AMS2 dedicated server until stopped (the engine's Source)."""
 
-    hint = (
-        "The server's HTTP API must be on (enableHttpApi in its server.cfg, port 9000 by default) and reachable "
-        "from here; give a login with --ams2-user and --ams2-password if it asks for one."
-    )
     meeting_key = staticmethod(stage_meeting)
 
     def __init__(self, url: str, user: str = "", password: str = "", steam_id: int | None = None,
@@ -53,6 +49,15 @@ class Ams2Source:
         self.admin = Ams2Admin(Ams2Http(url, user, password))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    @property
+    def hint(self) -> str:
+        """What the waiting screen adds: how to reach the server, until it answered; then that a session will show."""
+        if self._follower.answered:
+            return "A session shows here as soon as the server runs one."
+        return (f"Looking for the server at {self._http.url}. Its HTTP API must be on (enableHttpApi in its "
+                "server.cfg, port 9000 by default) and reachable from here; give a login with --ams2-user and "
+                "--ams2-password if it asks for one.")
 
     @property
     def label(self) -> str:
@@ -86,6 +91,7 @@ class Ams2Source:
                     if line != said:
                         log.warning("%s", line)
                     said = line
+                    self.admin.level_known(f"{line}: messages and kicks wait for the server")
                     self._trouble(publish, stop, line)
                 except Exception as error:  # a bug must not kill the thread, nor leave a frozen session looking live
                     if repr(error) != said:
@@ -101,7 +107,7 @@ class Ams2Source:
         if stop.is_set():
             return
         if self._shown:
-            publish(SourceStale(f"{line}; showing the last session, reconnecting"))
+            publish(SourceStale(f"Last session shown, reconnecting: {line[:1].lower()}{line[1:]}"))
         else:
             publish(SourceWaiting(line))
 
@@ -112,9 +118,11 @@ class Ams2Source:
             if stop.is_set():
                 return
             if snapshot is None:
-                if self._shown or not idle_said:
+                if self._shown:  # the session ended: its last standings stay until the next one starts
+                    publish(SourceStale("The session ended: its last standings stay until the server runs another"))
+                elif not idle_said:
                     publish(SourceWaiting(self._follower.idle_words()))
-                self._shown, idle_said = False, True
+                idle_said = True
             elif snapshot is not self._follower.published:
                 publish(snapshot)
                 self._follower.published, self._shown, idle_said = snapshot, True, False

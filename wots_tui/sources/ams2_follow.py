@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wots_tui.domain.contacts import ContactLog
-from wots_tui.domain.models import SessionSnapshot
+from wots_tui.domain.models import CarState, SessionSnapshot
 from wots_tui.domain.notebook import Key
 from wots_tui.domain.wording import sentence
 from wots_tui.sources.ams2_http import Ams2Http, BadAnswer, LevelTooLow, LoginRefused
 from wots_tui.sources.ams2_log import EventLog
-from wots_tui.sources.ams2_session import Names, Status, read_status
+from wots_tui.sources.ams2_session import Car, Names, Status, read_status
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ class ServerFollower:
         self._meeting_key = ""
         self._seats: dict[Key, int] = {}  # driver key -> car index, this meeting
         self._laps_done: dict[int, int] = {}  # car index -> laps completed, from Lap events
+        self._crossings: dict[int, dict[tuple[int, int], int]] = {}  # car index -> (lap, sector) -> its race time (ms)
+        self._last_crossing: dict[int, tuple[int, int]] = {}  # car index -> the (lap, sector) it crossed last
         self._states: dict[int, str] = {}  # participant id -> its last State that was not empty
         self._roster: tuple[Any, ...] = ()
         self._roster_version = 0
@@ -52,6 +54,7 @@ class ServerFollower:
         self.published: SessionSnapshot | None = None  # set by whoever published the last snapshot
         self.admin_refusal: str | None = "Not connected to the AMS2 server yet"
         self.contacts_off = ""  # why contacts are not counted, or ""
+        self.answered = False  # the server answered (its public lists, at least) on this connection
 
     def connect(self) -> None:
         """Read the names once, learn what the login may do; raise Ams2Problem if the session cannot be read.
@@ -60,27 +63,33 @@ class ServerFollower:
         to end the stale mark. The event log is tried again too."""
         self.published = None
         self.contacts_off = ""
+        self.answered = False
+        get = self._http.get
         if self._names is None:
-            get = self._http.get
             self._names = Names.from_lists(get("api/list/vehicles"), get("api/list/vehicle_classes"), get("api/list/tracks"))
+        else:
+            get("api/version")  # a public question: the server is there, whatever the login may see
+        self.answered = True
         try:
             self._http.get(STATUS)
         except LoginRefused as refused:
-            raise LoginRefused(self._session_refused(f"the AMS2 server{refused.realm} refused", "401", True)) from None
+            raise LoginRefused(self._session_refused(f"401{refused.realm}", maybe_password=True)) from None
         except LevelTooLow:
-            raise LevelTooLow(self._session_refused("the AMS2 server refused", "403 Forbidden", False)) from None
+            raise LevelTooLow(self._session_refused("403 Forbidden", maybe_password=False)) from None
         self.admin_refusal = self._admin_refusal()
 
-    def _session_refused(self, refused: str, answer: str, wrong_password: bool) -> str:
-        """Why the session cannot be read although the server's public lists could be: in the racer's words.
+    def _session_refused(self, answer: str, maybe_password: bool) -> str:
+        """Why the session cannot be read although the server answered: in the racer's words.
 
         A server on its default rules refuses a login below the private level with 401, as it refuses a wrong
         password: a 401 may be either."""
         if not self._http.user:
-            return f"{refused} to show its session without a login ({answer}): give --ams2-user and --ams2-password"
-        maybe = "a wrong password, or " if wrong_password else ""
-        return (f"{refused} {self._http.who} its session ({answer}: {maybe}a login that sees only its public lists); "
-                "check --ams2-password, or ask the server's admin for a private login")
+            return f"the AMS2 server shows its session only to a login ({answer}): give --ams2-user and --ams2-password"
+        if maybe_password:
+            return (f"the AMS2 server refused {self._http.who} for its session ({answer}): check --ams2-password; "
+                    "if it is right, the login sees only the public lists: ask the server's admin for a private one")
+        return (f"{self._http.who} sees only the AMS2 server's public lists, not its session ({answer}): "
+                "ask the server's admin for a private or admin login")
 
     def _admin_refusal(self) -> str | None:
         """Ask for nothing at the admin level (no next-session attributes to set): an answer past the access
@@ -89,7 +98,7 @@ class ServerFollower:
             self._http.get("api/session/set_next_attributes")
         except (LoginRefused, LevelTooLow):
             who = self._http.who
-            return f"{sentence(who)} has no admin access (a viewer's): messages and kicks are off"
+            return f"{sentence(who)} is a viewer's: messages and kicks need an admin login (httpApiUsers on the server)"
         except BadAnswer:
             pass
         return None
@@ -139,6 +148,8 @@ class ServerFollower:
         self._meeting_key = f"ams2:{meeting[0]}:{meeting[1]}:{'track' if meeting[2] else 'lobby'}:{start}"
         self._contacts.clear()
         self._laps_done.clear()
+        self._crossings.clear()
+        self._last_crossing.clear()
         self._seats.clear()
         self._roster_version += 1
         return True
@@ -174,6 +185,10 @@ class ServerFollower:
                 states[pid] = attrs["NewState"]
             elif name == "Lap" and isinstance(attrs.get("Lap"), int):
                 self._laps_done[seat] = attrs["Lap"] + 1
+            elif name == "Sector" and all(isinstance(attrs.get(k), int) for k in ("Lap", "Sector", "TotalTime")):
+                crossing = (attrs["Lap"], attrs["Sector"])  # a sector's end on a lap (Sector 0: the line)
+                self._crossings.setdefault(seat, {})[crossing] = attrs["TotalTime"]
+                self._last_crossing[seat] = crossing
             elif name == "Impact" and states.get(pid) == "Racing":
                 other_pid = attrs.get("OtherParticipantId")
                 other = cars.get(other_pid) if isinstance(other_pid, int) and other_pid >= 0 else None
@@ -195,12 +210,32 @@ class ServerFollower:
         return SessionSnapshot(
             facts=facts,
             drivers=drivers,
-            cars={c.driver.car_idx: c.car for c in status.cars},
+            cars=self._with_gaps(status.cars),
             player_car_idx=player,
             tick=status.now,
             roster_version=self._roster_version,
             contacts=self._contacts.contacts,
         )
+
+
+    def _with_gaps(self, cars: Sequence[Car]) -> dict[int, CarState]:
+        """Each car's state with its time behind the leader, from the sector crossings the log gave: the race
+        time at the last line or sector end a car crossed, less the leader's at that same point (the server
+        says no gap of its own). A car the log has not timed yet has none."""
+        leader = next((c.driver.car_idx for c in cars if c.car.position == 1), None)
+        ahead = self._crossings.get(leader, {}) if leader is not None else {}
+        states = {}
+        for c in cars:
+            seat = c.driver.car_idx
+            crossing = self._last_crossing.get(seat)
+            there = ahead.get(crossing) if crossing is not None else None
+            gap = None
+            if seat == leader:
+                gap = 0.0
+            elif there is not None and crossing is not None:
+                gap = max(0.0, (self._crossings[seat][crossing] - there) / 1000)
+            states[seat] = c.car._replace(gap_to_leader=gap) if gap is not None else c.car
+        return states
 
 
 def _since_last_boundary(events: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:

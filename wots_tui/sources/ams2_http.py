@@ -25,7 +25,7 @@ class Unreachable(Ams2Problem):
 
 
 class LoginRefused(Ams2Problem):
-    """401: no login, or a wrong one, for what was asked; `realm` is the server's, as ' (realm "name")' or ""."""
+    """401: no login, or a wrong one, for what was asked; `realm` is the server's, as ', realm "name"' or ""."""
 
     def __init__(self, message: str, realm: str = "") -> None:
         super().__init__(message)
@@ -69,16 +69,16 @@ class Ams2Http:
         try:
             response = self._client.get(path + ("?" + query if query else ""))
         except httpx.TimeoutException:
-            raise Unreachable(f"the AMS2 server at {self.url} is not answering (timed out)") from None
+            raise Unreachable("the AMS2 server is not answering (timed out)") from None
         except httpx.HTTPError as error:
-            raise Unreachable(f"the AMS2 server at {self.url} is not answering ({_why(error)})") from None
+            raise Unreachable(f"the AMS2 server is not answering ({_why(error)})") from None
         return self._response(path, response)
 
     def _response(self, path: str, response: httpx.Response) -> Any:
         status = response.status_code
         if status == 401:
             realm = _realm(response.headers.get("www-authenticate", ""))
-            raise LoginRefused(f"the AMS2 server{realm} refused {self.who} for {path} (401): check --ams2-user and --ams2-password", realm)
+            raise LoginRefused(f"the AMS2 server refused {self.who} for {path} (401{realm}): check --ams2-user and --ams2-password", realm)
         if status == 403:
             raise LevelTooLow(f"the AMS2 server does not let {self.who} read {path} (403 Forbidden)")
         body = _json(response)
@@ -100,7 +100,7 @@ def _realm(header: str) -> str:
     if marker not in header:
         return ""
     realm = header.split(marker, 1)[1].split('"', 1)[0]
-    return f' (realm "{realm}")' if realm else ""
+    return f', realm "{realm}"' if realm else ""
 
 
 def _json(response: httpx.Response) -> Any:

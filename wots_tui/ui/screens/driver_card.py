@@ -70,7 +70,7 @@ def head_to_head_line(head_to_head: HeadToHead | None) -> str:
 def contact_lines(board: Board, car_idx: int) -> list[str]:
     """The card's lines on each contact this session of the car `car_idx`: when (local time), the lap, who
     with (the other car's driver, or the scenery for a wall hit), how hard where the sim says."""
-    names = {row.car_idx: row.name for row in board.rows}
+    names = {row.car_idx: f"{row.name} (AI)" if row.is_ai else row.name for row in board.rows}
     lines = []
     for contact in board.contacts:
         if not contact.involves(car_idx):
@@ -78,7 +78,7 @@ def contact_lines(board: Board, car_idx: int) -> list[str]:
         other = contact.other_than(car_idx)
         who = "the scenery" if other is None else names.get(other, f"car {other}, gone from the session")
         lap = f"lap {contact.lap}" if contact.lap is not None else ""
-        hard = f"  ·  magnitude {contact.magnitude}" if contact.magnitude is not None else ""
+        hard = f"  ·  force {contact.magnitude}/1000" if contact.magnitude is not None else ""
         lines.append(f"{contact.at.astimezone():%H:%M:%S}  {lap:<7}  with {escape(who)}{hard}")
     return lines
 
@@ -145,13 +145,16 @@ class DriverCard(Editor[dict[str, Any]]):
     def _title(self) -> str:
         name = escape(self.record.name or "unknown driver")
         nickname = f"  “{escape(self.record.nickname)}”" if self.record.nickname else ""
-        return f"[b]{name}[/b]{nickname}  [dim]{self.record.key[0]} {entry_id(self.record.key)}[/dim]"
+        platform, driver_id = self.record.key
+        who = f"Steam {driver_id}" if platform == "ams2" else entry_id(self.record.key)
+        return f"[b]{name}[/b]{nickname}  [dim]{platform} {who}[/dim]"
 
     def _facts(self) -> str:
         parts = []
         row = self.row
         if row is not None:
-            parts.append(f"#{escape(row.car_number)}  {escape(row.car_class.name)}")
+            number = f"#{escape(row.car_number)}  " if row.car_number else ""
+            parts.append(f"{number}{escape(row.car_class.name)}")
             if row.licence is not None:
                 parts.append(row.licence.label)
             if row.irating:

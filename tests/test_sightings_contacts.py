@@ -45,11 +45,11 @@ def spy_on_contact_writes(monkeypatch) -> list[tuple[str, list]]:
 
 async def test_a_meetings_contacts_are_recorded_with_each_sighting_and_read_back(tmp_path: Path):
     async with ams2_engine(tmp_path) as (engine, source):
-        source.publish(ams2_session())  # contacts already in the first snapshot: written with the sightings
+        source.send(ams2_session())  # contacts already in the first snapshot: written with the sightings
         await until(lambda: engine.drivers_seen == 3)
         assert await counts(engine) == {ANA: 1, BRUNO: 2, CAIO: 0}  # the wall hit is not counted
         touch = Contact(4, AT + timedelta(seconds=99), 3, 0, lap=4, magnitude=300)  # Caio into Ana
-        source.publish(ams2_session((*CONTACTS, touch), tick=2))
+        source.send(ams2_session((*CONTACTS, touch), tick=2))
         await until(lambda: engine.board.contacts[-1:] == (touch,))  # accepted: its write is queued, before any read now
         assert await counts(engine) == {ANA: 2, BRUNO: 2, CAIO: 1}
         bot = next(d for d in DRIVERS if d.is_ai)
@@ -70,14 +70,14 @@ async def test_one_store_call_per_change_with_only_the_drivers_whose_count_grew(
         hook = engine._notebook.contacts_changed
         entered: list[int] = []
         monkeypatch.setattr(engine._notebook, "contacts_changed", lambda snapshot, meeting: (entered.append(snapshot.tick), hook(snapshot, meeting)))
-        source.publish(ams2_session())
+        source.send(ams2_session())
         await until(lambda: calls)
         for tick in range(2, 12):  # frames with the same contacts, each in a tuple of its own (as a source makes them)
-            source.publish(ams2_session(tuple(c for c in CONTACTS), tick=tick))
+            source.send(ams2_session(tuple(c for c in CONTACTS), tick=tick))
         grown = replace(CONTACTS[1], magnitude=700, reports=2)  # the AI car's report of the same touch: no new contact
-        source.publish(ams2_session((CONTACTS[0], grown, CONTACTS[2]), tick=12))
+        source.send(ams2_session((CONTACTS[0], grown, CONTACTS[2]), tick=12))
         touch = Contact(4, AT + timedelta(seconds=99), 1, 4, lap=4)  # Bruno and the other AI car
-        source.publish(ams2_session((*CONTACTS, touch), tick=13))
+        source.send(ams2_session((*CONTACTS, touch), tick=13))
         await until(lambda: len(calls) == 2)
         assert calls == [(MEETING, [(("ams2", ANA), 1), (("ams2", BRUNO), 2)]), (MEETING, [(("ams2", BRUNO), 3)])]
         assert entered == [1, 13]  # the frames between never reached the notebook
@@ -87,17 +87,17 @@ async def test_one_store_call_per_change_with_only_the_drivers_whose_count_grew(
 async def test_a_new_log_in_the_same_meeting_carries_the_counts_and_a_new_meeting_starts_again(tmp_path: Path):
     now = [SNAPSHOT_CLOCK]
     async with ams2_engine(tmp_path, clock=lambda: now[0]) as (engine, source):
-        source.publish(ams2_session())
+        source.send(ams2_session())
         await until(lambda: engine.drivers_seen == 3)
         # the next session of the same meeting (iRacing's race after its qualifying): its contacts start again
         again = (Contact(1, AT + timedelta(minutes=20), 0, 1, lap=1),)
-        source.publish(ams2_session(again, session_id=2, tick=2))
+        source.send(ams2_session(again, session_id=2, tick=2))
         await until(lambda: engine.board.contacts == again)
         assert await counts(engine) == {ANA: 2, BRUNO: 3, CAIO: 0}
         now[0] = SNAPSHOT_CLOCK + timedelta(hours=1)
         other = "109775242847201392:1764690000"  # the server's next stage: a meeting of its own
         loaded = engine.board.notebook_version
-        source.publish(ams2_session((Contact(1, AT + timedelta(hours=1), 3, 0, lap=1),), meeting=other, session_id=3, tick=3))
+        source.send(ams2_session((Contact(1, AT + timedelta(hours=1), 3, 0, lap=1),), meeting=other, session_id=3, tick=3))
         await until(lambda: engine.board.notebook_version > loaded)  # the new meeting's sightings are written
         assert await counts(engine, other) == {ANA: 1, BRUNO: 0, CAIO: 1}
         assert await counts(engine) == {ANA: 2, BRUNO: 3, CAIO: 0}  # the first meeting's stay as they were

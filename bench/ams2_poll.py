@@ -25,7 +25,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.fakes.ams2_server import FakeAms2Server
-from wots_tui.sources.ams2 import ServerFollower
+from wots_tui.sources.ams2_follow import ServerFollower
 from wots_tui.sources.ams2_http import Ams2Http
 
 HUMANS, AI = 24, 8
@@ -85,7 +85,7 @@ def main() -> None:
     follower = ServerFollower(http, steam_id=76561198000000005)
     follower.connect()
     for _ in range(20):  # warm: names read, log position known, the first roster made
-        follower._read()
+        follower.read()
 
     bare = httpx.Client(base_url=fake.url, auth=("admin", "admin-pw"))
     next_event = [0]
@@ -98,7 +98,7 @@ def main() -> None:
     for _ in range(20):
         bare_poll()
     bare_wall, bare_cpu = per_poll_ms(bare_poll, polls, touch)
-    wall, cpu = per_poll_ms(follower._read, polls, touch)
+    wall, cpu = per_poll_ms(follower.read, polls, touch)
     contacts = len(follower._contacts.contacts)
     print(f"AMS2 poll, {HUMANS} humans + {AI} AI, an Impact per poll, {polls} polls (steady state):")
     print(f"  source (status + log, mapped to a snapshot): {wall:.2f} ms wall, {cpu:.2f} ms CPU per poll")

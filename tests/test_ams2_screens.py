@@ -20,6 +20,7 @@ from textual.widgets._footer import FooterKey
 from tests.fakes.ams2_server import FakeAms2Server
 from tests.helpers import HandSource, make_app, wait_for
 from wots_tui.domain.admin import AdminError
+from wots_tui.domain.board import SortOrder
 from wots_tui.domain.contacts import Contact
 from wots_tui.domain.events import SourceStale
 from wots_tui.domain.models import (
@@ -464,3 +465,15 @@ async def test_a_viewer_login_has_no_admin_keys_and_a_press_says_why(server: Fak
         assert told(app, "is a viewer's: messages and kicks need an admin login")
         assert "need an admin login" in str(app.live.query_one("#session-header").render())
         assert server.kicks == []
+
+
+async def test_sort_skips_irating_where_nobody_has_one(tmp_path: Path):
+    app, source = hand_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await showing(pilot, source, snapshot())
+        seen = []
+        for _ in range(3):
+            await pilot.press("s")
+            await pilot.pause()
+            seen.append(app.live.sort)
+        assert SortOrder.IRATING not in seen and SortOrder.CLASS in seen and SortOrder.POSITION in seen

@@ -109,6 +109,8 @@ async def test_ams2_drivers_are_keyed_by_steam_id_and_ai_cars_by_no_persons_id(t
             assert "steamId" not in bot
         ids = [d["custId"] for d in drivers.values() if d["custId"] is not None]
         assert sorted(ids) == sorted((ANA, BRUNO, CAIO))  # no AI car carries a person's id, nor the host's
+        session = assert_valid("/api/session", await client.get("/api/session"))
+        assert session["lobbyId"] == str(session["sessionId"]) == document["lobbyId"]  # exact in JavaScript too
 
 
 async def test_every_live_driver_carries_its_car_to_car_contacts_oldest_first(tmp_path: Path):

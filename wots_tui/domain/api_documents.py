@@ -183,9 +183,11 @@ def head_to_head_object(head_to_head: HeadToHead | None) -> Json | None:
 def _session_head(board: Board) -> dict[str, Any]:
     facts = board.facts
     assert facts is not None
+    on_ams2 = board.rows[0].key[0] == Platform.AMS2.value if board.rows else False
     return {
         "inSession": True,
         "sessionId": facts.session_id or None,
+        **({"lobbyId": str(facts.session_id)} if on_ams2 and facts.session_id else {}),  # 18 digits: a string too
         "subsessionId": facts.subsession_id or None,
         "trackName": facts.track_name or None,
         "sessionType": facts.session_type or None,

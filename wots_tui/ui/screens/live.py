@@ -240,7 +240,10 @@ class LiveScreen(DriverActions):
         self._render_board(cursor_on=self._anchor)
 
     def action_cycle_sort(self) -> None:
+        """The next sort; by iRating only where someone has one (an AMS2 server has none)."""
         self.sort = self.sort.next()
+        if self.sort is SortOrder.IRATING and not any(row.irating for row in self.board.rows):
+            self.sort = self.sort.next()
         self._render_board()
 
     def _render_board(self, cursor_on: Key | None = None) -> None:

@@ -34,6 +34,7 @@ from wots_tui.store.timestamps import utc_now
 log = logging.getLogger(__name__)
 
 BoardListener = Callable[[Board], None]
+NO_ADMIN = "No admin actions here: they are for AMS2 dedicated servers"  # the screens ask each frame: one string
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,9 +226,7 @@ class Engine:
     def admin_refusal(self) -> str | None:
         """Why admin actions cannot be done now, in one line, or None when they can."""
         admin = self._source.admin
-        if admin is None:
-            return f"No admin actions on {self.label}: they are for AMS2 dedicated servers"
-        return admin.refusal
+        return NO_ADMIN if admin is None else admin.refusal
 
     async def kick(self, key: Key, ban: Ban = BANS[0], ref_id: int | None = None) -> str:
         """Kick one driver of the live session (a temporary ban with it, if `ban`); the server's answer. AdminError.
@@ -245,8 +244,7 @@ class Engine:
     def admin_target(self, key: Key, done: str = "kicked", expected: int | None = None) -> int:
         """The server's id (AMS2's RefId) of a live driver who can be `done` (kicked, messaged). AdminError for
         a driver gone, an AI car, or (`expected`) a driver whose id changed since the racer was shown it."""
-        snapshot = self._snapshot
-        driver = next((d for d in snapshot.drivers if d.key == key), None) if snapshot else None
+        driver = self._driver(key)
         if driver is None:
             raise AdminError("That driver is no longer in the session")
         if driver.is_ai or driver.ref_id is None:
@@ -256,10 +254,9 @@ class Engine:
         return driver.ref_id
 
     def _admin(self) -> Admin:
-        refusal = self.admin_refusal
         admin = self._source.admin
-        if refusal is not None or admin is None:
-            raise AdminError(refusal or "No admin actions here")
+        if admin is None or admin.refusal is not None:
+            raise AdminError(NO_ADMIN if admin is None else admin.refusal)
         return admin
 
     # the notebook: reading

@@ -122,7 +122,7 @@ def build_board(
     class_best = _class_best_laps(drivers, cars)
     changes = _irating_changes(drivers, by_class) if snapshot.facts.is_race and snapshot.facts.official else {}
     flag_out = snapshot.facts.session_state in FLAG_OUT
-    contacts = _contact_counts(snapshot.contacts)
+    contacts = car_contacts(snapshot.contacts) if snapshot.contacts else EMPTY  # a few, counted: cheaper than hashed
 
     rows = []
     for driver in drivers:
@@ -169,12 +169,6 @@ def build_board(
         versions=versions,
         contacts=snapshot.contacts,
     )
-
-
-@lru_cache(maxsize=4)
-def _contact_counts(contacts: tuple[Contact, ...]) -> Mapping[int, int]:
-    """Per car, counted once per new contact, not once per frame."""
-    return MappingProxyType(car_contacts(contacts))
 
 
 @lru_cache(maxsize=8)

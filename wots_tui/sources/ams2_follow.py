@@ -173,6 +173,8 @@ class ServerFollower:
     def _take(self, events: Sequence[Mapping[str, Any]], status: Status) -> None:
         """The log's events in order: Lap counts laps done (its Lap is zero-based: 0 is the first lap done),
         State moves a car's state, and an Impact is a contact when the car reporting it was racing."""
+        if not events:
+            return
         cars = {c.participant_id: c for c in status.cars}
         states = _states_before(events, {pid: c.state for pid, c in cars.items()})
         for event in events:

@@ -1,7 +1,7 @@
 """The Board: one immutable row per driver, joining live state with what the racer knows.
 
 The engine builds a new Board from each SessionSnapshot and what its annotators know of the roster
-(the notebook; history and crowd next); the live screen and the HTTP API read it. Values are kept
+(the notebook, the head-to-head history, the crowd); the live screen and the HTTP API read it. Values are kept
 as they are shown (gaps to a tenth, rating changes whole), so a row whose display did not change
 compares equal and is not redrawn.
 """
@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from wots_tui.domain.contacts import Contact, car_contacts
+from wots_tui.domain.crowd import CrowdView
 from wots_tui.domain.models import (
     CarClass,
     CarState,
@@ -32,6 +33,7 @@ from wots_tui.domain.ratings import Entrant, irating_changes, strength_of_field
 
 NOTEBOOK = "notebook"  # the annotator whose data the live screen's own columns show
 HISTORY = "history"  # the annotator of head-to-head from the racing history
+CROWD = "crowd"  # the annotator of crowd reputation from a hub
 FLAG_OUT = frozenset({"checkered", "cool down"})  # session states after the leader has taken the flag
 EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
@@ -71,6 +73,11 @@ class BoardRow(NamedTuple):
     def head_to_head(self) -> HeadToHead | None:
         """The racer's races with this driver, when they raced before."""
         return self.annotations.get(HISTORY)
+
+    @property
+    def crowd(self) -> CrowdView | None:
+        """What the crowd thinks of this driver, when the racer shares votes with a hub and it has something to say."""
+        return self.annotations.get(CROWD)
 
 
 class SortOrder(str, Cycling):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from wots_tui.store.crowd import CROWD_SCHEMA
 from wots_tui.store.errors import StoreError
 from wots_tui.store.history_schema import HISTORY_SCHEMA
 from wots_tui.store.notebook import refresh_search_text
@@ -128,6 +129,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "the car-to-car contacts each driver had in each meeting, with its sighting",
         "ALTER TABLE sightings ADD COLUMN contacts INTEGER NOT NULL DEFAULT 0;  -- 0 for meetings before it was counted",
     ),
+    Migration(7, "crowd reputation: what each hub acknowledged or refused of the racer's votes, and its answers kept", CROWD_SCHEMA),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -1,0 +1,237 @@
+"""The crowd's side of the notebook file: what each hub acknowledged, what it refused, and what it last said.
+
+The outgoing queue is not a table: it is the difference between the notebook's rated entries (their rating
+and built-in tags) and what the hub acknowledged of them, so an edit in the app, a CLI edit and an import are
+all queued alike, and nothing is lost offline or across a restart. An acknowledged vote whose entry is no
+longer rated is a withdrawal. A refused vote is not sent again until its entry changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import orjson
+
+from wots_tui.domain.crowd import (
+    CROWD_TAGS,
+    INT64_MAX,
+    Crowd,
+    CrowdShapeError,
+    Vote,
+    crowd_from_objects,
+    crowd_objects,
+)
+from wots_tui.domain.notebook import Key
+from wots_tui.store.keys import key_columns
+from wots_tui.store.timestamps import from_db, to_db, utc_now
+
+log = logging.getLogger(__name__)
+
+CROWD_SCHEMA = """
+CREATE TABLE crowd_sent (                   -- what a hub acknowledged of each vote of the racer's
+    hub VARCHAR NOT NULL,                   -- the hub's address (crowd_url)
+    platform VARCHAR NOT NULL,
+    driver_id BIGINT NOT NULL,
+    rep TINYINT NOT NULL,
+    tag_ids VARCHAR[] NOT NULL,             -- built-in tag ids, sorted
+    sent_at TIMESTAMP NOT NULL,             -- UTC
+    PRIMARY KEY (hub, platform, driver_id)
+);
+CREATE TABLE crowd_refused (                -- votes a hub refused: not sent again until the entry changes
+    hub VARCHAR NOT NULL,
+    platform VARCHAR NOT NULL,
+    driver_id BIGINT NOT NULL,
+    rep TINYINT NOT NULL,
+    tag_ids VARCHAR[] NOT NULL,
+    code VARCHAR NOT NULL,                  -- the hub's: self-vote, session-cap
+    reason VARCHAR NOT NULL,                -- its one line
+    refused_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (hub, platform, driver_id)
+);
+CREATE TABLE crowd_cache (                  -- what a hub last said of a driver, shown (stale) while it is away
+    hub VARCHAR NOT NULL,
+    platform VARCHAR NOT NULL,
+    driver_id BIGINT NOT NULL,
+    crowd_rep JSON NOT NULL,                -- WOTS's crowdRep
+    crowd_tags JSON NOT NULL,               -- WOTS's crowdTags
+    fetched_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (hub, platform, driver_id)
+);
+"""
+
+_CROWD_TAG_IDS = [tag.id for tag in CROWD_TAGS]
+# each rated entry as a vote: its rating and its built-in tags, sorted (what crowd_sent keeps to compare)
+_MINE = """
+    WITH shared AS (
+        SELECT platform, driver_id, list_sort(list(tag_id)) AS tag_ids FROM driver_tags
+        WHERE list_contains(?, tag_id) GROUP BY ALL
+    )
+    SELECT n.platform, n.driver_id, n.rep, coalesce(t.tag_ids, []::VARCHAR[]) AS tag_ids,
+           coalesce(n.subsession_id, n.session_id) AS session_id, coalesce(n.updated_at, n.voted_at) AS cast_at
+    FROM notebook n LEFT JOIN shared t USING (platform, driver_id)
+    WHERE n.rep IS NOT NULL AND n.driver_id > 0
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """What is waiting for a hub: votes to send (oldest edit first) and drivers whose vote to withdraw."""
+
+    votes: tuple[Vote, ...]
+    withdrawals: tuple[Key, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.votes or self.withdrawals)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A vote the hub refused, and why (its code and line)."""
+
+    key: Key
+    code: str
+    reason: str
+
+
+def outgoing(cursor: duckdb.DuckDBPyConnection, hub: str, limit: int) -> Outgoing:
+    """Up to `limit` votes and `limit` withdrawals waiting for `hub`.
+
+    A refusal whose entry is no longer rated is forgotten here, so rating the driver again is a new vote."""
+    cursor.execute(
+        """DELETE FROM crowd_refused r WHERE r.hub = ? AND NOT EXISTS (SELECT 1 FROM notebook n
+               WHERE n.platform = r.platform AND n.driver_id = r.driver_id AND n.rep IS NOT NULL)""",
+        [hub],
+    )
+    rows = cursor.execute(
+        f"""SELECT m.* FROM ({_MINE}) m
+            LEFT JOIN crowd_sent s ON s.hub = ? AND s.platform = m.platform AND s.driver_id = m.driver_id
+            LEFT JOIN crowd_refused r ON r.hub = ? AND r.platform = m.platform AND r.driver_id = m.driver_id
+            WHERE (s.rep IS NULL OR s.rep <> m.rep OR s.tag_ids <> m.tag_ids)
+              AND (r.rep IS NULL OR r.rep <> m.rep OR r.tag_ids <> m.tag_ids)
+            ORDER BY m.cast_at NULLS FIRST, m.platform, m.driver_id LIMIT ?""",
+        [_CROWD_TAG_IDS, hub, hub, limit],
+    ).fetchall()
+    gone = cursor.execute(
+        """SELECT s.platform, s.driver_id FROM crowd_sent s
+           LEFT JOIN notebook n ON n.platform = s.platform AND n.driver_id = s.driver_id
+           WHERE s.hub = ? AND n.rep IS NULL ORDER BY s.platform, s.driver_id LIMIT ?""",
+        [hub, limit],
+    ).fetchall()
+    return Outgoing(tuple(_vote(row) for row in rows), tuple((platform, driver_id) for platform, driver_id in gone))
+
+
+def waiting(cursor: duckdb.DuckDBPyConnection, hub: str) -> int:
+    """How many votes and withdrawals wait for `hub` (refused ones not counted)."""
+    (count,) = cursor.execute(
+        f"""SELECT (SELECT count(*) FROM ({_MINE}) m
+                LEFT JOIN crowd_sent s ON s.hub = ? AND s.platform = m.platform AND s.driver_id = m.driver_id
+                LEFT JOIN crowd_refused r ON r.hub = ? AND r.platform = m.platform AND r.driver_id = m.driver_id
+                WHERE (s.rep IS NULL OR s.rep <> m.rep OR s.tag_ids <> m.tag_ids)
+                  AND (r.rep IS NULL OR r.rep <> m.rep OR r.tag_ids <> m.tag_ids))
+             + (SELECT count(*) FROM crowd_sent s LEFT JOIN notebook n
+                ON n.platform = s.platform AND n.driver_id = s.driver_id WHERE s.hub = ? AND n.rep IS NULL)""",
+        [_CROWD_TAG_IDS, hub, hub, hub],
+    ).fetchone() or (0,)
+    return int(count)
+
+
+def acknowledge(cursor: duckdb.DuckDBPyConnection, hub: str, sent: Sequence[Vote], refused: Sequence[Refusal]) -> None:
+    """Record the hub's answer to `sent`: the refused ones with their reason, the others as acknowledged.
+
+    What is recorded is what was sent: an entry edited meanwhile differs from it, so it waits again."""
+    now = to_db(utc_now())
+    refused_keys = {r.key: r for r in refused}
+    accepted = [v for v in sent if (v.platform, v.driver_id) not in refused_keys]
+    turned_down = [(v, refused_keys[(v.platform, v.driver_id)]) for v in sent if (v.platform, v.driver_id) in refused_keys]
+    if accepted:
+        columns = key_columns((v.platform, v.driver_id) for v in accepted)
+        cursor.execute(
+            """INSERT OR REPLACE INTO crowd_sent SELECT ?, * FROM (SELECT unnest(?), unnest(?), unnest(?::TINYINT[]),
+                   unnest(?::VARCHAR[][]), ?::TIMESTAMP)""",
+            [hub, *columns, [v.rep for v in accepted], [sorted(v.tag_ids) for v in accepted], now],
+        )
+        cursor.execute(
+            "DELETE FROM crowd_refused WHERE hub = ? AND (platform, driver_id) IN (SELECT (unnest(?), unnest(?)))",
+            [hub, *columns],
+        )
+    if turned_down:
+        cursor.execute(
+            """INSERT OR REPLACE INTO crowd_refused SELECT ?, * FROM (SELECT unnest(?), unnest(?), unnest(?::TINYINT[]),
+                   unnest(?::VARCHAR[][]), unnest(?), unnest(?), ?::TIMESTAMP)""",
+            [hub, [v.platform for v, _ in turned_down], [v.driver_id for v, _ in turned_down],
+             [v.rep for v, _ in turned_down], [sorted(v.tag_ids) for v, _ in turned_down],
+             [r.code for _, r in turned_down], [r.reason for _, r in turned_down], now],
+        )
+
+
+def withdrawn(cursor: duckdb.DuckDBPyConnection, hub: str, key: Key) -> None:
+    """The hub deleted the vote about `key`: nothing of it is acknowledged any more."""
+    cursor.execute("DELETE FROM crowd_sent WHERE hub = ? AND platform = ? AND driver_id = ?", [hub, *key])
+
+
+def refusals(cursor: duckdb.DuckDBPyConnection, hub: str) -> list[Refusal]:
+    rows = cursor.execute(
+        "SELECT platform, driver_id, code, reason FROM crowd_refused WHERE hub = ? ORDER BY platform, driver_id", [hub]
+    ).fetchall()
+    return [Refusal((platform, driver_id), code, reason) for platform, driver_id, code, reason in rows]
+
+
+# the crowd's answers, kept
+
+
+def remember(cursor: duckdb.DuckDBPyConnection, hub: str, asked: Iterable[Key], found: dict[Key, Crowd], at: datetime) -> None:
+    """A lookup's answer for the drivers `asked`: those `found` kept, the others (fewer voters now) forgotten."""
+    asked = list(asked)
+    if asked:
+        cursor.execute(
+            "DELETE FROM crowd_cache WHERE hub = ? AND (platform, driver_id) IN (SELECT (unnest(?), unnest(?)))",
+            [hub, *key_columns(asked)],
+        )
+    if not found:
+        return
+    objects = [crowd_objects(crowd) for crowd in found.values()]
+    cursor.execute(
+        """INSERT OR REPLACE INTO crowd_cache SELECT ?, * FROM (SELECT unnest(?), unnest(?), unnest(?::JSON[]),
+               unnest(?::JSON[]), ?::TIMESTAMP)""",
+        [hub, *key_columns(found), [orjson.dumps(rep).decode() for rep, _ in objects],
+         [orjson.dumps(tags).decode() for _, tags in objects], to_db(at)],
+    )
+
+
+def cached(cursor: duckdb.DuckDBPyConnection, hub: str, keys: Iterable[Key]) -> dict[Key, tuple[Crowd, datetime]]:
+    """What `hub` last said of these drivers, and when; a row this version cannot read is left out (logged)."""
+    wanted = [key for key in keys if 0 < key[1] <= INT64_MAX]
+    if not wanted:
+        return {}
+    rows = cursor.execute(
+        """SELECT platform, driver_id, crowd_rep, crowd_tags, fetched_at FROM crowd_cache
+           WHERE hub = ? AND (platform, driver_id) IN (SELECT (unnest(?), unnest(?)))""",
+        [hub, *key_columns(wanted)],
+    ).fetchall()
+    known: dict[Key, tuple[Crowd, datetime]] = {}
+    for platform, driver_id, rep, tags, fetched_at in rows:
+        try:
+            known[(platform, driver_id)] = (crowd_from_objects(orjson.loads(rep), orjson.loads(tags)), from_db(fetched_at))
+        except (CrowdShapeError, orjson.JSONDecodeError) as error:
+            log.warning("crowd cache row for %s:%s not read: %s", platform, driver_id, error)
+    return known
+
+
+def noted_drivers(cursor: duckdb.DuckDBPyConnection, after: Key | None, limit: int) -> list[Key]:
+    """Up to `limit` noted drivers in key order from just after `after`: what `crowd sync` asks the hub about."""
+    where, params = ("driver_id > 0", []) if after is None else (
+        "driver_id > 0 AND (platform > ? OR (platform = ? AND driver_id > ?))", [after[0], after[0], after[1]])
+    rows = cursor.execute(
+        f"SELECT platform, driver_id FROM notebook WHERE {where} ORDER BY platform, driver_id LIMIT ?", [*params, limit]
+    ).fetchall()
+    return [(platform, driver_id) for platform, driver_id in rows]
+
+
+def _vote(row: tuple) -> Vote:
+    platform, driver_id, rep, tag_ids, session_id, cast_at = row
+    session = session_id if session_id is not None and 0 < session_id <= INT64_MAX else None
+    return Vote(platform, driver_id, rep, tuple(tag_ids), session, from_db(cast_at) or utc_now())

@@ -1,0 +1,50 @@
+"""Voters' tokens: `<voterId>.<secret>`, the secret random, only its sha256 kept, compared in constant time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from wots_tui.domain.crowd import INT64_MAX
+
+SECRET_BYTES = 32
+_NO_SUCH_VOTER = hashlib.sha256(b"no such voter").digest()  # compared against, so an unknown id costs the same
+
+
+class BadToken(Exception):
+    """A missing or malformed token, or one the hub did not issue; the message never holds the token."""
+
+
+def new_secret() -> tuple[str, bytes]:
+    """A fresh secret and the hash that is stored of it."""
+    secret = secrets.token_urlsafe(SECRET_BYTES)
+    return secret, secret_hash(secret)
+
+
+def secret_hash(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode("utf-8")).digest()
+
+
+def token_of(voter_id: int, secret: str) -> str:
+    return f"{voter_id}.{secret}"
+
+
+def bearer(header: str | None) -> tuple[int, str]:
+    """(voter id, secret) from an Authorization header; BadToken when it is not `Bearer <voterId>.<secret>`."""
+    if not header:
+        raise BadToken("this needs a voter's token: Authorization: Bearer <token> (POST /v1/voters issues one)")
+    scheme, _, token = header.partition(" ")
+    voter, dot, secret = token.strip().partition(".")
+    if scheme.lower() != "bearer" or not dot or not secret or not (voter.isascii() and voter.isdigit()) or len(voter) > 19:
+        raise BadToken("the Authorization header is not Bearer <voterId>.<secret>")
+    voter_id = int(voter)
+    if not 0 < voter_id <= INT64_MAX:
+        raise BadToken("the Authorization header is not Bearer <voterId>.<secret>")
+    return voter_id, secret
+
+
+def check_secret(secret: str, stored: bytes | None) -> None:
+    """BadToken unless `secret` hashes to `stored` (None: no such voter), compared in constant time."""
+    if not hmac.compare_digest(secret_hash(secret), stored if stored is not None else _NO_SUCH_VOTER) or stored is None:
+        raise BadToken("this token is not one the hub issued")

@@ -1,0 +1,115 @@
+"""Votes: a batch screened (self-votes, the session cap), then upserted, last write wins by castAt.
+
+One PUT is one transaction. It first locks the voter's row, so one voter's batches run one after the other
+(the session cap and the count of sessions stay exact); other voters' batches run alongside, and two first
+votes about one driver meet in INSERT ... ON CONFLICT, which makes one row of the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import asyncpg
+
+from wots_tui.domain.crowd import Vote, driver_ref
+from wots_tui.hub import limits
+from wots_tui.hub.settings import HubSettings
+
+_VOTER = """
+SELECT ARRAY(SELECT platform || ':' || driver_id FROM voter_identities i WHERE i.voter_id = v.voter_id)
+FROM voters v WHERE v.voter_id = $1 FOR UPDATE
+"""
+_SESSION_DRIVERS = """
+SELECT session_id, platform || ':' || driver_id AS driver FROM votes
+WHERE voter_id = $1 AND session_id = ANY($2::bigint[])
+"""
+_UPSERT = """
+INSERT INTO votes AS old (platform, driver_id, voter_id, rep, tags, session_id, cast_at)
+SELECT platform, driver_id, $1, rep, string_to_array(tags, ','), session_id, cast_at
+FROM unnest($2::text[], $3::bigint[], $4::smallint[], $5::text[], $6::bigint[], $7::timestamptz[])
+    AS batch (platform, driver_id, rep, tags, session_id, cast_at)
+ORDER BY platform, driver_id
+ON CONFLICT (platform, driver_id, voter_id) DO UPDATE
+SET rep = EXCLUDED.rep, tags = EXCLUDED.tags, session_id = EXCLUDED.session_id, cast_at = EXCLUDED.cast_at
+WHERE old.cast_at <= EXCLUDED.cast_at
+"""
+_SESSIONS = """
+WITH added AS (
+    INSERT INTO voter_sessions (voter_id, session_id) SELECT $1, unnest($2::bigint[])
+    ON CONFLICT DO NOTHING RETURNING 1
+)
+UPDATE voters SET sessions = sessions + (SELECT count(*) FROM added) WHERE voter_id = $1
+"""
+_DELETE = "DELETE FROM votes WHERE platform = $1 AND driver_id = $2 AND voter_id = $3"
+
+SELF_VOTE = "self-vote"
+SESSION_CAP = "session-cap"
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    index: int
+    code: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cast:
+    accepted: int
+    refused: tuple[Refusal, ...]
+
+
+def screen(votes: Sequence[Vote], own: Collection[str], session_drivers: Mapping[int, Collection[str]],
+           cap: int) -> tuple[list[Vote], list[Refusal]]:
+    """The votes that may be written (one per driver: the latest castAt, the later in the batch on a tie) and
+    the refused ones: about the voter themselves, or past `cap` drivers named in one session."""
+    counted = {session: set(drivers) for session, drivers in session_drivers.items()}
+    kept: dict[str, Vote] = {}
+    refused = []
+    for index, vote in enumerate(votes):
+        ref = driver_ref(vote.platform, vote.driver_id)
+        if ref in own:
+            refused.append(Refusal(index, SELF_VOTE, f"votes[{index}]: {ref} is one of your own ids"))
+            continue
+        if vote.session_id is not None:
+            drivers = counted.setdefault(vote.session_id, set())
+            if ref not in drivers and len(drivers) >= cap:
+                refused.append(Refusal(index, SESSION_CAP, f"votes[{index}]: you already rated {cap} drivers "
+                                                           f"in session {vote.session_id}"))
+                continue
+            drivers.add(ref)
+        if ref not in kept or kept[ref].cast_at <= vote.cast_at:
+            kept[ref] = vote
+    return list(kept.values()), refused
+
+
+async def cast(connection: asyncpg.Connection, voter_id: int, votes: Sequence[Vote], settings: HubSettings,
+               now: datetime) -> Cast:
+    """Write a voter's batch; limits.RateLimited (nothing written) when it is over the voter's limits.
+
+    A castAt in the future counts as now, so a wrong clock cannot make a vote that no later one replaces."""
+    votes = [vote if vote.cast_at <= now else replace(vote, cast_at=now) for vote in votes]
+    async with connection.transaction():
+        own = set(await connection.fetchval(_VOTER, voter_id) or ())
+        await limits.count(connection, f"voter:{voter_id}", len(votes), now, settings.votes_per_hour,
+                           settings.votes_per_day, "votes")
+        named = sorted({vote.session_id for vote in votes if vote.session_id is not None})
+        session_drivers: dict[int, set[str]] = {}
+        if named:
+            for row in await connection.fetch(_SESSION_DRIVERS, voter_id, named):
+                session_drivers.setdefault(row["session_id"], set()).add(row["driver"])
+        kept, refused = screen(votes, own, session_drivers, settings.session_cap)
+        if kept:
+            await connection.execute(
+                _UPSERT, voter_id, [v.platform for v in kept], [v.driver_id for v in kept], [v.rep for v in kept],
+                [",".join(v.tag_ids) for v in kept], [v.session_id for v in kept], [v.cast_at for v in kept])
+            sessions = sorted({v.session_id for v in kept if v.session_id is not None})
+            if sessions:
+                await connection.execute(_SESSIONS, voter_id, sessions)
+    return Cast(len(votes) - len(refused), tuple(refused))
+
+
+async def withdraw(connection: asyncpg.Connection, voter_id: int, platform: str, driver_id: int) -> None:
+    await connection.execute(_DELETE, platform, driver_id, voter_id)

@@ -160,7 +160,7 @@ async def register(request: web.Request) -> web.Response:
         voter_id = await connection.fetchval("INSERT INTO voters (token_hash) VALUES ($1) RETURNING voter_id", hashed)
         await connection.execute(
             "INSERT INTO voter_identities (voter_id, platform, driver_id)"
-            " SELECT DISTINCT $1, * FROM unnest($2::text[], $3::bigint[])",
+            " SELECT DISTINCT $1::bigint, * FROM unnest($2::text[], $3::bigint[])",
             voter_id, [p for p, _ in identities], [d for _, d in identities])
     log.info("registered voter %d", voter_id)
     return answer({"voterId": voter_id, "token": auth.token_of(voter_id, secret)}, 201)

@@ -114,9 +114,8 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return error(500, "internal error; the details are in the hub's log")
 
 
-async def body_of(request: web.Request, key: str, least: int, most: int) -> list[Any]:
+def items_of(raw: bytes, key: str, least: int, most: int) -> list[Any]:
     """The list under `key` of a JSON object body, of `least`..`most` items; BadRequest otherwise."""
-    raw = await request.read()  # over MAX_BODY: aiohttp's 413
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as failure:
@@ -151,7 +150,7 @@ async def health(request: web.Request) -> web.Response:
 
 async def register(request: web.Request) -> web.Response:
     identities = [driver_from_object(item, f"identities[{n}]")
-                  for n, item in enumerate(await body_of(request, "identities", 0, MAX_IDENTITIES))]
+                  for n, item in enumerate(items_of(await request.read(), "identities", 0, MAX_IDENTITIES))]
     settings = request.app[SETTINGS]
     secret, hashed = auth.new_secret()
     async with connection_of(request.app[POOL]) as connection, connection.transaction():
@@ -167,30 +166,32 @@ async def register(request: web.Request) -> web.Response:
 
 
 async def put_votes(request: web.Request) -> web.Response:
-    batch = [vote_from_object(item, f"votes[{n}]")
-             for n, item in enumerate(await body_of(request, "votes", 1, MAX_VOTES))]
+    raw = await request.read()  # read before a connection is taken: a slow client holds none; over MAX_BODY: 413
     async with connection_of(request.app[POOL]) as connection:
-        voter_id = await voter_of(request, connection)
+        voter_id = await voter_of(request, connection)  # the token first: nothing is said of a stranger's body
+        batch = [vote_from_object(item, f"votes[{n}]") for n, item in enumerate(items_of(raw, "votes", 1, MAX_VOTES))]
         done = await votes.cast(connection, voter_id, batch, request.app[SETTINGS], datetime.now(UTC))
     refused = [{"index": r.index, "code": r.code, "error": r.error} for r in done.refused]
     return answer({"accepted": done.accepted, "refused": refused})
 
 
 async def delete_vote(request: web.Request) -> web.Response:
-    number = request.match_info["driver_id"]
-    if not (number.isascii() and number.isdigit()):
-        raise BadRequest(f"the driver id must be a positive whole number, not {number[:40]!r}")
-    platform, driver_id = driver_from_object(
-        {"platform": request.match_info["platform"], "id": int(number)}, "the vote to delete")
     async with connection_of(request.app[POOL]) as connection:
-        await votes.withdraw(connection, await voter_of(request, connection), platform, driver_id)
+        voter_id = await voter_of(request, connection)
+        number = request.match_info["driver_id"]
+        if not (number.isascii() and number.isdigit()):
+            raise BadRequest(f"the driver id must be a positive whole number, not {number[:40]!r}")
+        platform, driver_id = driver_from_object(
+            {"platform": request.match_info["platform"], "id": int(number)}, "the vote to delete")
+        await votes.withdraw(connection, voter_id, platform, driver_id)
     return web.Response(status=204)
 
 
 async def post_lookup(request: web.Request) -> web.Response:
-    drivers = [driver_from_object(item, f"drivers[{n}]")
-               for n, item in enumerate(await body_of(request, "drivers", 1, MAX_LOOKUP))]
+    raw = await request.read()
     async with connection_of(request.app[POOL]) as connection:
         await voter_of(request, connection)
+        drivers = [driver_from_object(item, f"drivers[{n}]")
+                   for n, item in enumerate(items_of(raw, "drivers", 1, MAX_LOOKUP))]
         found = await lookup.lookup(connection, drivers)
     return answer({"drivers": found})

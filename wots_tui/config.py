@@ -58,6 +58,7 @@ class Settings:
     ams2_user: str = ""  # its login (httpApiUsers in the server's config); empty: none
     ams2_password: str = field(default="", repr=False)
     ams2_steam_id: int | None = None  # the racer's own Steam id, to mark their row when they drive on the server
+    crowd_url: str = field(default="", repr=False)  # a crowd reputation hub (http(s)://HOST:5830); empty: crowd off
 
     @property
     def chose_db(self) -> bool:
@@ -228,6 +229,14 @@ def _server_url(value: Any) -> str:
     raise _Refused("an http:// address, as http://127.0.0.1:9000", value, hidden)
 
 
+def _hub_url(value: Any) -> str:
+    """A crowd hub's address (empty: crowd off), read as a server's address is."""
+    try:
+        return _server_url(value)
+    except _Refused as refusal:
+        raise _Refused("an http:// or https:// address, as https://hub.example.org:5830", value, refusal.shown) from None
+
+
 def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise _Refused("text", value)
@@ -266,6 +275,7 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "ams2_user": _text,
     "ams2_password": _secret,
     "ams2_steam_id": _steam_id,
+    "crowd_url": _hub_url,
 }
 
 

@@ -14,14 +14,15 @@ import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from wots_tui.annotators.base import Annotator, Roster
 from wots_tui.annotators.history import HistoryAnnotator
 from wots_tui.annotators.notebook import Live, NotebookAnnotator
 from wots_tui.background import Background
 from wots_tui.domain.admin import BANS, AdminError, Ban
-from wots_tui.domain.board import Board, build_board, waiting_board
+from wots_tui.domain.board import CROWD, Board, build_board, waiting_board
+from wots_tui.domain.crowd import CrowdView
 from wots_tui.domain.events import SourceEvent, SourceStale
 from wots_tui.domain.models import Driver, LinkState, Platform, SessionSnapshot
 from wots_tui.domain.notebook import Catalogue, Key, NotebookEntry, NotebookQuery, NoteRecord, Tag
@@ -34,6 +35,7 @@ from wots_tui.store.timestamps import utc_now
 log = logging.getLogger(__name__)
 
 BoardListener = Callable[[Board], None]
+T = TypeVar("T")
 NO_ADMIN = "No admin actions here: they are for AMS2 dedicated servers"  # the screens ask each frame: one string
 
 
@@ -62,6 +64,24 @@ class Service(Protocol):
     async def stop(self) -> None: ...
 
 
+@runtime_checkable
+class NotebookFollower(Protocol):
+    """An annotator that acts on the racer's notebook edits (the crowd's sends ratings and tags to a hub)."""
+
+    status: str  # a few words for the header ("crowd: hub unreachable")
+
+    def notebook_edited(self) -> None:
+        """An edit was committed; called on the loop, it must return at once."""
+        ...
+
+
+@runtime_checkable
+class CrowdCache(Protocol):
+    """The crowd annotator's answers kept in the file, for drivers out of the session (/api/driver, /api/notebook)."""
+
+    async def cached_views(self, keys: Sequence[Key]) -> dict[Key, CrowdView]: ...
+
+
 class Engine:
     def __init__(
         self,
@@ -76,6 +96,7 @@ class Engine:
         self._notebook = NotebookAnnotator(database, clock)
         self.history = HistoryAnnotator(database)  # the stats screen asks it directly
         self._annotators: tuple[Annotator, ...] = (self._notebook, self.history, *annotators)
+        self._followers = tuple(a for a in annotators if isinstance(a, NotebookFollower))
         self._services: list[Service] = []
         self._board_listeners: list[BoardListener] = []
         self._notice_listeners: list[Callable[[Notice], None]] = []
@@ -105,8 +126,25 @@ class Engine:
 
     @property
     def statuses(self) -> list[tuple[str, bool]]:
-        """Each service's few words for the header, and whether it runs."""
-        return [(service.status, service.running) for service in self._services]
+        """Each service's few words for the header, and whether it runs; then the crowd's, when it runs."""
+        crowd = self.crowd_status
+        return [(service.status, service.running) for service in self._services] + ([(crowd, True)] if crowd else [])
+
+    @property
+    def crowdsourcing(self) -> bool:
+        """Whether a crowd annotator runs (the racer set crowd_url): the API's crowdsourcingEnabled."""
+        return any(annotator.name == CROWD for annotator in self._annotators)
+
+    async def crowd_views(self, keys: Sequence[Key]) -> dict[Key, CrowdView]:
+        """What the crowd hub last said of these drivers (in the session or not), from the notebook file; {} when
+        the crowd is off. One store call."""
+        crowd = next((f for f in self._followers if isinstance(f, CrowdCache)), None)
+        return {} if crowd is None else await crowd.cached_views(keys)
+
+    @property
+    def crowd_status(self) -> str:
+        """The crowd's few words for the header ("crowd: on", "crowd: hub unreachable"), or "" when it is off."""
+        return next((f.status for f in self._followers if getattr(f, "name", "") == CROWD), "")
 
     def attach(self, service: Service) -> None:
         """Run `service` with the engine: started after the source, stopped before it."""
@@ -304,12 +342,12 @@ class Engine:
     async def edit(self, key: Key, **changes: Any) -> NoteRecord:
         """Change one driver's entry: `rating`, `note`, `nickname` or `tag_ids`. AiCar (a ValueError) for an AI car."""
         self._refuse_ai(key)
-        return await self._notebook.edit(key, await self._who(key), **changes)
+        return self._edited(await self._notebook.edit(key, await self._who(key), **changes))
 
     async def toggle_tag(self, key: Key, tag_id: str) -> NoteRecord:
         """AiCar (a ValueError) for an AI car."""
         self._refuse_ai(key)
-        return await self._notebook.toggle_tag(key, tag_id, await self._who(key))
+        return self._edited(await self._notebook.toggle_tag(key, tag_id, await self._who(key)))
 
     def _refuse_ai(self, key: Key) -> None:
         """AiCar, in one line naming the car, when `key` is an AI car: the notebook is for people."""
@@ -318,11 +356,17 @@ class Engine:
 
     async def delete(self, key: Key) -> NoteRecord | None:
         """Remove an entry; returns it so it can be restored (undo)."""
-        return await self._notebook.delete(key)
+        return self._edited(await self._notebook.delete(key))
 
     async def restore(self, record: NoteRecord) -> NoteRecord:
         """Put back an entry exactly as it was (undo of a delete)."""
-        return await self._notebook.restore(record)
+        return self._edited(await self._notebook.restore(record))
+
+    def _edited(self, record: T) -> T:
+        """Tell the followers an edit was committed (the notebook's edits return once the store has it)."""
+        for follower in self._followers:
+            follower.notebook_edited()
+        return record
 
     async def save_tags(self, tags: Sequence[Tag]) -> None:
         """Add or change tags (name, icon, colour, order, hotkey)."""

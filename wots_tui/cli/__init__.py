@@ -45,7 +45,7 @@ def _engine(spec: SourceSpec, settings: Settings, with_api: bool) -> tuple[Engin
     database = open_database(settings, create=True, demo=spec.is_demo)
     source = build_source(spec, max_rate=settings.refresh_rate)
     log.info("starting on %s with %s (log: %s)", source.label, database.path, log_path)
-    engine = Engine(source, database, annotators=more_annotators(database))
+    engine = Engine(source, database, annotators=more_annotators(database, settings))
     api = ApiServer(engine, port=settings.port, cors_origins=settings.cors_origins)
     if with_api:
         engine.attach(api)

@@ -78,9 +78,18 @@ AMS2_OPTIONS = (
 AMS2_SETTINGS = ("source", "ams2_url", "ams2_user", "ams2_password", "ams2_steam_id")
 
 
+CROWD_URL = click.option(
+    flag_name("crowd_url"),
+    "crowd_url",
+    metavar="URL",
+    help="A crowd reputation hub to share your ratings and built-in tags with (never notes or nicknames) and to "
+    f"show what its voters think, as https://hub.example.org:5830 (default: none, crowd off). Also {env_name('crowd_url')}.",
+)
+
+
 def ams2_options(command):  # type: ignore[no-untyped-def]
-    """--source and the AMS2 server's options, on a command that reads a live session."""
-    for option in reversed(AMS2_OPTIONS):
+    """--source and the AMS2 server's options, and --crowd-url, on a command that reads a live session."""
+    for option in reversed((*AMS2_OPTIONS, CROWD_URL)):
         command = option(command)
     return command
 

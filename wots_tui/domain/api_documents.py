@@ -3,7 +3,8 @@
 WOTS's own fields come first and keep WOTS's names (its documentation:
 tests/fixtures/wots/wots-local-api.txt); the live fields after
 them are ours (position, class, iRating, license, ...), added as the contract allows, never renamed.
-Every driver object carries `headToHead`: the racer's imported races with them, or null. Every live one
+Every driver object carries `headToHead`: the racer's imported races with them, or null, and `crowdStale` beside
+WOTS's `crowdRep` and `crowdTags` (filled from a crowd hub when the racer shares votes with one). Every live one
 carries `platform`, `isAi` and `contacts` (this session's car-to-car contacts); an AI car is never keyed
 by an id: its `custId` is null and `drivers` keys it `ai:<carIdx>`.
 """
@@ -16,6 +17,7 @@ from typing import Any
 
 from wots_tui.domain.board import Board, BoardRow
 from wots_tui.domain.contacts import Contact
+from wots_tui.domain.crowd import CrowdView, crowd_objects
 from wots_tui.domain.models import LinkState, Platform
 from wots_tui.domain.notebook import Catalogue, Key, NotebookEntry, NoteRecord
 from wots_tui.domain.races import HeadToHead, KnownDriver
@@ -36,12 +38,14 @@ def in_session(board: Board) -> bool:
     return board.link is LinkState.CONNECTED and board.facts is not None and bool(board.rows)
 
 
-def status_document(board: Board, *, version: str, notebook_entries: int, drivers_seen: int, now: datetime) -> Json:
+def status_document(
+    board: Board, *, version: str, notebook_entries: int, drivers_seen: int, now: datetime, crowdsourcing: bool = False
+) -> Json:
     return {
         "version": version,
         "connected": board.link is LinkState.CONNECTED,
         "inSession": in_session(board),
-        "crowdsourcingEnabled": False,
+        "crowdsourcingEnabled": crowdsourcing,
         "stats": {"totalDriversSeen": drivers_seen, "notebookEntries": notebook_entries},
         "timestamp": iso(now),
     }
@@ -146,26 +150,45 @@ def live_driver_object(row: BoardRow, contacts: Mapping[int, list[Json]]) -> Jso
         "onPitRoad": row.on_pit_road,
         "contacts": contacts.get(row.car_idx, []),
         "headToHead": head_to_head_object(row.head_to_head),
+        **crowd_fields(row.crowd),
     }
 
 
-def noted_driver_object(record: NoteRecord, catalogue: Catalogue, head_to_head: HeadToHead | None) -> Json:
-    """A driver not in the session, from the notebook."""
-    return {**driver_object(record, catalogue), "headToHead": head_to_head_object(head_to_head)}
+def noted_driver_object(
+    record: NoteRecord, catalogue: Catalogue, head_to_head: HeadToHead | None, crowd: CrowdView | None = None
+) -> Json:
+    """A driver not in the session, from the notebook (and what a crowd hub last said of them)."""
+    return {**driver_object(record, catalogue), "headToHead": head_to_head_object(head_to_head), **crowd_fields(crowd)}
 
 
-def raced_driver_object(known: KnownDriver, head_to_head: HeadToHead | None) -> Json:
+def raced_driver_object(known: KnownDriver, head_to_head: HeadToHead | None, crowd: CrowdView | None = None) -> Json:
     """A driver known only from the imported races: their name and head-to-head, the notebook's fields empty."""
     key = (Platform.IRACING.value, known.cust_id)  # the imported races are iRacing's
-    return {**wots_driver(key, known.name, None, 0, None, "", "", ()), "headToHead": head_to_head_object(head_to_head)}
+    return {**wots_driver(key, known.name, None, 0, None, "", "", ()), "headToHead": head_to_head_object(head_to_head),
+            **crowd_fields(crowd)}
 
 
-def notebook_entries(records: Iterable[NoteRecord], catalogue: Catalogue, head_to_heads: Mapping[Key, HeadToHead]) -> Json:
-    """A batch of /api/notebook's entries, each with its head-to-head (`head_to_heads`: those raced, by key)."""
+def notebook_entries(
+    records: Iterable[NoteRecord],
+    catalogue: Catalogue,
+    head_to_heads: Mapping[Key, HeadToHead],
+    crowds: Mapping[Key, CrowdView] | None = None,
+) -> Json:
+    """A batch of /api/notebook's entries, each with its head-to-head (`head_to_heads`: those raced, by key) and
+    what a crowd hub last said of them (`crowds`, by key)."""
+    crowds = crowds or {}
     return {
-        entry_id(r.key): {**notebook_object(r, catalogue), "headToHead": head_to_head_object(head_to_heads.get(r.key))}
+        entry_id(r.key): {**notebook_object(r, catalogue), "headToHead": head_to_head_object(head_to_heads.get(r.key)),
+                          **crowd_fields(crowds.get(r.key))}
         for r in records
     }
+
+
+def crowd_fields(view: CrowdView | None) -> Json:
+    """WOTS's `crowdRep` and `crowdTags` (null when the crowd has nothing to say, or is off), and ours, `crowdStale`:
+    true when it is the last known data (the hub did not answer, or was not asked: a driver out of the session)."""
+    rep, tags = crowd_objects(view.crowd if view is not None else None)
+    return {"crowdRep": rep, "crowdTags": tags, "crowdStale": view is not None and view.stale}
 
 
 def head_to_head_object(head_to_head: HeadToHead | None) -> Json | None:

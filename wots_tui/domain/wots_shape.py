@@ -2,7 +2,8 @@
 tests/fixtures/wots/wots-local-api.txt).
 
 Field names, types and nesting are WOTS's own, so overlays and tools written for WOTS read ours.
-Extra fields may be added; none is renamed. Crowd fields are null until crowdsourcing exists.
+Extra fields may be added; none is renamed. Crowd fields are null here: the API's documents fill them
+(`api_documents.py::crowd_fields`) while the racer shares votes with a crowd hub; an export keeps them null.
 An AMS2 driver's `custId` is their Steam id, which is past what a JavaScript number holds exactly
 (2^53): they also carry it as the string `steamId`. An AI car has no id a person could have: its
 `custId` is null.

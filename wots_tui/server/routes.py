@@ -29,7 +29,7 @@ from wots_tui.domain.api_documents import (
     status_document,
     tags_document,
 )
-from wots_tui.domain.board import HISTORY, Board
+from wots_tui.domain.board import CROWD, HISTORY, Board
 from wots_tui.domain.models import Platform
 from wots_tui.domain.notebook import Key
 from wots_tui.domain.wots_shape import iso, platform_of
@@ -71,10 +71,11 @@ class Routes:
     async def status(self, request: web.BaseRequest) -> web.Response:
         engine = self._engine
         board, now = engine.board, engine.clock()
-        entries, seen = engine.entry_count, engine.drivers_seen
+        entries, seen, crowd = engine.entry_count, engine.drivers_seen, engine.crowdsourcing
 
         def build() -> object:
-            return status_document(board, version=__version__, notebook_entries=entries, drivers_seen=seen, now=now)
+            return status_document(board, version=__version__, notebook_entries=entries, drivers_seen=seen, now=now,
+                                   crowdsourcing=crowd)
 
         return _send(request, self._cache.get("status", (board.version, entries, seen, iso(now)), build))
 
@@ -103,12 +104,13 @@ class Routes:
         async def build() -> object:
             record = await engine.record(key)
             head_to_head = await engine.history.head_to_head(key)
+            crowd = (await engine.crowd_views([key])).get(key)
             if record is not None:
-                return noted_driver_object(record, engine.catalogue, head_to_head)
+                return noted_driver_object(record, engine.catalogue, head_to_head, crowd)
             known = await engine.history.known_driver(key[1]) if key[0] == Platform.IRACING.value else None
             if known is None:
                 raise web.HTTPNotFound(text=f"driver {key[1]} is not in the session, the notebook or the imported races")
-            return raced_driver_object(known, head_to_head)
+            return raced_driver_object(known, head_to_head, crowd)
 
         return _send(request, await self._cache.get_awaiting(("driver", key), ("stored", *_stored_versions(board)), build))
 
@@ -119,8 +121,8 @@ class Routes:
         first batch is read before anything is sent, so a store that fails then answers a JSON 500; one
         that fails later cuts the connection, so the client knows the document is not whole.
         """
-        notebook, history = _stored_versions(self._engine.board)
-        tag = f'"notebook-{self._instance}-{notebook}-{history}"'
+        notebook, history, crowd = _stored_versions(self._engine.board)
+        tag = f'"notebook-{self._instance}-{notebook}-{history}-{crowd}"'
         headers = {"Content-Type": "application/json", "ETag": tag, "Cache-Control": "no-cache", **request.get(CORS, {})}
         if etag_matches(tag, request.headers.get("If-None-Match")):
             return web.Response(status=304, headers=headers)
@@ -145,11 +147,13 @@ class Routes:
 
     async def _entry_batches(self) -> AsyncIterator[tuple[int, bytes]]:
         """The notebook a batch at a time, each as its number of entries and their JSON members (`"id":{...},...`),
-        its drivers' head-to-heads joined with one query per batch."""
+        its drivers' head-to-heads and crowd data joined with one query each per batch."""
         engine = self._engine
         async for batch in engine.notebook_batches():
-            head_to_heads = await engine.history.head_to_heads(record.key for record in batch)
-            yield len(batch), orjson.dumps(notebook_entries(batch, engine.catalogue, head_to_heads))[1:-1]
+            keys = [record.key for record in batch]
+            head_to_heads = await engine.history.head_to_heads(keys)
+            crowds = await engine.crowd_views(keys)
+            yield len(batch), orjson.dumps(notebook_entries(batch, engine.catalogue, head_to_heads, crowds))[1:-1]
 
     async def _stream_entries(
         self, response: web.StreamResponse, batch: tuple[int, bytes] | None, batches: AsyncIterator[tuple[int, bytes]]
@@ -200,9 +204,10 @@ def driver_key(query: Mapping[str, str]) -> Key:
     return (platform, int(text))
 
 
-def _stored_versions(board: Board) -> tuple[int, int]:
-    """What a document of stored drivers depends on: the notebook, and the racing history (a fetch moves it)."""
-    return board.notebook_version, board.versions.get(HISTORY, 0)
+def _stored_versions(board: Board) -> tuple[int, int, int]:
+    """What a document of stored drivers depends on: the notebook, the racing history (a fetch moves it) and the
+    crowd's answers (a lookup moves them)."""
+    return board.notebook_version, board.versions.get(HISTORY, 0), board.versions.get(CROWD, 0)
 
 
 def _send(request: web.BaseRequest, rendered: Rendered) -> web.Response:

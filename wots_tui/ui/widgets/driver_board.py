@@ -9,6 +9,7 @@ from rich.style import Style
 from wots_tui.domain.board import BoardRow
 from wots_tui.domain.tag_order import warnings_first
 from wots_tui.domain.timefmt import gap, lap_time, signed_int
+from wots_tui.ui.widgets.crowd_cell import crowd_cell
 from wots_tui.ui.widgets.row_table import Cell, Column, Narrowing, RowTable, coloured
 from wots_tui.ui.widgets.tag_icons import fit_icons
 
@@ -121,6 +122,7 @@ COLUMNS: tuple[Column[BoardRow], ...] = (
     Column("Pit", 3, _pit),
     Column("S", 2, _sector),
     Column("Cx", 2, _contacts, right=True),
+    Column("Crowd", 5, lambda r: crowd_cell(r.crowd)),
     Column("R", 1, _rating),
     Column("Tags", 8, _tags, fit=fit_icons),
     Column("Met", 3, _met, right=True),
@@ -130,13 +132,13 @@ COLUMNS: tuple[Column[BoardRow], ...] = (
 
 
 # What goes first as the terminal narrows: lap times and the sector, then race facts (a nickname before the
-# gap: the card has it; so have the head-to-head and the contacts, which give way before the gap too, at 80
-# columns); the racer's own columns (R, Tags, Note, Met) with Driver, P and Class stay at any width (Driver
-# shrinks, a long name ends in an ellipsis; an AI car's mark leads its name, so it stays too).
+# gap: the card has it; so have the head-to-head, the contacts and the crowd's word, which give way before the
+# gap too, at 80 columns); the racer's own columns (R, Tags, Note, Met) with Driver, P and Class stay at any
+# width (Driver shrinks, a long name ends in an ellipsis; an AI car's mark leads its name, so it stays too).
 NARROWING: tuple[Narrowing, ...] = (
     ("Best", None), ("S", None), ("Driver", 20), ("Last", None), ("±iR", None), ("Pit", None), ("Nick", 8),
     ("Lap", None), ("Lic", None), ("#", None), ("CP", None), ("Nick", None), ("H2H", None), ("Cx", None),
-    ("Gap", None), ("Driver", 16), ("iR", None),
+    ("Crowd", None), ("Gap", None), ("Driver", 16), ("iR", None),
 )
 
 
@@ -165,6 +167,7 @@ _SOMETIMES: dict[str, Callable[[BoardRow], object]] = {  # a column shown only w
     "Nick": lambda row: row.notebook and row.notebook.nickname,
     "H2H": lambda row: row.head_to_head,
     "Cx": lambda row: row.contacts,
+    "Crowd": lambda row: row.crowd,
     "S": lambda row: row.sector,
     "iR": lambda row: row.irating > 0,
     "±iR": lambda row: row.irating > 0,

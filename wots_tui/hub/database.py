@@ -85,19 +85,22 @@ async def open_pool(settings: HubSettings) -> asyncpg.Pool:
             settings.database_url, min_size=min(2, settings.pool_size), max_size=settings.pool_size,
             timeout=settings.connect_timeout, command_timeout=30,
         )
+    except asyncpg.InvalidAuthorizationSpecificationError as error:  # a wrong user or password
+        raise HubError(redact(f"the hub's database refused the login: {one_line(error)}",
+                              settings.database_url)) from None
     except DATABASE_ERRORS as error:
         raise HubError(redact(f"the hub's database cannot be reached: {one_line(error)}",
-                                      settings.database_url)) from None
+                              settings.database_url)) from None
     except ValueError as error:  # asyncpg's word on a URL it cannot read
         raise HubError(redact(f"the database URL is not usable: {one_line(error)}",
-                                      settings.database_url)) from None
+                              settings.database_url)) from None
     try:
         async with pool.acquire() as connection:
             await migrate(connection)
     except DATABASE_ERRORS as error:
         await pool.close()
         raise HubError(redact(f"the hub's database could not be migrated: {one_line(error)}",
-                                      settings.database_url)) from None
+                              settings.database_url)) from None
     except BaseException:
         await pool.close()
         raise

@@ -18,7 +18,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TypeVar
 
@@ -37,7 +37,7 @@ from wots_tui.annotators.hub_client import (
 )
 from wots_tui.annotators.voter_token import VoterTokenError, VoterTokens
 from wots_tui.domain.board import CROWD
-from wots_tui.domain.crowd import CrowdView
+from wots_tui.domain.crowd import Crowd, CrowdView
 from wots_tui.domain.models import Platform
 from wots_tui.domain.notebook import Key
 from wots_tui.store import Database
@@ -63,6 +63,15 @@ class Backoff:
 
     def delay(self, attempt: int) -> float:
         return min(self.most, self.first * 2 ** max(0, attempt - 1)) * random.uniform(0.5, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What a push did: votes the hub took, votes it refused (with why), votes withdrawn."""
+
+    votes: int = 0
+    refused: tuple[crowd_store.Refusal, ...] = ()
+    withdrawn: int = 0
 
 
 class CrowdAnnotator:
@@ -140,19 +149,24 @@ class CrowdAnnotator:
 
     async def _look_up(self, keys: tuple[Key, ...]) -> None:
         try:
-            found = await self._call(lambda client: client.lookup(keys))
+            found = await self.pull(keys)
         except (HubError, VoterTokenError) as error:
             self._away(error)
             return
-        now = self._clock()
-        try:
-            await self._database.call(crowd_store.remember, self.hub, keys, found, now)
         except duckdb.Error as error:
             log.warning("crowd answer not kept in the notebook file: %s", first_line(error))
+            return
         if keys is self._roster:
+            now = self._clock()
             self._views = {key: CrowdView(crowd, False, now) for key, crowd in found.items()}
             self._back()
             self._bump()
+
+    async def pull(self, keys: Sequence[Key]) -> dict[Key, Crowd]:
+        """Ask the hub about these drivers (MAX_LOOKUP a request) and keep its answer in the file. HubError."""
+        found = await self._call(lambda client: client.lookup(keys))
+        await self._database.call(crowd_store.remember, self.hub, keys, found, self._clock())
+        return found
 
     # the racer's votes
 
@@ -183,22 +197,30 @@ class CrowdAnnotator:
                 continue
             self._wake.set()  # try again: nothing was lost, it is all still waiting in the file
 
-    async def push_waiting(self) -> crowd_store.Outgoing:
-        """Send everything that waits, a batch at a time, marking each batch in the file as the hub answers it;
-        returns the last batch's (empty) queue. A HubError stops it where it is: the rest still waits."""
+    async def push_waiting(self) -> Sent:
+        """Send everything that waits, a batch at a time, marking each batch in the file as the hub answers it.
+        A HubError stops it where it is: the rest still waits, and what was sent is kept."""
+        sent, before = Sent(), None
         while True:
             waiting = await self._database.call(crowd_store.outgoing, self.hub, MAX_PUSH)
             if not waiting:
-                return waiting
+                return sent
+            if waiting == before:  # marked, yet still waiting: a fault of ours; never loop on it
+                log.error("crowd: %d votes stay queued after the hub took them", len(waiting.votes))
+                return sent
+            before = waiting
             if waiting.votes:
                 votes = waiting.votes
                 pushed = await self._call(lambda client, votes=votes: client.push(votes))
                 await self._database.call(crowd_store.acknowledge, self.hub, votes, pushed.refused)
                 for refusal in pushed.refused:
                     log.info("crowd hub refused the vote on %s:%s (%s)", *refusal.key, refusal.code)
+                sent = replace(sent, votes=sent.votes + len(votes) - len(pushed.refused),
+                               refused=sent.refused + pushed.refused)
             for key in waiting.withdrawals:
                 await self._call(lambda client, key=key: client.withdraw(key))
                 await self._database.call(crowd_store.withdrawn, self.hub, key)
+                sent = replace(sent, withdrawn=sent.withdrawn + 1)
 
     async def _pause(self, seconds: float) -> None:
         """Wait `seconds`, or less if the racer edits meanwhile (their edit is worth a try at once)."""

@@ -100,6 +100,7 @@ class _Commands(click.Group):
     LAZY: ClassVar[dict[str, tuple[str, str]]] = {
         "fetch": ("wots_tui.cli.history", "fetch"),
         "hub": ("wots_tui.cli.hub", "hub"),
+        "crowd": ("wots_tui.cli.crowd", "crowd"),
         "import": ("wots_tui.cli.imports", "import_command"),
         "login": ("wots_tui.cli.history", "login"),
         "logout": ("wots_tui.cli.history", "logout"),

@@ -68,13 +68,25 @@ _CROWD_TAG_IDS = [tag.id for tag in CROWD_TAGS]
 _MINE = """
     WITH shared AS (
         SELECT platform, driver_id, list_sort(list(tag_id)) AS tag_ids FROM driver_tags
-        WHERE list_contains(?, tag_id) GROUP BY ALL
+        WHERE list_contains($tags, tag_id) GROUP BY ALL
     )
     SELECT n.platform, n.driver_id, n.rep, coalesce(t.tag_ids, []::VARCHAR[]) AS tag_ids,
            coalesce(n.subsession_id, n.session_id) AS session_id, coalesce(n.updated_at, n.voted_at) AS cast_at
     FROM notebook n LEFT JOIN shared t USING (platform, driver_id)
     WHERE n.rep IS NOT NULL AND n.driver_id > 0
 """
+
+# a vote waits unless the hub acknowledged, or refused, that very rating and those tags
+# (NOT EXISTS, not two LEFT JOINs: DuckDB 2.0 dropped the LIMIT of the joined form)
+_UNANSWERED = """
+    NOT EXISTS (SELECT 1 FROM crowd_sent s WHERE s.hub = $hub AND s.platform = m.platform AND s.driver_id = m.driver_id
+                AND s.rep = m.rep AND s.tag_ids = m.tag_ids)
+    AND NOT EXISTS (SELECT 1 FROM crowd_refused r WHERE r.hub = $hub AND r.platform = m.platform
+                AND r.driver_id = m.driver_id AND r.rep = m.rep AND r.tag_ids = m.tag_ids)
+"""
+# an acknowledged vote whose entry is no longer rated (or gone) waits to be withdrawn
+_WITHDRAWN = """s.hub = $hub AND NOT EXISTS (SELECT 1 FROM notebook n WHERE n.platform = s.platform
+                AND n.driver_id = s.driver_id AND n.rep IS NOT NULL)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,18 +120,13 @@ def outgoing(cursor: duckdb.DuckDBPyConnection, hub: str, limit: int) -> Outgoin
     )
     rows = cursor.execute(
         f"""SELECT m.* FROM ({_MINE}) m
-            LEFT JOIN crowd_sent s ON s.hub = ? AND s.platform = m.platform AND s.driver_id = m.driver_id
-            LEFT JOIN crowd_refused r ON r.hub = ? AND r.platform = m.platform AND r.driver_id = m.driver_id
-            WHERE (s.rep IS NULL OR s.rep <> m.rep OR s.tag_ids <> m.tag_ids)
-              AND (r.rep IS NULL OR r.rep <> m.rep OR r.tag_ids <> m.tag_ids)
-            ORDER BY m.cast_at NULLS FIRST, m.platform, m.driver_id LIMIT ?""",
-        [_CROWD_TAG_IDS, hub, hub, limit],
+            WHERE {_UNANSWERED}
+            ORDER BY m.cast_at NULLS FIRST, m.platform, m.driver_id LIMIT $limit""",
+        {"tags": _CROWD_TAG_IDS, "hub": hub, "limit": limit},
     ).fetchall()
     gone = cursor.execute(
-        """SELECT s.platform, s.driver_id FROM crowd_sent s
-           LEFT JOIN notebook n ON n.platform = s.platform AND n.driver_id = s.driver_id
-           WHERE s.hub = ? AND n.rep IS NULL ORDER BY s.platform, s.driver_id LIMIT ?""",
-        [hub, limit],
+        f"SELECT s.platform, s.driver_id FROM crowd_sent s WHERE {_WITHDRAWN} ORDER BY s.platform, s.driver_id LIMIT $limit",
+        {"hub": hub, "limit": limit},
     ).fetchall()
     return Outgoing(tuple(_vote(row) for row in rows), tuple((platform, driver_id) for platform, driver_id in gone))
 
@@ -128,13 +135,9 @@ def waiting(cursor: duckdb.DuckDBPyConnection, hub: str) -> int:
     """How many votes and withdrawals wait for `hub` (refused ones not counted)."""
     (count,) = cursor.execute(
         f"""SELECT (SELECT count(*) FROM ({_MINE}) m
-                LEFT JOIN crowd_sent s ON s.hub = ? AND s.platform = m.platform AND s.driver_id = m.driver_id
-                LEFT JOIN crowd_refused r ON r.hub = ? AND r.platform = m.platform AND r.driver_id = m.driver_id
-                WHERE (s.rep IS NULL OR s.rep <> m.rep OR s.tag_ids <> m.tag_ids)
-                  AND (r.rep IS NULL OR r.rep <> m.rep OR r.tag_ids <> m.tag_ids))
-             + (SELECT count(*) FROM crowd_sent s LEFT JOIN notebook n
-                ON n.platform = s.platform AND n.driver_id = s.driver_id WHERE s.hub = ? AND n.rep IS NULL)""",
-        [_CROWD_TAG_IDS, hub, hub, hub],
+                WHERE {_UNANSWERED})
+             + (SELECT count(*) FROM crowd_sent s WHERE {_WITHDRAWN})""",
+        {"tags": _CROWD_TAG_IDS, "hub": hub},
     ).fetchone() or (0,)
     return int(count)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from helpers import SNAPSHOT_CLOCK, connected, make_engine, wait_for, write_race_moment
+from rich.cells import cell_len
 from test_head_to_head_live import RACERS_OWN, card_of
 from textual.pilot import Pilot
 
@@ -23,8 +24,9 @@ from wots_tui.domain.notebook import Key
 from wots_tui.sources.factory import SourceSpec
 from wots_tui.ui.app import WotsApp
 from wots_tui.ui.screens.driver_card import DriverCard
-from wots_tui.ui.widgets.crowd_cell import crowd_cell, votes
+from wots_tui.ui.widgets.crowd_cell import crowd_cell, crowd_text, votes
 from wots_tui.ui.widgets.driver_board import DriverBoard
+from wots_tui.ui.widgets.session_header import CROWD_STALE, SessionHeader
 
 
 def crowd(up: int, down: int, neutral: int = 0, tags: dict[str, int] | None = None) -> Crowd:
@@ -133,6 +135,19 @@ def test_a_stale_cell_is_marked_and_dimmed_and_keeps_the_labels_colour():
     assert stale.dim and not fresh.dim and stale.color == fresh.color
 
 
+def test_the_cards_lines_break_between_phrases_never_inside_one():
+    lines = crowd_text(CrowdView(NEUTRAL, False, SNAPSHOT_CLOCK), 50).plain.splitlines()
+    assert lines == [
+        "Crowd ● Neutral 3/5 (weighted 3.1)",
+        "      12 voters: 5 up, 4 down, 3 neutral",
+        "      medium confidence",
+        "Crowd tags 🐢 Slow 3 (25%)",
+    ]
+    wide = crowd_text(CrowdView(EXCELLENT, False, SNAPSHOT_CLOCK), 64).plain.splitlines()
+    assert wide[-2:] == ["Crowd tags ✨ Clean Racer 30 (73%)  ·  🤝 Gives Space 12 (29%)", "           ⚡ Fast 9 (22%)"]
+    assert all(cell_len(line) <= 64 and not line.endswith("·") for line in wide)
+
+
 # the live board
 
 
@@ -187,16 +202,30 @@ async def test_stale_crowd_data_is_marked_on_the_board(tmp_path: Path):
         assert " ▲~ 26 " in board_line(pilot, crowds.key_of(GOOD))
 
 
-async def test_the_hub_answering_again_takes_the_mark_off(tmp_path: Path):
+def header(pilot: Pilot) -> str:
+    return str(pilot.app.live.query_one(SessionHeader).render())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_header_says_when_the_crowd_data_is_the_last_known_and_the_hub_answering_takes_it_off(
+        tmp_path: Path, size: tuple[int, int]):
     crowds = FixedCrowd(stale=True)
     app = crowd_app(tmp_path, crowds)
+    async with app.run_test(size=size) as pilot:
+        await crowd_joined(pilot)
+        assert CROWD_STALE in header(pilot).splitlines()[1]
+        crowds.hub_answers()
+        await wait_for(pilot, lambda: CROWD_STALE not in header(pilot))
+        if "Crowd" in app.live.query_one(DriverBoard).shown_columns:
+            key = crowds.key_of(GOOD)
+            await wait_for(pilot, lambda: " ▲  26 " in board_line(pilot, key))
+
+
+async def test_fresh_crowd_data_is_not_mentioned_in_the_header(tmp_path: Path):
+    app = crowd_app(tmp_path, FixedCrowd())
     async with app.run_test(size=(160, 50)) as pilot:
         await crowd_joined(pilot)
-        key = crowds.key_of(GOOD)
-        crowds.hub_answers()
-        await wait_for(pilot, lambda: crowd_of_cell(pilot, key) == "▲  26")
-        await pilot.pause()
-        assert " ▲  26 " in board_line(pilot, key)
+        assert "crowd" not in header(pilot).lower()
 
 
 # the card
@@ -208,14 +237,14 @@ async def test_the_card_says_what_the_crowd_thinks(tmp_path: Path):
     async with app.run_test(size=(160, 50)) as pilot:
         await crowd_joined(pilot)
         text = card_crowd(await card_of(pilot, crowds.key_of(EXCELLENT)))
-        assert "Crowd ★ Excellent  5/5 (weighted 4.6)  ·  40 up, 1 down of 41 voters  ·  high confidence" in text
-        assert "✨ Clean Racer 30 (73%)  ·  🤝 Gives Space 12 (29%)  ·  ⚡ Fast 9 (22%)" in text
+        assert text.startswith("Crowd ★ Excellent 5/5 (weighted 4.6)  ·  41 voters: 40 up, 1 down  ·  high confidence\n")
+        assert text.endswith("\nCrowd tags ✨ Clean Racer 30 (73%)  ·  🤝 Gives Space 12 (29%)  ·  ⚡ Fast 9 (22%)")
         assert "Divebomber" not in text  # two voters: not published
         assert "Last known" not in text
         await pilot.press("escape")
         good = card_crowd(await card_of(pilot, crowds.key_of(GOOD)))
-        assert "▲ Good  4/5 (weighted 4.2)  ·  23 up, 3 down of 26 voters" in good
-        assert "Crowd tags: none chosen by 3 voters or more." in good
+        assert "Crowd ▲ Good 4/5 (weighted 4.2)  ·  26 voters: 23 up, 3 down  ·  high confidence" in good
+        assert "Crowd tags: none chosen by 3 voters or more" in good
 
 
 async def test_a_stale_card_says_it_is_the_last_known(tmp_path: Path):
@@ -224,9 +253,11 @@ async def test_a_stale_card_says_it_is_the_last_known(tmp_path: Path):
     async with app.run_test(size=(160, 50)) as pilot:
         await crowd_joined(pilot)
         text = card_crowd(await card_of(pilot, crowds.key_of(AVOID)))
-        assert text.startswith("Last known, the hub did not answer  as of 2026-11-20 19:30\n")
-        assert "✕ Avoid  1/5 (weighted 1.2)  ·  0 up, 60 down of 60 voters" in text
-        assert "💥 Wrecker 45 (75%)  ·  🚧 Unsafe Rejoin 20 (33%)  ·  🤬 Toxic Chat 18 (30%)" in text
+        assert text.splitlines() == [
+            "Last known, the hub did not answer  ·  as of 2026-11-20 19:30",
+            "Crowd ✕ Avoid 1/5 (weighted 1.2)  ·  60 voters: 0 up, 60 down  ·  high confidence",
+            "Crowd tags 💥 Wrecker 45 (75%)  ·  🚧 Unsafe Rejoin 20 (33%)  ·  🤬 Toxic Chat 18 (30%)",
+        ]
 
 
 async def test_the_card_of_a_driver_with_no_crowd_data_has_no_crowd_section(tmp_path: Path):

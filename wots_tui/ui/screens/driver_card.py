@@ -12,15 +12,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, RadioButton, RadioSet, SelectionList, Static, TextArea
 
 from wots_tui.domain.board import Board, BoardRow
-from wots_tui.domain.crowd import MIN_TAG_VOTERS, CrowdView
 from wots_tui.domain.notebook import Catalogue, NoteRecord, in_catalogue_order
 from wots_tui.domain.plural import counted
 from wots_tui.domain.races import HeadToHead
 from wots_tui.domain.sightings import Sighting
 from wots_tui.domain.wots_shape import entry_id
 from wots_tui.ui.screens.editors import CANCEL, SAVE, Editor
-from wots_tui.ui.widgets.crowd_cell import CROWD_LOOKS
-from wots_tui.ui.widgets.session_header import WARN
+from wots_tui.ui.widgets.crowd_cell import CrowdSection
 
 _RATINGS: tuple[tuple[int | None, str], ...] = ((1, "▲ up"), (0, "● neutral"), (-1, "▼ down"), (None, "not rated"))
 NARROW_BELOW = 100  # columns: below this the card's two columns stack
@@ -70,22 +68,6 @@ def head_to_head_line(head_to_head: HeadToHead | None) -> str:
     return f"{said}; last raced {', '.join(last)}" if last else said
 
 
-def crowd_text(view: CrowdView) -> str:
-    """The card's lines on what the crowd thinks of the driver: the label and scores, the votes, the crowd's tags
-    with how many voters chose each; first, when the hub did not answer, that this is the last known."""
-    rep = view.crowd.rep
-    glyph, style = CROWD_LOOKS[rep.label]
-    lines = []
-    if view.stale:
-        lines.append(f"[{WARN}]Last known, the hub did not answer[/]  [dim]as of {view.fetched_at.astimezone():%Y-%m-%d %H:%M}[/dim]")
-    lines.append(f"Crowd [{style}]{glyph} {rep.label}[/]  {rep.score}/5 (weighted {rep.weighted_score:.1f})  ·  "
-                 f"{rep.up} up, {rep.down} down of {counted(rep.total, 'voter')}  ·  {rep.confidence} confidence")
-    tags = [f"{tag.tag.icon} {escape(tag.tag.name)} {tag.count} ({tag.percent}%)" for tag in view.crowd.tags]
-    lines.append("Crowd tags  " + "  ·  ".join(tags) if tags
-                 else f"[dim]Crowd tags: none chosen by {MIN_TAG_VOTERS} voters or more.[/dim]")
-    return "\n".join(lines)
-
-
 def contact_lines(board: Board, car_idx: int) -> list[str]:
     """The card's lines on each contact this session of the car `car_idx`: when (local time), the lap, who
     with (the other car's driver, or the scenery for a wall hit), how hard where the sim says."""
@@ -125,7 +107,7 @@ class DriverCard(Editor[dict[str, Any]]):
             yield Static(self._facts(), id="card-facts")
             yield Static(id="card-h2h")
             if self.row is not None and self.row.crowd is not None:
-                yield Static(crowd_text(self.row.crowd), id="card-crowd")
+                yield CrowdSection(self.row.crowd, id="card-crowd")
             with Horizontal(id="card-columns"):
                 with Vertical(id="card-left"):
                     yield Label("Rating", classes="card-label")

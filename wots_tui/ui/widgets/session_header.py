@@ -2,7 +2,8 @@
 
 Three lines, each fitted to the terminal's width: a fact that does not fit is left out whole, the least
 important first, so a line never wraps or ends mid-phrase. A link gone stale (a server down, a password
-refused) leads the second line, above the last session's rows; on a server (AMS2) that line names it.
+refused) leads the second line, above the last session's rows; on a server (AMS2) that line names it. Crowd
+data that is only the last known (the hub did not answer) is said on that line too.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from wots_tui.ui.widgets.row_table import ellipsis
 Statuses = Sequence[tuple[str, bool]]  # a service's few words for the header, and whether it runs
 
 WARN = "bold #fbbf24"
+CROWD_STALE = "⚠ crowd: last known, the hub did not answer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,11 @@ def drivers_shown(shown: int, player_shown: bool, ai: int = 0) -> str:
     return " + ".join(parts)
 
 
+def crowd_stale(board: Board) -> bool:
+    """Whether the crowd data on show is the last known only (the crowd client marks all its rows so at once)."""
+    return any(row.crowd is not None and row.crowd.stale for row in board.rows)
+
+
 def on_server(board: Board) -> bool:
     """A dedicated server's session (AMS2): it has a name of its own, and admin actions may be offered."""
     return bool(board.rows) and board.rows[0].key[0] == Platform.AMS2.value  # one session, one platform
@@ -95,7 +102,7 @@ class SessionHeader(Widget):
         facts = board.facts
         width = self.content_size.width
         shows = (board.link, board.link_message, board.classes, tuple(board.sof.items()), class_filter, sort, shown,
-                 player_shown, tuple(statuses), admin_note, ai_shown, on_server(board), width,
+                 player_shown, tuple(statuses), admin_note, ai_shown, on_server(board), crowd_stale(board), width,
                  facts and replace(facts, session_time=int(facts.session_time)))
         if shows == self._shows:
             return
@@ -141,6 +148,7 @@ class SessionHeader(Widget):
             Fact(f"⚠ {sentence(board.link_message) or 'Lost the sim'}", WARN, 10) if stale else None,
             Fact(facts.session_name, "bold", 8) if facts.session_name and on_server(board) else None,
             *(sof if len(sof) > 1 else []),
+            Fact(CROWD_STALE, WARN, 6) if crowd_stale(board) else None,
             Fact(admin_note, "dim", 0) if admin_note else None,
         ]
         shown_facts = [

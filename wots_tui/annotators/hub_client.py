@@ -110,8 +110,9 @@ class HubClient:
                 index = item.get("index") if isinstance(item, dict) else None
                 if isinstance(index, int) and 0 <= index < len(batch):
                     vote = batch[index]
+                    said = _line(item.get("error")).removeprefix(f"votes[{index}]: ")  # the key says which
                     refused.append(Refusal((vote.platform, vote.driver_id), str(item.get("code") or "refused"),
-                                           _line(item.get("error")) or "refused"))
+                                           said or "refused"))
         return Pushed(accepted, tuple(refused))
 
     async def withdraw(self, key: Key) -> None:

@@ -63,11 +63,12 @@ async def _sync(database: Database, hub: str, steam_id: int | None) -> tuple[Sen
 
 
 def summary(sent: Sent, pulled: int) -> str:
-    """One line: pushed N, refused M (why), pulled K."""
-    reasons: dict[str, int] = {}
+    """One line: pushed N, refused M (each kind of refusal with its count and the hub's line for the first)."""
+    kinds: dict[str, list[str]] = {}
     for refusal in sent.refused:
-        reasons[refusal.reason] = reasons.get(refusal.reason, 0) + 1
-    why = f" ({'; '.join(f'{n} {reason}' if n > 1 else reason for reason, n in reasons.items())})" if reasons else ""
+        kinds.setdefault(refusal.code, []).append(refusal.reason)
+    why = "; ".join(f"{len(reasons)} {code}: {reasons[0]}" + (" and others" if len(reasons) > 1 else "")
+                    for code, reasons in kinds.items())
     withdrew = f", withdrew {sent.withdrawn:,}" if sent.withdrawn else ""
-    return (f"pushed {counted(sent.votes, 'vote')}{withdrew}, refused {len(sent.refused):,}{why}, "
+    return (f"pushed {counted(sent.votes, 'vote')}{withdrew}, refused {len(sent.refused):,}{f' ({why})' if why else ''}, "
             f"pulled crowd data for {counted(pulled, 'driver')}")

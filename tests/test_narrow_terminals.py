@@ -38,9 +38,9 @@ def test_the_racers_own_columns_stay_at_every_width_and_the_line_fits(width: int
 def test_lap_times_go_before_race_facts_and_everything_shows_when_wide():
     assert labels(160, frozenset({"Nick"})) == [c.label for c in COLUMNS if c.label != "Nick"]
     # no racing history, so no H2H (tests/test_head_to_head_live.py has the layouts with it)
-    at_120 = labels(120, frozenset({"Nick", "CP", "H2H"}))
+    at_120 = labels(120, frozenset({"Nick", "CP", "H2H", "Crowd"}))
     assert "Best" not in at_120 and {"Last", "Gap", "Lap", "iR"} <= set(at_120)
-    at_100 = labels(100, frozenset({"Nick", "CP", "H2H"}))
+    at_100 = labels(100, frozenset({"Nick", "CP", "H2H", "Crowd"}))
     assert "Last" not in at_100 and "Gap" in at_100
     assert labels(80, frozenset({"Nick", "CP"})).index("Note") == len(labels(80, frozenset({"Nick", "CP"}))) - 1
 
@@ -48,7 +48,7 @@ def test_lap_times_go_before_race_facts_and_everything_shows_when_wide():
 def test_a_nickname_never_costs_the_gap():
     for width in (80, 100, 120, 160):
         assert "Gap" in labels(width), width
-    assert "Nick" in labels(100)  # from 100 columns both show
+    assert "Nick" in labels(100, frozenset({"Crowd"}))  # from 100 columns both show
 
 
 def test_hidden_columns_give_their_room_to_the_note():

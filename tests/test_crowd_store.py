@@ -89,12 +89,12 @@ def test_a_refused_vote_is_not_sent_again_until_its_entry_changes(db: Database):
     assert db.run(store.refusals, HUB) == []  # taken now: the refusal is gone
 
 
-def test_a_refusal_is_forgotten_when_the_rating_is_cleared_so_rating_again_is_a_new_vote(db: Database):
+def test_a_refused_vote_waits_again_once_its_entry_is_edited_even_to_the_same_rating(db: Database):
     db.run(save_records, [entry(1, rating=1)])
     db.run(store.acknowledge, HUB, queued(db).votes, [store.Refusal(("iracing", 1), "session-cap", "too many")])
-    db.run(save_records, [entry(1, note="unrated now")])
+    db.run(save_records, [entry(1, note="unrated now", at=AT + timedelta(minutes=1))])
     assert not queued(db)
-    db.run(save_records, [entry(1, rating=1)])
+    db.run(save_records, [entry(1, rating=1, at=AT + timedelta(minutes=2))])  # rated again, later: a new vote
     assert [v.driver_id for v in queued(db).votes] == [1]
 
 
@@ -197,3 +197,13 @@ def test_a_token_that_cannot_be_saved_is_one_line_without_the_token(tmp_path: Pa
     finally:
         folder.chmod(0o700)
     assert "crowd voter token" in str(caught.value) and "s3cret" not in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_the_queue_of_a_few_edited_drivers_looks_at_those_alone(db: Database):
+    db.run(save_records, [entry(1, rating=1), entry(2, rating=1), entry(3, rating=1)])
+    db.run(store.acknowledge, HUB, db.run(store.outgoing, HUB, 100, [("iracing", 3)]).votes, [])
+    keyed = db.run(store.outgoing, HUB, 100, [("iracing", 2), ("iracing", 3), ("ams2", 2)])
+    assert [v.driver_id for v in keyed.votes] == [2]  # 1 waits too, but was not asked about; 3 is acknowledged
+    db.run(delete_records, [("iracing", 3)])
+    assert db.run(store.outgoing, HUB, 100, [("iracing", 3)]) == store.Outgoing((), (("iracing", 3),))
+    assert [v.driver_id for v in queued(db).votes] == [1, 2]

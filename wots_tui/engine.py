@@ -35,7 +35,7 @@ from wots_tui.store.timestamps import utc_now
 log = logging.getLogger(__name__)
 
 BoardListener = Callable[[Board], None]
-T = TypeVar("T")
+R = TypeVar("R", NoteRecord, NoteRecord | None)
 NO_ADMIN = "No admin actions here: they are for AMS2 dedicated servers"  # the screens ask each frame: one string
 
 
@@ -70,8 +70,8 @@ class NotebookFollower(Protocol):
 
     status: str  # a few words for the header ("crowd: hub unreachable")
 
-    def notebook_edited(self) -> None:
-        """An edit was committed; called on the loop, it must return at once."""
+    def notebook_edited(self, key: Key) -> None:
+        """An edit of this driver's entry was committed; called on the loop, it must return at once."""
         ...
 
 
@@ -362,10 +362,11 @@ class Engine:
         """Put back an entry exactly as it was (undo of a delete)."""
         return self._edited(await self._notebook.restore(record))
 
-    def _edited(self, record: T) -> T:
+    def _edited(self, record: R) -> R:
         """Tell the followers an edit was committed (the notebook's edits return once the store has it)."""
-        for follower in self._followers:
-            follower.notebook_edited()
+        if record is not None:
+            for follower in self._followers:
+                follower.notebook_edited(record.key)
         return record
 
     async def save_tags(self, tags: Sequence[Tag]) -> None:

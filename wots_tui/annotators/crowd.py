@@ -92,6 +92,8 @@ class CrowdAnnotator:
         self._views: dict[Key, CrowdView] = {}
         self._roster: tuple[Key, ...] = ()
         self._wake = asyncio.Event()
+        self._whole_notebook = True  # what an import, a CLI edit or a run offline left waits: looked for at start
+        self._edited: set[Key] = set()  # drivers edited since the pusher last looked
         self._registering = asyncio.Lock()
         self._pusher: asyncio.Task[None] | None = None
         self._lookup: asyncio.Task[None] | None = None
@@ -170,8 +172,9 @@ class CrowdAnnotator:
 
     # the racer's votes
 
-    def notebook_edited(self) -> None:
-        """An entry changed (the engine says so after each edit is committed): the pusher looks at the queue."""
+    def notebook_edited(self, key: Key) -> None:
+        """An entry changed (the engine says so after each edit is committed): the pusher looks at that driver."""
+        self._edited.add(key)
         self._wake.set()
 
     async def _push_forever(self) -> None:
@@ -179,9 +182,12 @@ class CrowdAnnotator:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            # the whole notebook at start (and until once through), after that only the drivers edited since
+            keys, self._edited = (None if self._whole_notebook else tuple(self._edited)), set()
             try:
-                await self.push_waiting()
+                await self.push_waiting(keys)
             except RateLimited as error:
+                self._edited.update(keys or ())
                 log.info("crowd push waits %.0f s: %s", error.retry_after, error)
                 self._set_status(f"crowd: waiting {error.retry_after:.0f} s (hub's rate limit)")
                 await asyncio.sleep(error.retry_after)
@@ -189,20 +195,23 @@ class CrowdAnnotator:
                 if not isinstance(error, HubError | VoterTokenError | duckdb.Error):
                     log.exception("the crowd pusher failed; it tries again")
                 attempt += 1
+                self._edited.update(keys or ())  # looked at again on the next try, with those edited meanwhile
                 self._away(error)
                 await self._pause(self._backoff.delay(attempt))
             else:
                 attempt = 0
+                self._whole_notebook = False
                 self._back()
                 continue
             self._wake.set()  # try again: nothing was lost, it is all still waiting in the file
 
-    async def push_waiting(self) -> Sent:
-        """Send everything that waits, a batch at a time, marking each batch in the file as the hub answers it.
-        A HubError stops it where it is: the rest still waits, and what was sent is kept."""
+    async def push_waiting(self, keys: Sequence[Key] | None = None) -> Sent:
+        """Send everything that waits (of these drivers' entries only, with `keys`), a batch at a time, marking each
+        batch in the file as the hub answers it. A HubError stops it where it is: the rest still waits, and what
+        was sent is kept."""
         sent, before = Sent(), None
-        while True:
-            waiting = await self._database.call(crowd_store.outgoing, self.hub, MAX_PUSH)
+        while keys is None or keys:
+            waiting = await self._database.call(crowd_store.outgoing, self.hub, MAX_PUSH, keys)
             if not waiting:
                 return sent
             if waiting == before:  # marked, yet still waiting: a fault of ours; never loop on it
@@ -221,6 +230,7 @@ class CrowdAnnotator:
                 await self._call(lambda client, key=key: client.withdraw(key))
                 await self._database.call(crowd_store.withdrawn, self.hub, key)
                 sent = replace(sent, withdrawn=sent.withdrawn + 1)
+        return sent
 
     async def _pause(self, seconds: float) -> None:
         """Wait `seconds`, or less if the racer edits meanwhile (their edit is worth a try at once)."""

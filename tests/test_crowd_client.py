@@ -63,7 +63,7 @@ class Racer:
 
     async def queue_drained(self, engine: Engine) -> None:
         for _ in range(500):
-            if await engine.database.call(crowd_store.waiting, self.hub) == 0:
+            if not await engine.database.call(crowd_store.outgoing, self.hub, 1):
                 return
             await asyncio.sleep(0.02)
         raise AssertionError("the votes never left")
@@ -175,7 +175,8 @@ async def test_votes_made_while_the_hub_is_away_go_when_it_is_back_even_after_a_
         await engine.edit(first, rating=None)  # a withdrawal, waiting too
         await until(lambda: engine.crowd_status == UNREACHABLE)
         assert (await engine.record(second)).note == "rammed me"  # the notebook does not care
-        assert await engine.database.call(crowd_store.waiting, url) == 3
+        waiting = await engine.database.call(crowd_store.outgoing, url, 100)
+        assert (len(waiting.votes), waiting.withdrawals) == (2, (first,))
         document = await api_get(racer.server, "/api/drivers")
         assert document["inSession"] and len(document["drivers"]) > 3  # the API serves as ever
     assert len(racer.notices) == 1  # told once, however often it failed

@@ -149,15 +149,6 @@ def outgoing(cursor: duckdb.DuckDBPyConnection, hub: str, limit: int, keys: Sequ
     return Outgoing(tuple(_vote(row) for row in rows), tuple((platform, driver_id) for platform, driver_id in gone))
 
 
-def waiting(cursor: duckdb.DuckDBPyConnection, hub: str) -> int:
-    """How many votes and withdrawals wait for `hub` (refused ones not counted)."""
-    (count,) = cursor.execute(
-        f"SELECT (SELECT count(*) FROM ({_unanswered(False)})) + (SELECT count(*) FROM ({_withdrawn(False)}))",
-        _params(hub, None),
-    ).fetchone() or (0,)
-    return int(count)
-
-
 def acknowledge(cursor: duckdb.DuckDBPyConnection, hub: str, sent: Sequence[Vote], refused: Sequence[Refusal]) -> None:
     """Record the hub's answer to `sent`: the refused ones with their reason, the others as acknowledged.
 

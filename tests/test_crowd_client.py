@@ -274,3 +274,29 @@ async def test_a_rate_limited_push_says_how_long_to_wait(hub_factory, tmp_path: 
         await client.push(votes)
     assert caught.value.retry_after > 0 and "wait" in str(caught.value)
     await client.aclose()
+
+
+async def test_a_hub_that_forgot_the_racer_gets_a_new_voter_and_every_vote_again(hub: RunningHub, tmp_path: Path):
+    racer = Racer(tmp_path / "racer", hub.url)
+    async with racer.running() as engine:
+        first, second = humans(engine)[:2]
+        await engine.edit(first, rating=1)
+        await racer.queue_drained(engine)
+        old_token = VoterTokens(racer.folder / "crowd-voter.json").get(hub.url)
+        connection = await asyncpg.connect(hub.dsn)
+        try:
+            await connection.execute("DELETE FROM voters")  # a hub whose database was reset: votes gone too
+        finally:
+            await connection.close()
+        await engine.edit(second, rating=-1)
+        await until_async(lambda: votes_on_hub(hub.dsn), lambda votes: len(votes) == 2)
+    assert sorted(await votes_on_hub(hub.dsn)) == sorted([("iracing", first[1], 1, []), ("iracing", second[1], -1, [])])
+    assert VoterTokens(racer.folder / "crowd-voter.json").get(hub.url) not in (None, old_token)
+
+
+async def until_async(read, condition, tries: int = 250):
+    for _ in range(tries):
+        if condition(value := await read()):
+            return value
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition never held")

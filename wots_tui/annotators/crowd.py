@@ -200,7 +200,8 @@ class CrowdAnnotator:
                 await self._pause(self._backoff.delay(attempt))
             else:
                 attempt = 0
-                self._whole_notebook = False
+                if keys is None:  # once through the whole notebook
+                    self._whole_notebook = False
                 self._back()
                 continue
             self._wake.set()  # try again: nothing was lost, it is all still waiting in the file
@@ -251,8 +252,11 @@ class CrowdAnnotator:
             except Refused as error:
                 if error.code != "unauthorized" or last:
                     raise
-                log.warning("the crowd hub no longer knows this voter; registering again")
+                log.warning("the crowd hub no longer knows this voter; registering again, and sending every vote again")
                 await asyncio.to_thread(self._tokens.forget, self.hub)
+                await self._database.call(crowd_store.forget_hub, self.hub)  # a new voter has none of the old votes
+                self._whole_notebook = True
+                self._wake.set()
         raise AssertionError("unreachable")
 
     async def _token(self) -> str:

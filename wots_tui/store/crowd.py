@@ -184,6 +184,12 @@ def withdrawn(cursor: duckdb.DuckDBPyConnection, hub: str, key: Key) -> None:
     cursor.execute("DELETE FROM crowd_sent WHERE hub = ? AND platform = ? AND driver_id = ?", [hub, *key])
 
 
+def forget_hub(cursor: duckdb.DuckDBPyConnection, hub: str) -> None:
+    """The hub no longer knows the racer (its database was reset): nothing of theirs is acknowledged or refused there."""
+    cursor.execute("DELETE FROM crowd_sent WHERE hub = ?", [hub])
+    cursor.execute("DELETE FROM crowd_refused WHERE hub = ?", [hub])
+
+
 def refusals(cursor: duckdb.DuckDBPyConnection, hub: str) -> list[Refusal]:
     rows = cursor.execute(
         "SELECT platform, driver_id, code, reason FROM crowd_refused WHERE hub = ? ORDER BY platform, driver_id", [hub]

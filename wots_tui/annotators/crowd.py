@@ -158,6 +158,9 @@ class CrowdAnnotator:
         except duckdb.Error as error:
             log.warning("crowd answer not kept in the notebook file: %s", first_line(error))
             return
+        except Exception:  # a fault of ours: logged, and the roster shows what the file had
+            log.exception("the crowd lookup failed")
+            return
         if keys is self._roster:
             now = self._clock()
             self._views = {key: CrowdView(crowd, False, now) for key, crowd in found.items()}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ import pytest
 
 from tests.helpers import in_session, until, write_race_moment
 from tests.postgres import RunningHub
+from wots_tui.annotators.base import Roster
 from wots_tui.annotators.crowd import ON, UNREACHABLE, Backoff, CrowdAnnotator
 from wots_tui.annotators.hub_client import HubClient, RateLimited, Refused, Unreachable
 from wots_tui.annotators.voter_token import VoterTokens
@@ -300,3 +302,39 @@ async def until_async(read, condition, tries: int = 250):
             return value
         await asyncio.sleep(0.02)
     raise AssertionError("condition never held")
+
+
+class Recording(httpx.AsyncBaseTransport):
+    """The real transport, with each request's method, path and JSON body kept (the hub still answers it)."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.seen: list[tuple[str, str, object]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content) if request.content else None
+        self.seen.append((request.method, request.url.path, body))
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_roster_is_one_lookup_of_its_people_and_never_of_an_ai_car(hub: RunningHub, tmp_path: Path):
+    from tests.test_api_ams2 import DRIVERS, ams2_session
+
+    recording = Recording()
+    database = Database(tmp_path / "notebook.duckdb")
+    crowd = CrowdAnnotator(database, hub.url, VoterTokens(tmp_path / "voter.json"), backoff=QUICK, transport=recording)
+    try:
+        snapshot = ams2_session()
+        await crowd.roster_changed(Roster(snapshot, snapshot.facts.meeting, datetime.now(UTC)))
+        await until(lambda: any(path == "/v1/lookup" for _, path, _ in recording.seen))
+        await until(lambda: crowd.version >= 2 or crowd.status != ON)
+        lookups = [body for method, path, body in recording.seen if path == "/v1/lookup"]
+        people = [{"platform": "ams2", "id": d.driver_id} for d in DRIVERS if not d.is_ai]
+        assert lookups == [{"drivers": people}] and crowd.status == ON  # one request, the humans only
+        assert [path for _, path, _ in recording.seen] == ["/v1/voters", "/v1/lookup"]  # registered on the way
+    finally:
+        await crowd.close()
+        database.close()

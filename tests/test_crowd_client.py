@@ -18,6 +18,7 @@ import pytest
 
 from tests.helpers import in_session, until, write_race_moment
 from tests.postgres import RunningHub
+from tests.test_api_schema import assert_valid
 from wots_tui.annotators.base import Roster
 from wots_tui.annotators.crowd import ON, UNREACHABLE, Backoff, CrowdAnnotator
 from wots_tui.annotators.hub_client import HubClient, RateLimited, Refused, Unreachable
@@ -76,10 +77,9 @@ def humans(engine: Engine) -> list[Key]:
 
 
 async def api_get(server: ApiServer, path: str) -> dict:
+    """An answer of the local API, checked against its OpenAPI document (crowd fields filled, crowdStale too)."""
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}", timeout=5.0) as client:
-        answer = await client.get(path)
-        assert answer.status_code == 200, answer.text
-        return answer.json()
+        return assert_valid(path.split("?")[0], await client.get(path))
 
 
 def entry_key(key: Key) -> str:
@@ -278,22 +278,24 @@ async def test_a_rate_limited_push_says_how_long_to_wait(hub_factory, tmp_path: 
     await client.aclose()
 
 
-async def test_a_hub_that_forgot_the_racer_gets_a_new_voter_and_every_vote_again(hub: RunningHub, tmp_path: Path):
-    racer = Racer(tmp_path / "racer", hub.url)
-    async with racer.running() as engine:
+async def test_a_hub_that_forgot_the_racer_gets_a_new_voter_and_every_vote_again(pg_dsn: str, tmp_path: Path):
+    settings = HubSettings(database_url=pg_dsn, host="127.0.0.1", port=free_port(), pool_size=4)
+    racer = Racer(tmp_path / "racer", f"http://127.0.0.1:{settings.port}")
+    async with running(settings), racer.running() as engine:
         first, second = humans(engine)[:2]
         await engine.edit(first, rating=1)
         await racer.queue_drained(engine)
-        old_token = VoterTokens(racer.folder / "crowd-voter.json").get(hub.url)
-        connection = await asyncpg.connect(hub.dsn)
-        try:
-            await connection.execute("DELETE FROM voters")  # a hub whose database was reset: votes gone too
-        finally:
-            await connection.close()
+    old_token = VoterTokens(racer.folder / "crowd-voter.json").get(racer.hub)
+    connection = await asyncpg.connect(pg_dsn)
+    try:
+        await connection.execute("DELETE FROM voters")  # the hub's database reset while it was down: votes gone too
+    finally:
+        await connection.close()
+    async with running(settings), racer.running() as engine:
         await engine.edit(second, rating=-1)
-        await until_async(lambda: votes_on_hub(hub.dsn), lambda votes: len(votes) == 2)
-    assert sorted(await votes_on_hub(hub.dsn)) == sorted([("iracing", first[1], 1, []), ("iracing", second[1], -1, [])])
-    assert VoterTokens(racer.folder / "crowd-voter.json").get(hub.url) not in (None, old_token)
+        await until_async(lambda: votes_on_hub(pg_dsn), lambda votes: len(votes) == 2)
+    assert sorted(await votes_on_hub(pg_dsn)) == sorted([("iracing", first[1], 1, []), ("iracing", second[1], -1, [])])
+    assert VoterTokens(racer.folder / "crowd-voter.json").get(racer.hub) not in (None, old_token)
 
 
 async def until_async(read, condition, tries: int = 250):

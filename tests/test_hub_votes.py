@@ -166,3 +166,17 @@ async def test_the_same_id_on_two_platforms_is_two_drivers(client: httpx.AsyncCl
         {"platform": "iracing", "id": DRIVER}, {"platform": "ams2", "id": DRIVER}]})
     assert list(answer.json()["drivers"]) == [f"ams2:{DRIVER}"]
     assert answer.json()["drivers"][f"ams2:{DRIVER}"]["crowdRep"]["down"] == 3
+
+
+async def test_a_voters_earlier_votes_weigh_fully_once_they_settle(client: httpx.AsyncClient):
+    tokens = await voters(client, 3)
+    for token in tokens:
+        await put(client, token, vote(DRIVER, -1))
+    before = (await crowd(client, tokens[0], DRIVER))[f"iracing:{DRIVER}"]["crowdRep"]
+    for token in tokens:
+        for session in (1, 2, 3):
+            await put(client, token, vote(900 + session, 0, session=session))
+    after = (await crowd(client, tokens[0], DRIVER))[f"iracing:{DRIVER}"]["crowdRep"]
+    w = NEW_VOTER_WEIGHT
+    assert before == crowd_objects(crowd_of(Tally(3, 0, 3, 0, 0, 3 * w, 0)))[0]
+    assert after == crowd_objects(crowd_of(Tally(3, 0, 3, 0, 0, 3.0, 0)))[0] != before

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from wots_tui.domain.crowd import CrowdShapeError, driver_from_object, vote_from_object
 from wots_tui.hub import auth, limits, lookup, votes
-from wots_tui.hub.database import away, connection_of, one_line, open_pool
+from wots_tui.hub.database import Connections, away, one_line, open_pool
 from wots_tui.hub.settings import HubError, HubSettings
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,8 @@ MAX_LOOKUP = 64
 MAX_IDENTITIES = 4
 
 SETTINGS = web.AppKey("settings", HubSettings)
-POOL = web.AppKey("pool", asyncpg.Pool)
+DATABASE = web.AppKey("database", Connections)
+HASHES = web.AppKey("hashes", auth.KnownHashes)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -42,6 +43,7 @@ def make_app(settings: HubSettings) -> web.Application:
     """The hub: its pool opens (and the schema migrates) with the app, and closes with it."""
     app = web.Application(client_max_size=MAX_BODY, middlewares=[json_errors])
     app[SETTINGS] = settings
+    app[HASHES] = auth.KnownHashes()
     app.cleanup_ctx.append(_database)
     app.add_routes([
         web.get("/v1/health", health),
@@ -75,11 +77,13 @@ async def running(settings: HubSettings) -> AsyncIterator[str]:
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    app[POOL] = await open_pool(app[SETTINGS])
+    settings = app[SETTINGS]
+    pool = await open_pool(settings)
+    app[DATABASE] = Connections(pool, settings.pool_size)
     try:
         yield
     finally:
-        await app[POOL].close()
+        await pool.close()
 
 
 def answer(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -131,14 +135,19 @@ def items_of(raw: bytes, key: str, least: int, most: int) -> list[Any]:
 async def voter_of(request: web.Request, connection: asyncpg.Connection) -> int:
     """The voter whose token the request carries; auth.BadToken otherwise."""
     voter_id, secret = auth.bearer(request.headers.get("Authorization"))
-    stored = await connection.fetchval("SELECT token_hash FROM voters WHERE voter_id = $1", voter_id)
+    known = request.app[HASHES]
+    stored = known.get(voter_id)
+    if stored is None:
+        stored = await connection.fetchval("SELECT token_hash FROM voters WHERE voter_id = $1", voter_id)
+        if stored is not None:
+            known.add(voter_id, stored)
     auth.check_secret(secret, stored)
     return voter_id
 
 
 async def health(request: web.Request) -> web.Response:
     try:
-        async with connection_of(request.app[POOL]) as connection:
+        async with request.app[DATABASE].connection() as connection:
             schema = await connection.fetchval("SELECT max(version) FROM schema_migrations", timeout=5)
     except Exception as failure:
         if not away(failure):
@@ -153,7 +162,7 @@ async def register(request: web.Request) -> web.Response:
                   for n, item in enumerate(items_of(await request.read(), "identities", 0, MAX_IDENTITIES))]
     settings = request.app[SETTINGS]
     secret, hashed = auth.new_secret()
-    async with connection_of(request.app[POOL]) as connection, connection.transaction():
+    async with request.app[DATABASE].connection() as connection, connection.transaction():
         await limits.count(connection, f"address:{request.remote}", 1, datetime.now(UTC),
                            settings.registrations_per_hour, 24 * settings.registrations_per_hour, "registrations")
         voter_id = await connection.fetchval("INSERT INTO voters (token_hash) VALUES ($1) RETURNING voter_id", hashed)
@@ -167,7 +176,7 @@ async def register(request: web.Request) -> web.Response:
 
 async def put_votes(request: web.Request) -> web.Response:
     raw = await request.read()  # read before a connection is taken: a slow client holds none; over MAX_BODY: 413
-    async with connection_of(request.app[POOL]) as connection:
+    async with request.app[DATABASE].connection() as connection:
         voter_id = await voter_of(request, connection)  # the token first: nothing is said of a stranger's body
         batch = [vote_from_object(item, f"votes[{n}]") for n, item in enumerate(items_of(raw, "votes", 1, MAX_VOTES))]
         done = await votes.cast(connection, voter_id, batch, request.app[SETTINGS], datetime.now(UTC))
@@ -176,7 +185,7 @@ async def put_votes(request: web.Request) -> web.Response:
 
 
 async def delete_vote(request: web.Request) -> web.Response:
-    async with connection_of(request.app[POOL]) as connection:
+    async with request.app[DATABASE].connection() as connection:
         voter_id = await voter_of(request, connection)
         number = request.match_info["driver_id"]
         if not (number.isascii() and number.isdigit()):
@@ -189,7 +198,7 @@ async def delete_vote(request: web.Request) -> web.Response:
 
 async def post_lookup(request: web.Request) -> web.Response:
     raw = await request.read()
-    async with connection_of(request.app[POOL]) as connection:
+    async with request.app[DATABASE].connection() as connection:
         await voter_of(request, connection)
         drivers = [driver_from_object(item, f"drivers[{n}]")
                    for n, item in enumerate(items_of(raw, "drivers", 1, MAX_LOOKUP))]

@@ -44,6 +44,23 @@ def bearer(header: str | None) -> tuple[int, str]:
     return voter_id, secret
 
 
+class KnownHashes:
+    """The stored hashes of voters' tokens, each read from the database once: a voter's token never changes,
+    so a request need not ask for it again. Bounded; the oldest read is forgotten first."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self._size = size
+        self._hashes: dict[int, bytes] = {}
+
+    def get(self, voter_id: int) -> bytes | None:
+        return self._hashes.get(voter_id)
+
+    def add(self, voter_id: int, stored: bytes) -> None:
+        if len(self._hashes) >= self._size:
+            del self._hashes[next(iter(self._hashes))]
+        self._hashes[voter_id] = stored
+
+
 def check_secret(secret: str, stored: bytes | None) -> None:
     """BadToken unless `secret` hashes to `stored` (None: no such voter), compared in constant time."""
     if not hmac.compare_digest(secret_hash(secret), stored if stored is not None else _NO_SUCH_VOTER) or stored is None:

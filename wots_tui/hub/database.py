@@ -6,6 +6,7 @@ plan (its statement cache) for every later request on that connection.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -107,17 +108,36 @@ async def open_pool(settings: HubSettings) -> asyncpg.Pool:
     return pool
 
 
-@asynccontextmanager
-async def connection_of(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
-    """A connection of the pool; DatabaseAway (whatever the reason was) when none can be had."""
-    try:
-        connection = await pool.acquire(timeout=ACQUIRE_TIMEOUT)
-    except DATABASE_ERRORS as failure:
-        raise DatabaseAway(one_line(failure)) from None
-    try:
-        yield connection
-    finally:
-        await pool.release(connection)
+class Connections:
+    """The pool's connections, handed out first come, first served.
+
+    asyncpg's pool waits on an asyncio.Queue, where a waiter woken for a released connection can lose it to a
+    request that just came in and go to the back again: under load some requests waited seconds. A semaphore
+    of the pool's size in front of it queues them fairly, so the pool itself never makes anyone wait."""
+
+    def __init__(self, pool: asyncpg.Pool, size: int) -> None:
+        self.pool = pool
+        self._turns = asyncio.Semaphore(size)
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection; DatabaseAway (whatever the reason was) when none can be had in time."""
+        try:
+            async with asyncio.timeout(ACQUIRE_TIMEOUT):
+                await self._turns.acquire()
+        except TimeoutError:
+            raise DatabaseAway(f"no database connection came free in {ACQUIRE_TIMEOUT:g} s") from None
+        try:
+            try:
+                connection = await self.pool.acquire(timeout=ACQUIRE_TIMEOUT)
+            except DATABASE_ERRORS as failure:
+                raise DatabaseAway(one_line(failure)) from None
+            try:
+                yield connection
+            finally:
+                await self.pool.release(connection)
+        finally:
+            self._turns.release()
 
 
 def away(failure: BaseException) -> bool:

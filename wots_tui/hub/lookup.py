@@ -10,8 +10,6 @@ import asyncpg
 from wots_tui.domain.crowd import (
     MIN_TAG_VOTERS,
     MIN_VOTERS,
-    NEW_VOTER_WEIGHT,
-    SETTLED_SESSIONS,
     Tally,
     crowd_objects,
     crowd_of,
@@ -19,43 +17,39 @@ from wots_tui.domain.crowd import (
 )
 from wots_tui.domain.wots_shape import Json
 
-# Drivers below MIN_VOTERS and tags below MIN_TAG_VOTERS are left out here already, so that their rows never
-# leave the database; crowd_of applies the same rules again.
+# Per asked driver, its votes (the primary key's index) counted once and its tags once; drivers below MIN_VOTERS
+# and tags below MIN_TAG_VOTERS are left out here already, so their counts never leave the database (crowd_of
+# applies the same rules again). Each vote carries its voter's weight: no join to voters.
 _TALLIES = """
-WITH asked (platform, driver_id) AS (
-    SELECT DISTINCT * FROM unnest($1::text[], $2::bigint[])
-), cast_votes AS MATERIALIZED (
-    SELECT v.platform, v.driver_id, v.rep, v.tags,
-           CASE WHEN r.sessions >= $3 THEN 1.0::float8 ELSE $4::float8 END AS weight
-    FROM asked a
-    JOIN votes v ON v.platform = a.platform AND v.driver_id = a.driver_id
-    JOIN voters r ON r.voter_id = v.voter_id
-), tallies AS (
-    SELECT platform, driver_id, count(*) AS voters,
+SELECT a.platform, a.driver_id, t.*, c.tag_ids, c.tag_voters
+FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::bigint[])) AS a (platform, driver_id)
+CROSS JOIN LATERAL (
+    SELECT count(*) AS voters,
            count(*) FILTER (WHERE rep = 1) AS up,
            count(*) FILTER (WHERE rep = -1) AS down,
            count(*) FILTER (WHERE rep = 0) AS neutral,
-           coalesce(sum(weight) FILTER (WHERE rep = 1), 0) AS weighted_up,
-           coalesce(sum(weight) FILTER (WHERE rep = -1), 0) AS weighted_down,
-           coalesce(sum(weight) FILTER (WHERE rep = 0), 0) AS weighted_neutral
-    FROM cast_votes GROUP BY platform, driver_id HAVING count(*) >= $5
-), chosen AS (
-    SELECT platform, driver_id, tag, count(*) AS voters
-    FROM cast_votes CROSS JOIN LATERAL unnest(tags) AS tag
-    GROUP BY platform, driver_id, tag HAVING count(*) >= $6
-)
-SELECT t.*, coalesce(array_agg(c.tag) FILTER (WHERE c.tag IS NOT NULL), '{}') AS tag_ids,
-       coalesce(array_agg(c.voters) FILTER (WHERE c.tag IS NOT NULL), '{}') AS tag_voters
-FROM tallies t LEFT JOIN chosen c USING (platform, driver_id)
-GROUP BY t.platform, t.driver_id, t.voters, t.up, t.down, t.neutral, t.weighted_up, t.weighted_down,
-         t.weighted_neutral
+           coalesce(sum(weight) FILTER (WHERE rep = 1), 0)::float8 AS weighted_up,
+           coalesce(sum(weight) FILTER (WHERE rep = -1), 0)::float8 AS weighted_down,
+           coalesce(sum(weight) FILTER (WHERE rep = 0), 0)::float8 AS weighted_neutral
+    FROM votes v WHERE v.platform = a.platform AND v.driver_id = a.driver_id
+) AS t
+CROSS JOIN LATERAL (
+    SELECT coalesce(array_agg(tag), '{}') AS tag_ids, coalesce(array_agg(chosen), '{}') AS tag_voters
+    FROM (
+        SELECT tag, count(*) AS chosen
+        FROM votes v CROSS JOIN LATERAL unnest(v.tags) AS tag
+        WHERE v.platform = a.platform AND v.driver_id = a.driver_id
+        GROUP BY tag HAVING count(*) >= $4
+    ) AS counted
+) AS c
+WHERE t.voters >= $3
 """
 
 
 async def lookup(connection: asyncpg.Connection, drivers: Sequence[tuple[str, int]]) -> dict[str, Json]:
     """`{"iracing:123": {"crowdRep": ..., "crowdTags": ...}}` for the asked drivers the crowd may speak of."""
-    rows = await connection.fetch(_TALLIES, [p for p, _ in drivers], [d for _, d in drivers], SETTLED_SESSIONS,
-                            NEW_VOTER_WEIGHT, MIN_VOTERS, MIN_TAG_VOTERS)
+    rows = await connection.fetch(_TALLIES, [p for p, _ in drivers], [d for _, d in drivers], MIN_VOTERS,
+                                  MIN_TAG_VOTERS)
     found: dict[str, Json] = {}
     for row in rows:
         crowd = crowd_of(tally_of(row))

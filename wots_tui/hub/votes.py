@@ -13,12 +13,13 @@ from datetime import datetime
 
 import asyncpg
 
-from wots_tui.domain.crowd import Vote, driver_ref
+from wots_tui.domain.crowd import Vote, driver_ref, voter_weight
 from wots_tui.hub import limits
 from wots_tui.hub.settings import HubSettings
 
 _VOTER = """
-SELECT ARRAY(SELECT platform || ':' || driver_id FROM voter_identities i WHERE i.voter_id = v.voter_id)
+SELECT sessions, ARRAY(SELECT platform || ':' || driver_id FROM voter_identities i WHERE i.voter_id = v.voter_id)
+    AS own
 FROM voters v WHERE v.voter_id = $1 FOR UPDATE
 """
 _SESSION_DRIVERS = """
@@ -26,13 +27,14 @@ SELECT session_id, platform || ':' || driver_id AS driver FROM votes
 WHERE voter_id = $1 AND session_id = ANY($2::bigint[])
 """
 _UPSERT = """
-INSERT INTO votes AS old (platform, driver_id, voter_id, rep, tags, session_id, cast_at)
-SELECT platform, driver_id, $1, rep, string_to_array(tags, ','), session_id, cast_at
+INSERT INTO votes AS old (platform, driver_id, voter_id, rep, tags, session_id, cast_at, weight)
+SELECT platform, driver_id, $1, rep, string_to_array(tags, ','), session_id, cast_at, $8
 FROM unnest($2::text[], $3::bigint[], $4::smallint[], $5::text[], $6::bigint[], $7::timestamptz[])
     AS batch (platform, driver_id, rep, tags, session_id, cast_at)
 ORDER BY platform, driver_id
 ON CONFLICT (platform, driver_id, voter_id) DO UPDATE
-SET rep = EXCLUDED.rep, tags = EXCLUDED.tags, session_id = EXCLUDED.session_id, cast_at = EXCLUDED.cast_at
+SET rep = EXCLUDED.rep, tags = EXCLUDED.tags, session_id = EXCLUDED.session_id, cast_at = EXCLUDED.cast_at,
+    weight = EXCLUDED.weight
 WHERE old.cast_at <= EXCLUDED.cast_at
 """
 _SESSIONS = """
@@ -40,8 +42,9 @@ WITH added AS (
     INSERT INTO voter_sessions (voter_id, session_id) SELECT $1, unnest($2::bigint[])
     ON CONFLICT DO NOTHING RETURNING 1
 )
-UPDATE voters SET sessions = sessions + (SELECT count(*) FROM added) WHERE voter_id = $1
+UPDATE voters SET sessions = sessions + (SELECT count(*) FROM added) WHERE voter_id = $1 RETURNING sessions
 """
+_REWEIGH = "UPDATE votes SET weight = $2 WHERE voter_id = $1 AND weight <> $2"
 _DELETE = "DELETE FROM votes WHERE platform = $1 AND driver_id = $2 AND voter_id = $3"
 
 SELF_VOTE = "self-vote"
@@ -92,7 +95,7 @@ async def cast(connection: asyncpg.Connection, voter_id: int, votes: Sequence[Vo
     A castAt in the future counts as now, so a wrong clock cannot make a vote that no later one replaces."""
     votes = [vote if vote.cast_at <= now else replace(vote, cast_at=now) for vote in votes]
     async with connection.transaction():
-        own = set(await connection.fetchval(_VOTER, voter_id) or ())
+        voter = await connection.fetchrow(_VOTER, voter_id)
         await limits.count(connection, f"voter:{voter_id}", len(votes), now, settings.votes_per_hour,
                            settings.votes_per_day, "votes")
         named = sorted({vote.session_id for vote in votes if vote.session_id is not None})
@@ -100,15 +103,25 @@ async def cast(connection: asyncpg.Connection, voter_id: int, votes: Sequence[Vo
         if named:
             for row in await connection.fetch(_SESSION_DRIVERS, voter_id, named):
                 session_drivers.setdefault(row["session_id"], set()).add(row["driver"])
-        kept, refused = screen(votes, own, session_drivers, settings.session_cap)
+        kept, refused = screen(votes, set(voter["own"]), session_drivers, settings.session_cap)
         if kept:
-            await connection.execute(
-                _UPSERT, voter_id, [v.platform for v in kept], [v.driver_id for v in kept], [v.rep for v in kept],
-                [",".join(v.tag_ids) for v in kept], [v.session_id for v in kept], [v.cast_at for v in kept])
-            sessions = sorted({v.session_id for v in kept if v.session_id is not None})
-            if sessions:
-                await connection.execute(_SESSIONS, voter_id, sessions)
+            await _write(connection, voter_id, voter["sessions"], kept)
     return Cast(len(votes) - len(refused), tuple(refused))
+
+
+async def _write(connection: asyncpg.Connection, voter_id: int, sessions: int, kept: Sequence[Vote]) -> None:
+    """Count the batch's sessions toward the voter's weight (re-weighing their votes when they just settled),
+    then upsert the votes with that weight."""
+    weight = voter_weight(sessions)
+    named = sorted({v.session_id for v in kept if v.session_id is not None})
+    if named:
+        now_weighs = voter_weight(await connection.fetchval(_SESSIONS, voter_id, named))
+        if now_weighs != weight:
+            weight = now_weighs
+            await connection.execute(_REWEIGH, voter_id, weight)
+    await connection.execute(
+        _UPSERT, voter_id, [v.platform for v in kept], [v.driver_id for v in kept], [v.rep for v in kept],
+        [",".join(v.tag_ids) for v in kept], [v.session_id for v in kept], [v.cast_at for v in kept], weight)
 
 
 async def withdraw(connection: asyncpg.Connection, voter_id: int, platform: str, driver_id: int) -> None:

@@ -3,7 +3,7 @@
 CREATE TABLE voters (
     voter_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     token_hash bytea NOT NULL,                    -- sha256 of the token's secret; the token itself is never kept
-    sessions integer NOT NULL DEFAULT 0,          -- distinct sessions voted in (rows of voter_sessions): the weight
+    sessions integer NOT NULL DEFAULT 0,          -- distinct sessions voted in (rows of voter_sessions)
     created_at timestamptz NOT NULL DEFAULT now()
 );
 
@@ -27,10 +27,12 @@ CREATE TABLE votes (
     tags text[] NOT NULL DEFAULT '{}',            -- built-in tag ids only
     session_id bigint,                            -- the subsession or lobby it was cast in, when known
     cast_at timestamptz NOT NULL,
+    weight real NOT NULL,                         -- the voter's weight (domain.crowd.voter_weight), kept here so a
+                                                  -- lookup reads the votes alone; re-set when the voter settles
     PRIMARY KEY (platform, driver_id, voter_id)
 );
--- The session cap: how many drivers one voter rated naming one session.
-CREATE INDEX votes_by_voter_session ON votes (voter_id, session_id) WHERE session_id IS NOT NULL;
+-- A voter's votes: the session cap (drivers rated naming one session), and re-weighing when they settle.
+CREATE INDEX votes_by_voter ON votes (voter_id, session_id);
 
 CREATE TABLE voter_sessions (
     voter_id bigint NOT NULL REFERENCES voters ON DELETE CASCADE,

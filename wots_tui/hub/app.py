@@ -1,7 +1,7 @@
 """The hub's HTTP side: aiohttp routes under /v1/, and the middleware that makes every failure a JSON line.
 
 No traceback and no token ever goes into a response: a fault is logged (without the request's headers) and
-answered `{"error": "internal error"}`; a database that went away is a 503 until it is back.
+answered with a 500 and one line; a database that went away is a 503 until it is back.
 """
 
 from __future__ import annotations

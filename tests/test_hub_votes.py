@@ -180,3 +180,15 @@ async def test_a_voters_earlier_votes_weigh_fully_once_they_settle(client: httpx
     w = NEW_VOTER_WEIGHT
     assert before == crowd_objects(crowd_of(Tally(3, 0, 3, 0, 0, 3 * w, 0)))[0]
     assert after == crowd_objects(crowd_of(Tally(3, 0, 3, 0, 0, 3.0, 0)))[0] != before
+
+
+async def test_a_hub_whose_database_was_made_anew_knows_the_new_voter_of_a_reused_id(
+        client: httpx.AsyncClient, hub: RunningHub, postgres: PostgresServer):
+    old = await register(client)
+    await put(client, old, vote(DRIVER))  # the hub has read voter 1's hash
+    run_sql(postgres, "TRUNCATE voters, voter_identities, votes, voter_sessions, rate_counts RESTART IDENTITY",
+            database=hub.dsn.rpartition("/")[2])
+    new = await register(client)
+    assert new.split(".")[0] == old.split(".")[0]
+    assert (await client.put("/v1/votes", json={"votes": [vote(DRIVER)]}, headers=bearer(new))).status_code == 200
+    assert (await client.put("/v1/votes", json={"votes": [vote(DRIVER)]}, headers=bearer(old))).status_code == 401

@@ -137,7 +137,7 @@ async def voter_of(request: web.Request, connection: asyncpg.Connection) -> int:
     voter_id, secret = auth.bearer(request.headers.get("Authorization"))
     known = request.app[HASHES]
     stored = known.get(voter_id)
-    if stored is None:
+    if stored is None or not auth.matches(secret, stored):
         stored = await connection.fetchval("SELECT token_hash FROM voters WHERE voter_id = $1", voter_id)
         if stored is not None:
             known.add(voter_id, stored)

@@ -46,7 +46,8 @@ def bearer(header: str | None) -> tuple[int, str]:
 
 class KnownHashes:
     """The stored hashes of voters' tokens, each read from the database once: a voter's token never changes,
-    so a request need not ask for it again. Bounded; the oldest read is forgotten first."""
+    so a request need not ask for it again. Bounded; the oldest read is forgotten first. A token that does
+    not match is checked against the database again (a database made anew reuses voter ids)."""
 
     def __init__(self, size: int = 100_000) -> None:
         self._size = size
@@ -61,7 +62,12 @@ class KnownHashes:
         self._hashes[voter_id] = stored
 
 
+def matches(secret: str, stored: bytes) -> bool:
+    """Whether `secret` hashes to `stored`, compared in constant time."""
+    return hmac.compare_digest(secret_hash(secret), stored)
+
+
 def check_secret(secret: str, stored: bytes | None) -> None:
-    """BadToken unless `secret` hashes to `stored` (None: no such voter), compared in constant time."""
-    if not hmac.compare_digest(secret_hash(secret), stored if stored is not None else _NO_SUCH_VOTER) or stored is None:
+    """BadToken unless `secret` hashes to `stored` (None: no such voter; compared all the same)."""
+    if not matches(secret, stored if stored is not None else _NO_SUCH_VOTER) or stored is None:
         raise BadToken("this token is not one the hub issued")

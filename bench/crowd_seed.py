@@ -3,7 +3,8 @@
 Not through the API: the hub lets one address register 20 voters an hour (not a flag of `wots-tui hub`),
 and 200,000 votes through PUT /v1/votes would take minutes before the bench began. The rows are the ones
 the hub itself writes (voters with a token hash from hub.auth, their identities, one vote per driver and
-voter, the sessions each voter voted in and `voters.sessions` counting them), into a schema the hub migrated.
+voter with its voter's weight, the sessions each voter voted in and `voters.sessions` counting them), into
+a schema the hub migrated.
 
 Drivers' popularity is log-normal (a few drivers everyone met, many met by a handful); each driver has a
 "true" cleanliness that tilts their votes up or down, and the tags a voter picks follow their vote. About
@@ -20,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from wots_tui.domain.crowd import voter_weight
 from wots_tui.hub import auth
 
 UP_TAGS = ("clean", "gives_space", "fast", "consistent", "apologises", "friend")
@@ -115,8 +117,10 @@ async def seed(dsn: str, drivers: int, voters: int, votes: int, rng_seed: int = 
                 "voter_identities", columns=("voter_id", "platform", "driver_id"),
                 records=[(voter_id, "iracing", 5_000_000 + n) for n, voter_id in enumerate(ids)])
             await connection.copy_records_to_table(
-                "votes", columns=("platform", "driver_id", "voter_id", "rep", "tags", "session_id", "cast_at"),
-                records=[(p, d, ids[v], rep, tags, s, at) for p, d, v, rep, tags, s, at in rows])
+                "votes", columns=("platform", "driver_id", "voter_id", "rep", "tags", "session_id", "cast_at",
+                                  "weight"),
+                records=[(p, d, ids[v], rep, tags, s, at, voter_weight(sessions_of[v]))
+                         for p, d, v, rep, tags, s, at in rows])
             await connection.copy_records_to_table(
                 "voter_sessions", columns=("voter_id", "session_id"),
                 records=[(ids[v], s) for v, s in sessions_rows])

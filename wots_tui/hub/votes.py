@@ -1,8 +1,13 @@
 """Votes: a batch screened (self-votes, the session cap), then upserted, last write wins by castAt.
 
-One PUT is one transaction. It first locks the voter's row, so one voter's batches run one after the other
-(the session cap and the count of sessions stay exact); other voters' batches run alongside, and two first
-votes about one driver meet in INSERT ... ON CONFLICT, which makes one row of the two.
+One PUT is one transaction. It first locks the voter's row, so one voter's batches (and withdrawals) run one
+after the other (the session cap and the count of sessions stay exact); other voters' batches run alongside,
+and two first votes about one driver meet in INSERT ... ON CONFLICT, which makes one row of the two.
+
+Every vote written changes its driver's tally (migration 2's trigger), under that tally row's lock. So a batch
+is written in one statement, in (platform, driver_id) order, re-weighing included: two batches on overlapping
+drivers then take the tallies' locks in one order and never deadlock (re-weighing first, in a statement of its
+own, would take some out of order).
 """
 
 from __future__ import annotations
@@ -26,16 +31,29 @@ _SESSION_DRIVERS = """
 SELECT session_id, platform || ':' || driver_id AS driver FROM votes
 WHERE voter_id = $1 AND session_id = ANY($2::bigint[])
 """
+# The batch with weight $8; when $9 (the voter just settled), their other votes too, re-weighed to $8. A vote
+# no newer than the one kept changes nothing but its weight.
 _UPSERT = """
 INSERT INTO votes AS old (platform, driver_id, voter_id, rep, tags, session_id, cast_at, weight)
-SELECT platform, driver_id, $1, rep, string_to_array(tags, ','), session_id, cast_at, $8
-FROM unnest($2::text[], $3::bigint[], $4::smallint[], $5::text[], $6::bigint[], $7::timestamptz[])
-    AS batch (platform, driver_id, rep, tags, session_id, cast_at)
+SELECT platform, driver_id, $1, rep, tags, session_id, cast_at, $8::real
+FROM (
+    SELECT platform, driver_id, rep, string_to_array(tags, ','), session_id, cast_at
+    FROM unnest($2::text[], $3::bigint[], $4::smallint[], $5::text[], $6::bigint[], $7::timestamptz[])
+        AS batch (platform, driver_id, rep, tags, session_id, cast_at)
+    UNION ALL
+    SELECT platform, driver_id, rep, tags, session_id, cast_at FROM votes v
+    WHERE $9::boolean AND v.voter_id = $1 AND v.weight <> $8 AND NOT EXISTS (
+        SELECT FROM unnest($2::text[], $3::bigint[]) AS b (platform, driver_id)
+        WHERE b.platform = v.platform AND b.driver_id = v.driver_id)
+) AS written (platform, driver_id, rep, tags, session_id, cast_at)
 ORDER BY platform, driver_id
 ON CONFLICT (platform, driver_id, voter_id) DO UPDATE
-SET rep = EXCLUDED.rep, tags = EXCLUDED.tags, session_id = EXCLUDED.session_id, cast_at = EXCLUDED.cast_at,
+SET rep = CASE WHEN old.cast_at <= EXCLUDED.cast_at THEN EXCLUDED.rep ELSE old.rep END,
+    tags = CASE WHEN old.cast_at <= EXCLUDED.cast_at THEN EXCLUDED.tags ELSE old.tags END,
+    session_id = CASE WHEN old.cast_at <= EXCLUDED.cast_at THEN EXCLUDED.session_id ELSE old.session_id END,
+    cast_at = greatest(old.cast_at, EXCLUDED.cast_at),
     weight = EXCLUDED.weight
-WHERE old.cast_at <= EXCLUDED.cast_at
+WHERE old.cast_at <= EXCLUDED.cast_at OR old.weight <> EXCLUDED.weight
 """
 _SESSIONS = """
 WITH added AS (
@@ -44,8 +62,12 @@ WITH added AS (
 )
 UPDATE voters SET sessions = sessions + (SELECT count(*) FROM added) WHERE voter_id = $1 RETURNING sessions
 """
-_REWEIGH = "UPDATE votes SET weight = $2 WHERE voter_id = $1 AND weight <> $2"
-_DELETE = "DELETE FROM votes WHERE platform = $1 AND driver_id = $2 AND voter_id = $3"
+# Under the voter's lock, as their batches are: a withdrawal never slips between a batch's reading of the
+# voter's votes (to re-weigh them) and its writing them back.
+_DELETE = """
+WITH voter AS (SELECT FROM voters WHERE voter_id = $3 FOR UPDATE)
+DELETE FROM votes WHERE platform = $1 AND driver_id = $2 AND voter_id = $3 AND EXISTS (SELECT FROM voter)
+"""
 
 SELF_VOTE = "self-vote"
 SESSION_CAP = "session-cap"
@@ -110,18 +132,15 @@ async def cast(connection: asyncpg.Connection, voter_id: int, votes: Sequence[Vo
 
 
 async def _write(connection: asyncpg.Connection, voter_id: int, sessions: int, kept: Sequence[Vote]) -> None:
-    """Count the batch's sessions toward the voter's weight (re-weighing their votes when they just settled),
-    then upsert the votes with that weight."""
+    """Count the batch's sessions toward the voter's weight, then upsert the votes with that weight (and
+    re-weigh the voter's other votes when they just settled)."""
     weight = voter_weight(sessions)
     named = sorted({v.session_id for v in kept if v.session_id is not None})
-    if named:
-        now_weighs = voter_weight(await connection.fetchval(_SESSIONS, voter_id, named))
-        if now_weighs != weight:
-            weight = now_weighs
-            await connection.execute(_REWEIGH, voter_id, weight)
+    now_weighs = voter_weight(await connection.fetchval(_SESSIONS, voter_id, named)) if named else weight
     await connection.execute(
         _UPSERT, voter_id, [v.platform for v in kept], [v.driver_id for v in kept], [v.rep for v in kept],
-        [",".join(v.tag_ids) for v in kept], [v.session_id for v in kept], [v.cast_at for v in kept], weight)
+        [",".join(v.tag_ids) for v in kept], [v.session_id for v in kept], [v.cast_at for v in kept], now_weighs,
+        now_weighs != weight)
 
 
 async def withdraw(connection: asyncpg.Connection, voter_id: int, platform: str, driver_id: int) -> None:

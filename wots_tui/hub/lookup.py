@@ -1,4 +1,5 @@
-"""The batched lookup: every asked driver's votes counted in one SQL statement, then the domain's rules."""
+"""The batched lookup: every asked driver's tally (kept by the database as votes change, migration 2) read in
+one SQL statement, then the domain's rules."""
 
 from __future__ import annotations
 
@@ -17,30 +18,18 @@ from wots_tui.domain.crowd import (
 )
 from wots_tui.domain.wots_shape import Json
 
-# Per asked driver, its votes (the primary key's index) counted once and its tags once; drivers below MIN_VOTERS
-# and tags below MIN_TAG_VOTERS are left out here already, so their counts never leave the database (crowd_of
-# applies the same rules again). Each vote carries its voter's weight: no join to voters.
+# Per asked driver, its tally row and its tag counts, each through its primary key; drivers below MIN_VOTERS and
+# tags below MIN_TAG_VOTERS are left out here already, so their counts never leave the database (crowd_of
+# applies the same rules again).
 _TALLIES = """
-SELECT a.platform, a.driver_id, t.*, c.tag_ids, c.tag_voters
+SELECT t.platform, t.driver_id, t.voters, t.up, t.down, t.neutral, t.weighted_up::float8,
+       t.weighted_down::float8, t.weighted_neutral::float8, c.tag_ids, c.tag_voters
 FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::bigint[])) AS a (platform, driver_id)
+JOIN driver_tallies t ON t.platform = a.platform AND t.driver_id = a.driver_id
 CROSS JOIN LATERAL (
-    SELECT count(*) AS voters,
-           count(*) FILTER (WHERE rep = 1) AS up,
-           count(*) FILTER (WHERE rep = -1) AS down,
-           count(*) FILTER (WHERE rep = 0) AS neutral,
-           coalesce(sum(weight) FILTER (WHERE rep = 1), 0)::float8 AS weighted_up,
-           coalesce(sum(weight) FILTER (WHERE rep = -1), 0)::float8 AS weighted_down,
-           coalesce(sum(weight) FILTER (WHERE rep = 0), 0)::float8 AS weighted_neutral
-    FROM votes v WHERE v.platform = a.platform AND v.driver_id = a.driver_id
-) AS t
-CROSS JOIN LATERAL (
-    SELECT coalesce(array_agg(tag), '{}') AS tag_ids, coalesce(array_agg(chosen), '{}') AS tag_voters
-    FROM (
-        SELECT tag, count(*) AS chosen
-        FROM votes v CROSS JOIN LATERAL unnest(v.tags) AS tag
-        WHERE v.platform = a.platform AND v.driver_id = a.driver_id
-        GROUP BY tag HAVING count(*) >= $4
-    ) AS counted
+    SELECT coalesce(array_agg(tag), '{}') AS tag_ids, coalesce(array_agg(voters), '{}') AS tag_voters
+    FROM driver_tag_counts g
+    WHERE g.platform = t.platform AND g.driver_id = t.driver_id AND g.voters >= $4
 ) AS c
 WHERE t.voters >= $3
 """

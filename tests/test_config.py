@@ -41,7 +41,7 @@ def test_each_layer_overrides_the_one_before(tmp_path: Path):
         ("log_level = 10\n", {}, {}, "config.toml: log_level must be one of DEBUG, INFO, WARNING, ERROR, not 10"),
         ("db = 5\n", {}, {}, "config.toml: db must be a file path (text), not 5"),
         ("cors_origins = [1, 2]\n", {}, {}, "config.toml: cors_origins must be a list of text"),
-        ("refresh = 3\n", {}, {}, "config.toml: unknown setting 'refresh' (settings: refresh_rate, log_level, db, port, cors_origins, oauth_url, data_api_url, source, ams2_url, ams2_user, ams2_password, ams2_steam_id, [iracing])"),
+        ("refresh = 3\n", {}, {}, "config.toml: unknown setting 'refresh' (settings: refresh_rate, log_level, db, port, cors_origins, oauth_url, data_api_url, source, ams2_url, ams2_user, ams2_password, ams2_steam_id, crowd_url, [iracing])"),
         ("[api]\nport = 1\n", {}, {}, "config.toml: unknown setting 'api'"),
         ("port = \n", {}, {}, "config.toml: not valid TOML"),
     ],
@@ -102,7 +102,7 @@ def test_an_unknown_key_in_config_toml_stops_the_command(tmp_path: Path):
     finally:
         config.unlink()
     assert result.exit_code == 1
-    assert result.output == f"Error: {config}: unknown setting 'refesh_rate' (settings: refresh_rate, log_level, db, port, cors_origins, oauth_url, data_api_url, source, ams2_url, ams2_user, ams2_password, ams2_steam_id, [iracing])\n"
+    assert result.output == f"Error: {config}: unknown setting 'refesh_rate' (settings: refresh_rate, log_level, db, port, cors_origins, oauth_url, data_api_url, source, ams2_url, ams2_user, ams2_password, ams2_steam_id, crowd_url, [iracing])\n"
 
 
 def option_help(command: list[str], flag: str) -> str:

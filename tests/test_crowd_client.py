@@ -176,6 +176,7 @@ async def test_votes_made_while_the_hub_is_away_go_when_it_is_back_even_after_a_
         await engine.edit(third, rating=0)
         await engine.edit(first, rating=None)  # a withdrawal, waiting too
         await until(lambda: engine.crowd_status == UNREACHABLE)
+        assert (UNREACHABLE, False) in engine.statuses  # the header warns
         assert (await engine.record(second)).note == "rammed me"  # the notebook does not care
         waiting = await engine.database.call(crowd_store.outgoing, url, 100)
         assert (len(waiting.votes), waiting.withdrawals) == (2, (first,))

@@ -263,7 +263,7 @@ async def test_a_driver_known_only_from_imported_races_answers_with_his_name_and
         assert driver == {
             "custId": RACED_ONLY, "name": RACED_ONLY_NAME, "customName": None, "carNumber": None, "seenCount": 0,
             "userRep": None, "userNote": None, "userTags": [], "crowdRep": None, "crowdTags": None,
-            "headToHead": head_to_head(ahead=0, behind=1),
+            "crowdStale": False, "headToHead": head_to_head(ahead=0, behind=1),
         }
         nowhere = await client.get("/api/driver?id=1")
         assert assert_valid("/api/driver", nowhere, 404) == {"error": "driver 1 is not in the session, the notebook or the imported races"}

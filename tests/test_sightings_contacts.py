@@ -128,7 +128,7 @@ def test_an_older_notebook_file_is_upgraded_with_no_contacts_on_its_sightings(tm
 
     database = Database(path)
     try:
-        assert database.schema_version == LATEST == 6
+        assert database.schema_version == LATEST == 7
         [old] = database.run(sightings_of, ("ams2", ANA))
         assert (old.session_key, old.track, old.car_class, old.contacts) == ("lobby:1", "Interlagos", "GT4", 0)
         database.run(record_contacts, "lobby:1", [(("ams2", ANA), 2)])

@@ -68,7 +68,8 @@ class Service(Protocol):
 class NotebookFollower(Protocol):
     """An annotator that acts on the racer's notebook edits (the crowd's sends ratings and tags to a hub)."""
 
-    status: str  # a few words for the header ("crowd: hub unreachable")
+    status: str  # a few words for the header ("crowd: on", "crowd: hub unreachable")
+    working: bool  # whether all is well (the header warns when not)
 
     def notebook_edited(self, key: Key) -> None:
         """An edit of this driver's entry was committed; called on the loop, it must return at once."""
@@ -127,8 +128,8 @@ class Engine:
     @property
     def statuses(self) -> list[tuple[str, bool]]:
         """Each service's few words for the header, and whether it runs; then the crowd's, when it runs."""
-        crowd = self.crowd_status
-        return [(service.status, service.running) for service in self._services] + ([(crowd, True)] if crowd else [])
+        return [(service.status, service.running) for service in self._services] + [
+            (follower.status, follower.working) for follower in self._followers if follower.status]
 
     @property
     def crowdsourcing(self) -> bool:

@@ -104,6 +104,11 @@ class CrowdAnnotator:
     def __repr__(self) -> str:
         return f"CrowdAnnotator({self._client.shown!r})"
 
+    @property
+    def working(self) -> bool:
+        """Whether the hub answers and nothing waits on it (the header warns otherwise)."""
+        return self.status == ON
+
     def watch(self, changed: Callable[[], None], failed: Callable[[str], None]) -> None:
         self._changed, self._failed = changed, failed
 

@@ -6,6 +6,7 @@ import asyncio
 import importlib
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -17,6 +18,7 @@ from wots_tui.cli.notebook import notebook
 from wots_tui.cli.options import (
     CORS_ORIGIN,
     DB,
+    DEMO_CROWD_URL,
     IRSDK_FILE,
     PORT,
     REFRESH,
@@ -152,6 +154,7 @@ def main(
 @DB
 @PORT
 @CORS_ORIGIN
+@DEMO_CROWD_URL
 @click.pass_context
 def demo(
     ctx: click.Context,
@@ -161,9 +164,14 @@ def demo(
     db: Path | None,
     port: str | None,
     cors_origins: tuple[str, ...],
+    crowd_url: str | None,
 ) -> None:
     """The app on a built-in simulated 60-car multi-class race (no iRacing needed)."""
-    settings = settings_from(ctx, **_flags(refresh_rate, db, port, cors_origins))
+    settings = settings_from(ctx, **_flags(refresh_rate, db, port, cors_origins), crowd_url=crowd_url)
+    if crowd_url is None and not (ctx.obj or {}).get("crowd_url"):
+        # the demo's made-up drivers are never shared with the hub the racer set up for real races: only a
+        # hub named on this command line (one to try the crowd with) hears of them
+        settings = replace(settings, crowd_url="")
     _run_app(SourceSpec.of("demo", seed=seed, start_at=start_at), settings)
 
 

@@ -78,13 +78,18 @@ AMS2_OPTIONS = (
 AMS2_SETTINGS = ("source", "ams2_url", "ams2_user", "ams2_password", "ams2_steam_id")
 
 
-CROWD_URL = click.option(
-    flag_name("crowd_url"),
-    "crowd_url",
-    metavar="URL",
-    help="A crowd reputation hub to share your ratings and built-in tags with (never notes or nicknames) and to "
-    f"show what its voters think, as https://hub.example.org:5830 (default: none, crowd off). Also {env_name('crowd_url')}.",
-)
+def _crowd_url_option(where_else: str):  # type: ignore[no-untyped-def]
+    return click.option(
+        flag_name("crowd_url"),
+        "crowd_url",
+        metavar="URL",
+        help="A crowd reputation hub to share your ratings and built-in tags with (never notes or nicknames) and to "
+        f"show what its voters think, as https://hub.example.org:5830 (default: none, crowd off). {where_else}",
+    )
+
+
+CROWD_URL = _crowd_url_option(f"Also {env_name('crowd_url')}.")
+DEMO_CROWD_URL = _crowd_url_option(f"Only this flag: {env_name('crowd_url')} and config.toml are for your real races.")
 
 
 def ams2_options(command):  # type: ignore[no-untyped-def]

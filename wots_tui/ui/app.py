@@ -61,7 +61,7 @@ class WotsApp(App[None]):
         await self.engine.start()  # and its services (the local API): one that cannot start is a notice
         if self.start_screen != "live":  # after the engine opened the history the screen reads
             await self.push_screen(self.start_screen)
-        self.live.show_statuses(self.engine.statuses)
+        self.live.services_started()
 
     def _on_board(self, board: Board) -> None:
         self.live.show_board(board)

@@ -80,8 +80,8 @@ LIVE = About(
             ("Pit", "on pit road (PIT), else why the car stopped: FIN, DNF, DSQ, RET"),
             ("S", "the sector the car is in (AMS2)"),
             ("Cx", "contacts with other cars this session (not wall hits)"),
-            ("Crowd", "what the crowd hub's voters think (★ Excellent ▲ Good ● Neutral ▼ Caution ✕ Avoid) and how "
-                      "many voted; ~ after the glyph: the last known, the hub did not answer"),
+            ("Crowd", ("what the crowd hub's voters think (★ Excellent ▲ Good ● Neutral ▼ Caution ✕ Avoid) and how "
+                       "many voted; ~ after the glyph: the last known, the hub did not answer")),
             ("R / Tags / Met / Note", "your rating, tags, times met and note from your notebook"),
         )),
         ("", _words("""

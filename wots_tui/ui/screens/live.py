@@ -22,7 +22,7 @@ from wots_tui.ui.screens.driver_actions import DRIVER_KEYS, DriverActions
 from wots_tui.ui.widgets.contact_prompt import ContactPrompt, NewContacts
 from wots_tui.ui.widgets.driver_board import DriverBoard
 from wots_tui.ui.widgets.footer import FittingFooter
-from wots_tui.ui.widgets.session_header import SessionHeader, Statuses, on_server
+from wots_tui.ui.widgets.session_header import SessionHeader, on_server
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,6 @@ class LiveScreen(DriverActions):
         self.board: Board = waiting_board(0, "starting")
         self.class_filter: CarClass | None = None
         self.sort = SortOrder.POSITION
-        self.statuses: Statuses = ()  # how the services beside the engine are, for the header
         self._anchor: Key | None = None  # the driver the cursor was on when a class filter came on
         self._contacts = NewContacts()
         self._admin_shown: bool | None = None  # whether M and K are in the footer now
@@ -100,8 +99,8 @@ class LiveScreen(DriverActions):
         if self.is_current:
             self._render_board()
 
-    def show_statuses(self, statuses: Statuses) -> None:
-        self.statuses = statuses
+    def services_started(self) -> None:
+        """The services beside the engine started (or could not): the header says how they are."""
         if self.is_mounted:
             self._render_board()
 
@@ -260,7 +259,7 @@ class LiveScreen(DriverActions):
         drivers.display = not waiting
         player_shown = any(row.is_player for row in rows)
         header = self.query_one(SessionHeader)
-        header.show(board, self.class_filter, self.sort, len(rows), self.statuses, player_shown, self._admin_note(),
+        header.show(board, self.class_filter, self.sort, len(rows), self.engine.statuses, player_shown, self._admin_note(),
                     sum(row.is_ai for row in rows))
         self._show_admin_keys()
         cursor = None

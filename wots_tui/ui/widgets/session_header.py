@@ -124,6 +124,8 @@ class SessionHeader(Widget):
                  ai_shown: int = 0) -> Text:
         """The header's text, `width` cells wide; `statuses` say how the services beside the engine are."""
         service_facts = [Fact(status, "" if running else WARN, 6 if not running else 2) for status, running in statuses]
+        # the crowd's own warning ("crowd: hub unreachable") already says why its rows are the last known
+        crowd_warned = any(status.startswith("crowd:") and not running for status, running in statuses)
         facts = board.facts
         stale = board.link is LinkState.STALE
         if board.link is LinkState.WAITING or facts is None:
@@ -148,7 +150,7 @@ class SessionHeader(Widget):
             Fact(f"⚠ {sentence(board.link_message) or 'Lost the sim'}", WARN, 10) if stale else None,
             Fact(facts.session_name, "bold", 8) if facts.session_name and on_server(board) else None,
             *(sof if len(sof) > 1 else []),
-            Fact(CROWD_STALE, WARN, 6) if crowd_stale(board) else None,
+            Fact(CROWD_STALE, WARN, 6) if crowd_stale(board) and not crowd_warned else None,
             Fact(admin_note, "dim", 0) if admin_note else None,
         ]
         shown_facts = [

@@ -92,3 +92,15 @@ def test_the_engine_knows_neither_screens_nor_the_server():
 def test_no_posix_only_module_in_the_app():
     """Racers run iRacing on Windows."""
     assert not imports_of(".") & {"fcntl", "termios", "pty", "resource", "grp", "pwd"}
+
+
+def test_only_the_hubs_command_imports_the_hub():
+    """The hub runs on a league's server, not in the racer's app: nothing of the app reaches it."""
+    for path in PACKAGE.rglob("*.py"):
+        if "hub" in path.relative_to(PACKAGE).parts[:1] or path == PACKAGE / "cli" / "hub.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert not {m for m in modules if m.startswith("wots_tui.hub")}, path
+    assert "asyncpg" not in loaded_by("wots_tui.cli") | loaded_by("wots_tui.engine")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import queue
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -32,6 +33,16 @@ MEMMAPS = FIXTURES / "irsdk" / "memmap"
 YAMLS = FIXTURES / "irsdk" / "yaml"
 DAYTONA = MEMMAPS / "LandonPatmore_iracing-live-telemetry__data.bin"
 DAYTONA_YAML = YAMLS / "from_dumps" / "LandonPatmore_data.bin.session.yaml"
+
+
+def command_env(home: Path, drop: tuple[str, ...] = ("WOTS_",)) -> dict[str, str]:
+    """The environment of a `wots-tui` run in its own process: this one's, without variables starting with `drop`,
+    with every platform folder (data, config, state, cache) under `home`."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(drop)},
+        "HOME": str(home),
+        **{f"XDG_{name.upper()}_HOME": str(home / name) for name in ("data", "config", "state", "cache")},
+    }
 
 
 def wrap_session_text(text: bytes, path: Path, telemetry: dict | None = None) -> Path:

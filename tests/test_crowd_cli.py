@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import socket
 import stat
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 import duckdb
 import orjson
 
-from tests.helpers import store_history
+from tests.helpers import command_env, store_history
 from tests.postgres import RunningHub
 from wots_tui.domain.notebook import NoteRecord
 from wots_tui.store import Database
@@ -41,14 +40,7 @@ class Machine:
         home.mkdir(exist_ok=True)
         self.home = home
         self.db = home / "notebook.duckdb"
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("WOTS_")},
-            "HOME": str(home),
-            "XDG_DATA_HOME": str(home / "data"),
-            "XDG_CONFIG_HOME": str(home / "config"),
-            "XDG_STATE_HOME": str(home / "state"),
-            "XDG_CACHE_HOME": str(home / "cache"),
-        }
+        self.env = command_env(home)
 
     @property
     def token_file(self) -> Path:

@@ -30,6 +30,7 @@ from fakes.iracing_server import (
     FakeIRacing,
 )
 
+from tests.helpers import command_env
 from wots_tui.store.migrations import migrate
 from wots_tui.webapi.auth import mask
 
@@ -50,12 +51,7 @@ class Racer:
         self.home = home
         self.db = home / "notebook.duckdb"
         self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("IRACING_", "WOTS_"))},
-            "HOME": str(home),
-            "XDG_DATA_HOME": str(home / "data"),
-            "XDG_CONFIG_HOME": str(home / "config"),
-            "XDG_STATE_HOME": str(home / "state"),
-            "XDG_CACHE_HOME": str(home / "cache"),
+            **command_env(home, drop=("IRACING_", "WOTS_")),
             "WOTS_OAUTH_URL": fake.oauth_url,
             "WOTS_DATA_API_URL": fake.data_api_url,
             "IRACING_USERNAME": USERNAME,

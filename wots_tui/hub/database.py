@@ -144,7 +144,9 @@ def away(failure: BaseException) -> bool:
     """Whether a failure means the database is away (a 503 until it is back), not a fault of the hub's."""
     if isinstance(failure, asyncpg.PostgresError):
         return (failure.sqlstate or "")[:2] in UNAVAILABLE_STATES
-    return isinstance(failure, (DatabaseAway, asyncpg.InterfaceError, OSError, TimeoutError))
+    # InternalClientError ("cannot switch to state 11; another operation is in progress"): asyncpg's word for a
+    # connection whose server process was terminated while a query waited on it (seen under load)
+    return isinstance(failure, (DatabaseAway, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError, TimeoutError))
 
 
 def one_line(error: BaseException) -> str:
